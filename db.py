@@ -1,0 +1,94 @@
+"""Database engines and transactions for both supported dialects.
+
+riskpool runs on PostgreSQL (asyncpg) in production and on an embedded SQLite
+file (aiosqlite) by default. The differences that matter to a ledger are
+handled here, once:
+
+* **SQLite write serialisation.** SQLite allows one writer at a time. A
+  transaction that starts as a reader (plain ``BEGIN``) and later writes can
+  fail with ``database is locked`` without waiting, because the busy handler
+  cannot help a lock *upgrade*. Write transactions therefore start with
+  ``BEGIN IMMEDIATE``: they take the write lock up front and wait for it
+  (``busy_timeout``), which makes concurrent posting serial and deadlock-free.
+  Read transactions keep plain ``BEGIN`` and, with WAL, never block writers.
+* **Foreign keys** are off by default in SQLite; the ledger relies on a
+  *deferred* foreign key from postings to entries, so they are switched on for
+  every connection.
+* **PostgreSQL** transactions run at READ COMMITTED; the ledger takes row locks
+  on the balances it changes, in account-id order, so concurrent writers
+  serialise per account only and cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+_WRITE_OPTION = "riskpool_write"
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def create_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> AsyncEngine:
+    """Create an async engine with the per-dialect settings explained above."""
+    if is_sqlite(url):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 60})
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy's "begin" event below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(_WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class Database:
+    """An engine plus the one way riskpool opens transactions.
+
+    ``transaction(write=True)`` is the unit of work's database half: one
+    connection, one transaction, committed when the block ends normally and
+    rolled back on any exception, so nothing is ever half-written.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: str, *, echo: bool = False) -> Database:
+        return cls(create_engine(url, echo=echo))
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn:
+            if write:
+                await conn.execution_options(**{_WRITE_OPTION: True})
+            async with conn.begin():
+                yield conn
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,81 @@
+"""The closed set of error codes that riskpool's operations can fail with.
+
+Why one enum for the whole product: a failure must keep its meaning from the
+place that detects it (a ledger invariant, a domain rule) to the client that
+reads it (GraphQL ``userErrors.code``). TigerBeetle's result codes are the
+model: every refusal has a precise, stable name, never a generic "error".
+
+The ledger and the domain raise :class:`RiskpoolError` subclasses carrying one
+of these codes; the API layer maps them one-to-one. Adding a code is an API
+change and belongs in the schema's changelog.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ErrorCode(enum.StrEnum):
+    """Every reason an operation of riskpool can be refused."""
+
+    # -- ledger ---------------------------------------------------------------
+    UNBALANCED = "UNBALANCED"
+    """An entry's postings do not sum to zero in every currency."""
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    """A posting's currency differs from its account's currency."""
+    UNKNOWN_BOOK = "UNKNOWN_BOOK"
+    UNKNOWN_ACCOUNT = "UNKNOWN_ACCOUNT"
+    UNKNOWN_ENTRY = "UNKNOWN_ENTRY"
+    ACCOUNT_CLOSED = "ACCOUNT_CLOSED"
+    """The account is closed (or not yet open) on the entry's effective date."""
+    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
+    """A balance flag (no overdraft / no over-credit) would be violated."""
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    """The idempotency key was used before with a different payload."""
+    ALREADY_REVERSED = "ALREADY_REVERSED"
+    INVALID_AMOUNT = "INVALID_AMOUNT"
+    """Zero, non-finite, or more decimals than the currency has."""
+    INVALID_ENTRY = "INVALID_ENTRY"
+    """Malformed entry: too few postings, cross-book postings, bad metadata."""
+    DUPLICATE = "DUPLICATE"
+    """A book or account with that code already exists."""
+    INVALID_ACCOUNT = "INVALID_ACCOUNT"
+    """Malformed account definition (bad code, currency, dates, flags, parent)."""
+
+    # -- domain ---------------------------------------------------------------
+    NOT_FOUND = "NOT_FOUND"
+    VALIDATION = "VALIDATION"
+    """Input does not satisfy a field-level rule (format, range, check digit)."""
+    POLICY_VIOLATION = "POLICY_VIOLATION"
+    """A rule of the policy in force refuses the action (caps, term, eligibility)."""
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    """The claim's state does not allow this action."""
+    TRIGGER_NOT_MET = "TRIGGER_NOT_MET"
+    """A claim was filed before the policy's trigger (days overdue / lawsuit) held."""
+    PREPAYMENT_REQUIRED = "PREPAYMENT_REQUIRED"
+    """A guaranteed loan's claim needs the guarantor's prepayment to the bank first."""
+    INSTITUTION_SUSPENDED = "INSTITUTION_SUSPENDED"
+    ALREADY_COMPENSATED = "ALREADY_COMPENSATED"
+    """The loan's principal was already compensated (or is in an open claim)."""
+    MISSING_EVIDENCE = "MISSING_EVIDENCE"
+
+    # -- access ---------------------------------------------------------------
+    FORBIDDEN = "FORBIDDEN"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+
+
+class RiskpoolError(Exception):
+    """A refusal with a stable :class:`ErrorCode`, an optional field and a message.
+
+    Raised before anything is written (or inside a transaction that is then
+    rolled back), so a caller that catches it knows nothing changed.
+    """
+
+    def __init__(self, code: ErrorCode, message: str, *, field: str | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.field = field
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code!s}, {self.message!r}, field={self.field!r})"

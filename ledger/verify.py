@@ -1,0 +1,253 @@
+"""``verify``: prove from the stored rows alone that the ledger was not altered.
+
+What is recomputed, and what each check catches:
+
+* **entry hashes** — every entry's hash from its own fields and postings: an
+  edited amount, date, description, metadata or account shows here;
+* **zero sum** — every entry's postings per currency, and at least two;
+* **per-account chains** — each account's postings, in ``account_seq`` order,
+  must be numbered 1, 2, 3… without gaps (a deleted posting shows), carry the
+  running ``balance_after`` of the amounts before them, and point with
+  ``prev_hash`` at the hash of the entry holding the previous posting (a
+  rewritten or re-hashed entry shows at the next posting of each account);
+* **cached balances** — equal to Σ postings, with ``version`` = their count.
+
+The rows are streamed in id order, so memory is bounded by the number of
+accounts, not the number of postings. Problems are returned as data (beancount
+style), and :attr:`VerificationReport.first_bad_entry` names the earliest
+entry involved.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from riskpool.ledger import hashing
+from riskpool.ledger.schema import accounts, balances, entries, postings
+
+_BATCH = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One failed check. ``entry_id`` is None for account-level findings."""
+
+    check: str
+    message: str
+    entry_id: int | None = None
+    account_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationReport:
+    entries_checked: int
+    postings_checked: int
+    accounts_checked: int
+    problems: tuple[Problem, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_bad_entry(self) -> int | None:
+        ids = [p.entry_id for p in self.problems if p.entry_id is not None]
+        return min(ids) if ids else None
+
+
+async def verify(conn: AsyncConnection, *, max_problems: int = 1_000) -> VerificationReport:
+    problems: list[Problem] = []
+
+    def report(problem: Problem) -> None:
+        if len(problems) < max_problems:
+            problems.append(problem)
+
+    entry_count, posting_count = await _check_entries(conn, report)
+    account_count = await _check_chains(conn, report)
+    await _check_cached_balances(conn, report)
+    return VerificationReport(entry_count, posting_count, account_count, tuple(problems))
+
+
+async def _stream(conn: AsyncConnection, query: Any) -> Any:
+    result = await conn.stream(query.execution_options(yield_per=_BATCH))
+    async for row in result:
+        yield row
+
+
+async def _check_entries(conn: AsyncConnection, report: Any) -> tuple[int, int]:
+    """Recompute each entry's hash and its zero sum, streaming entries with their postings."""
+    query = (
+        select(
+            entries,
+            postings.c.account_id,
+            postings.c.currency,
+            postings.c.amount,
+            postings.c.account_seq,
+            postings.c.balance_after,
+            postings.c.prev_hash,
+        )
+        .select_from(entries.outerjoin(postings, postings.c.entry_id == entries.c.id))
+        .order_by(entries.c.id, postings.c.id)
+    )
+    entry_count = posting_count = 0
+    current: Any = None
+    legs: list[tuple[int, str, int, int, int, str]] = []
+
+    def finish() -> None:
+        e = current
+        sums: dict[str, int] = defaultdict(int)
+        for leg in legs:
+            sums[leg[1]] += leg[2]
+        if len(legs) < 2 or any(sums.values()):
+            report(Problem("zero_sum", f"entry #{e.id} does not sum to zero", entry_id=e.id))
+        expected = hashing.entry_hash(
+            entry_id=e.id,
+            book_id=e.book_id,
+            effective_date=e.effective_date,
+            booked_at=e.booked_at,
+            description=e.description,
+            metadata=e.metadata,
+            idempotency_key=e.idempotency_key,
+            actor=e.actor,
+            reverses=e.reverses_entry_id,
+            postings=legs,
+        )
+        if expected != e.entry_hash:
+            report(
+                Problem(
+                    "entry_hash",
+                    f"entry #{e.id}: stored hash {e.entry_hash[:12]}… but its content hashes to "
+                    f"{expected[:12]}…",
+                    entry_id=e.id,
+                )
+            )
+
+    async for row in _stream(conn, query):
+        if current is None or row.id != current.id:
+            if current is not None:
+                finish()
+            current, legs = row, []
+            entry_count += 1
+        if row.account_id is not None:
+            posting_count += 1
+            legs.append(
+                (
+                    row.account_id,
+                    row.currency,
+                    row.amount,
+                    row.account_seq,
+                    row.balance_after,
+                    row.prev_hash,
+                )
+            )
+    if current is not None:
+        finish()
+    orphans = await conn.execute(
+        select(postings.c.entry_id)
+        .where(~select(entries.c.id).where(entries.c.id == postings.c.entry_id).exists())
+        .distinct()
+    )
+    for (orphan,) in orphans:
+        report(Problem("orphan", f"postings reference missing entry #{orphan}", entry_id=orphan))
+    return entry_count, posting_count
+
+
+async def _check_chains(conn: AsyncConnection, report: Any) -> int:
+    """Walk every account's postings in sequence order."""
+    state: dict[int, tuple[int, int, str]] = {}  # account -> (seq, balance, head hash)
+    query = (
+        select(
+            postings.c.account_id,
+            postings.c.account_seq,
+            postings.c.entry_id,
+            postings.c.amount,
+            postings.c.balance_after,
+            postings.c.prev_hash,
+            entries.c.entry_hash,
+        )
+        .select_from(postings.join(entries, entries.c.id == postings.c.entry_id))
+        .order_by(postings.c.account_id, postings.c.account_seq)
+    )
+    async for p in _stream(conn, query):
+        seq, balance, head = state.get(p.account_id, (0, 0, hashing.GENESIS_HASH))
+        if p.account_seq != seq + 1:
+            report(
+                Problem(
+                    "chain_gap",
+                    f"account #{p.account_id}: posting {seq + 1} is missing "
+                    f"(next found is {p.account_seq})",
+                    entry_id=p.entry_id,
+                    account_id=p.account_id,
+                )
+            )
+        if p.prev_hash != head:
+            report(
+                Problem(
+                    "chain_link",
+                    f"entry #{p.entry_id} does not link to the previous entry of account "
+                    f"#{p.account_id}",
+                    entry_id=p.entry_id,
+                    account_id=p.account_id,
+                )
+            )
+        if p.balance_after != balance + p.amount:
+            report(
+                Problem(
+                    "running_balance",
+                    f"entry #{p.entry_id}: account #{p.account_id} running balance "
+                    f"{p.balance_after} ≠ {balance} + {p.amount}",
+                    entry_id=p.entry_id,
+                    account_id=p.account_id,
+                )
+            )
+        state[p.account_id] = (p.account_seq, balance + p.amount, p.entry_hash)
+    total = await conn.execute(select(func.count()).select_from(accounts))
+    return int(total.scalar_one())
+
+
+async def _check_cached_balances(conn: AsyncConnection, report: Any) -> None:
+    sums = (
+        select(
+            postings.c.account_id,
+            func.sum(postings.c.amount).label("total"),
+            func.count().label("n"),
+        )
+        .group_by(postings.c.account_id)
+        .subquery()
+    )
+    query = (
+        select(
+            accounts.c.id,
+            balances.c.balance,
+            balances.c.version,
+            func.coalesce(sums.c.total, 0).label("total"),
+            func.coalesce(sums.c.n, 0).label("n"),
+        )
+        .select_from(
+            accounts.outerjoin(balances, balances.c.account_id == accounts.c.id).outerjoin(
+                sums, sums.c.account_id == accounts.c.id
+            )
+        )
+        .order_by(accounts.c.id)
+    )
+    for row in await conn.execute(query):
+        if row.balance is None:
+            report(
+                Problem(
+                    "cached_balance", f"account #{row.id} has no balance row", account_id=row.id
+                )
+            )
+        elif int(row.balance) != int(row.total) or int(row.version) != int(row.n):
+            report(
+                Problem(
+                    "cached_balance",
+                    f"account #{row.id}: cached balance {row.balance} (version {row.version}) "
+                    f"≠ Σ postings {row.total} ({row.n} postings)",
+                    account_id=row.id,
+                )
+            )

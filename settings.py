@@ -1,0 +1,37 @@
+"""Runtime settings, read from environment variables with safe defaults.
+
+Why pydantic-settings: one typed object, validated once at start-up, instead of
+``os.environ`` lookups scattered through the code. The default database is an
+embedded SQLite file so that ``riskpool serve`` works on a fresh machine with
+nothing else installed; production points ``DATABASE_URL`` at PostgreSQL
+(``postgresql+asyncpg://user:pass@host/db``).
+"""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///riskpool.db"
+
+
+class Settings(BaseSettings):
+    """Configuration of one riskpool process."""
+
+    model_config = SettingsConfigDict(env_prefix="RISKPOOL_", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        validation_alias=AliasChoices("RISKPOOL_DATABASE_URL", "DATABASE_URL"),
+    )
+    """SQLAlchemy async URL: ``sqlite+aiosqlite:///FILE`` or ``postgresql+asyncpg://…``."""
+
+    environment: str = "development"
+    """``development`` turns on GraphiQL and introspection; ``production`` turns them off."""
+
+    sql_echo: bool = False
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment (a function so tests can override env first)."""
+    return Settings()

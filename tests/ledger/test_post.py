@@ -1,0 +1,163 @@
+"""The ledger service: posting, idempotency, reversal, balances, reports."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from helpers import D0, cny, pool_book, transfer
+
+from riskpool.errors import ErrorCode, RiskpoolError
+from riskpool.ledger.model import EntrySpec, PostingSpec
+from riskpool.ledger.service import Ledger
+
+
+@pytest.fixture
+async def ledger(database) -> Ledger:  # type: ignore[no-untyped-def]
+    ledger = Ledger(database.db)
+    await pool_book(ledger)
+    return ledger
+
+
+async def test_post_moves_both_balances_and_returns_the_sealed_entry(ledger: Ledger) -> None:
+    entry = await ledger.post(transfer("k1", "1002", "3001", "1000.50"))
+    assert entry.id > 0 and len(entry.entry_hash) == 64
+    assert {p.account: p.amount for p in entry.postings} == {
+        "1002": cny("1000.50"),
+        "3001": -cny("1000.50"),
+    }
+    assert await ledger.balance("POOL", "1002") == cny("1000.50")
+    assert await ledger.balance("POOL", "3001") == cny("-1000.50")
+
+
+async def test_same_key_same_payload_returns_the_first_entry(ledger: Ledger) -> None:
+    first = await ledger.post(transfer("k1", "1002", "3001", 10))
+    again = await ledger.post(transfer("k1", "1002", "3001", 10))
+    assert again == first
+    assert await ledger.balance("POOL", "1002") == cny(10)
+
+
+async def test_same_key_other_payload_is_an_idempotency_conflict(ledger: Ledger) -> None:
+    await ledger.post(transfer("k1", "1002", "3001", 10))
+    with pytest.raises(RiskpoolError) as caught:
+        await ledger.post(transfer("k1", "1002", "3001", 11))
+    assert caught.value.code is ErrorCode.IDEMPOTENCY_CONFLICT
+    assert await ledger.balance("POOL", "1002") == cny(10)
+
+
+@pytest.mark.parametrize(
+    ("spec", "code"),
+    [
+        (
+            EntrySpec(
+                "POOL",
+                D0,
+                "x",
+                (PostingSpec("1002", cny(5)), PostingSpec("3001", cny(-4))),
+                "u",
+                "t",
+            ),
+            ErrorCode.UNBALANCED,
+        ),
+        (
+            EntrySpec("POOL", D0, "x", (PostingSpec("1002", cny(5)),), "u", "t"),
+            ErrorCode.UNBALANCED,
+        ),
+        (transfer("u", "1002", "9999", 5), ErrorCode.UNKNOWN_ACCOUNT),
+        (transfer("u", "1002", "3001", 5, book="NOPE"), ErrorCode.UNKNOWN_BOOK),
+        (transfer("u", "1002", "3001", "0.001"), ErrorCode.INVALID_AMOUNT),
+        (transfer("u", "1002", "3001", 0), ErrorCode.INVALID_AMOUNT),
+        (transfer("u", "3001", "1002", 5), ErrorCode.INSUFFICIENT_FUNDS),
+        (transfer("u", "1002", "3001", 5, day=date(2024, 12, 31)), ErrorCode.ACCOUNT_CLOSED),
+        (
+            EntrySpec(
+                "POOL",
+                D0,
+                "x",
+                (PostingSpec("1002", cny(5)), PostingSpec("1002", cny(-5))),
+                "u",
+                "t",
+            ),
+            ErrorCode.INVALID_ENTRY,
+        ),
+    ],
+)
+async def test_bad_requests_get_their_code_and_change_nothing(
+    ledger: Ledger, spec: EntrySpec, code: ErrorCode
+) -> None:
+    with pytest.raises(RiskpoolError) as caught:
+        await ledger.post(spec)
+    assert caught.value.code is code
+    tb = await ledger.trial_balance("POOL")
+    assert all(row.debits == cny(0) and row.credits == cny(0) for row in tb.rows)
+
+
+async def test_currency_mismatch_is_refused(ledger: Ledger) -> None:
+    from decimal import Decimal
+
+    from moneyed import Money
+
+    usd = Money(Decimal(5), "USD")
+    spec = EntrySpec(
+        "POOL", D0, "x", (PostingSpec("1002", usd), PostingSpec("3001", -usd)), "u", "t"
+    )
+    with pytest.raises(RiskpoolError) as caught:
+        await ledger.post(spec)
+    assert caught.value.code is ErrorCode.CURRENCY_MISMATCH
+
+
+async def test_post_many_is_all_or_nothing(ledger: Ledger) -> None:
+    good = transfer("a", "1002", "3001", 100)
+    bad = transfer("b", "5001", "1002", 500)  # overdraws cash after the first
+    with pytest.raises(RiskpoolError) as caught:
+        await ledger.post_many([good, bad])
+    assert caught.value.code is ErrorCode.INSUFFICIENT_FUNDS
+    assert await ledger.balance("POOL", "1002") == cny(0)
+    posted = await ledger.post_many([good, transfer("b", "5001", "1002", 40)])
+    assert [e.idempotency_key for e in posted] == ["a", "b"]
+    assert await ledger.balance("POOL", "1002") == cny(60)
+
+
+async def test_reverse_posts_the_opposite_once(ledger: Ledger) -> None:
+    entry = await ledger.post(transfer("k1", "1002", "3001", 70))
+    reversal = await ledger.reverse(entry.id, reason="typo", idempotency_key="r1", actor="t")
+    assert reversal.reverses == entry.id
+    assert await ledger.balance("POOL", "1002") == cny(0)
+    replay = await ledger.reverse(entry.id, reason="typo", idempotency_key="r1", actor="t")
+    assert replay == reversal
+    with pytest.raises(RiskpoolError) as caught:
+        await ledger.reverse(entry.id, reason="again", idempotency_key="r2", actor="t")
+    assert caught.value.code is ErrorCode.ALREADY_REVERSED
+    with pytest.raises(RiskpoolError) as unknown:
+        await ledger.reverse(10**9, reason="x", idempotency_key="r3", actor="t")
+    assert unknown.value.code is ErrorCode.UNKNOWN_ENTRY
+
+
+async def test_balance_as_of_and_statement_running_balance(ledger: Ledger) -> None:
+    await ledger.post(transfer("a", "1002", "3001", 100, day=date(2025, 1, 5)))
+    await ledger.post(transfer("b", "5001", "1002", 30, day=date(2025, 2, 5)))
+    await ledger.post(transfer("c", "1002", "3001", 10, day=date(2025, 1, 20)))
+    assert await ledger.balance("POOL", "1002", as_of=date(2025, 1, 31)) == cny(110)
+    assert await ledger.balance("POOL", "1002", as_of=date(2025, 1, 4)) == cny(0)
+    statement = await ledger.statement("POOL", "1002", date(2025, 1, 10), date(2025, 12, 31))
+    assert statement.opening == cny(100)
+    assert [line.running_balance for line in statement.lines] == [cny(110), cny(80)]
+    assert statement.closing == cny(80)
+
+
+async def test_trial_balance_nets_to_zero(ledger: Ledger) -> None:
+    await ledger.post(transfer("a", "1002", "3001", 100))
+    await ledger.post(transfer("b", "5001", "1002", 30))
+    tb = await ledger.trial_balance("POOL", as_of=D0)
+    assert tb.balanced
+    assert tb.totals["CNY"] == (cny(130), cny(130))
+    by_code = {row.account.code: row.balance for row in tb.rows}
+    assert by_code == {"1002": cny(70), "2201": cny(0), "3001": cny(-100), "5001": cny(30)}
+
+
+async def test_closed_account_refuses_later_entries(ledger: Ledger) -> None:
+    await ledger.close_account("POOL", "5001", date(2025, 3, 31))
+    await ledger.post(transfer("a", "1002", "3001", 100))
+    with pytest.raises(RiskpoolError) as caught:
+        await ledger.post(transfer("b", "5001", "1002", 1, day=date(2025, 4, 1)))
+    assert caught.value.code is ErrorCode.ACCOUNT_CLOSED
