@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from moneyed import Money
-from sqlalchemy import and_, func, literal_column, select, text, tuple_
+from sqlalchemy import case, func, select, text, tuple_
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -400,41 +400,39 @@ class LedgerStore:
         return resolved
 
     async def _lock(self, account_ids: Sequence[int]) -> dict[int, _Head]:
-        """Lock balance rows in id order and read each account's chain head."""
+        """Lock balance rows in id order, then read each account's chain head.
+
+        Two statements on purpose: under READ COMMITTED a ``FOR UPDATE`` that
+        waited for another writer returns the *new* balance row but joins it
+        to rows of its *old* snapshot, which would miss the head the other
+        writer just committed. The second statement takes a fresh snapshot,
+        after the lock is ours.
+        """
         heads: dict[int, _Head] = {}
-        last_posting = postings.alias("last_posting")
-        last_entry = entries.alias("last_entry")
         for chunk in _chunks(sorted(account_ids)):
             query = (
-                select(
-                    balances.c.account_id,
-                    balances.c.balance,
-                    balances.c.version,
-                    balances.c.debits_must_not_exceed_credits,
-                    balances.c.credits_must_not_exceed_debits,
-                    last_entry.c.entry_hash,
-                )
-                .select_from(
-                    balances.outerjoin(
-                        last_posting,
-                        and_(
-                            last_posting.c.account_id == balances.c.account_id,
-                            last_posting.c.account_seq == balances.c.version,
-                        ),
-                    ).outerjoin(last_entry, last_entry.c.id == last_posting.c.entry_id)
-                )
+                select(balances)
                 .where(balances.c.account_id.in_(chunk))
                 .order_by(balances.c.account_id)
-                .with_for_update(of=balances)
+                .with_for_update()
             )
             for row in await self.conn.execute(query):
                 heads[row.account_id] = _Head(
                     balance=row.balance,
                     version=row.version,
-                    head_hash=row.entry_hash or hashing.GENESIS_HASH,
+                    head_hash=hashing.GENESIS_HASH,
                     dmnec=bool(row.debits_must_not_exceed_credits),
                     cmned=bool(row.credits_must_not_exceed_debits),
                 )
+        tips = [(account_id, head.version) for account_id, head in heads.items() if head.version]
+        for chunk in _chunks(tips):
+            rows = await self.conn.execute(
+                select(postings.c.account_id, entries.c.entry_hash)
+                .select_from(postings.join(entries, entries.c.id == postings.c.entry_id))
+                .where(tuple_(postings.c.account_id, postings.c.account_seq).in_(chunk))
+            )
+            for account_id, entry_hash in rows:
+                heads[account_id].head_hash = entry_hash
         return heads
 
     async def _allocate_ids(self, count: int) -> list[int]:
@@ -754,18 +752,11 @@ class LedgerStore:
     async def trial_balance(self, book: str, as_of: date | None = None) -> TrialBalance:
         """Σ debits and Σ credits of every account of ``book`` dated ≤ ``as_of``."""
         book_row = await self.book(book)
-        zero = literal_column("0")
         debit = func.coalesce(
-            func.sum(func.greatest(postings.c.amount, zero))
-            if self._dialect == "postgresql"
-            else func.sum(func.max(postings.c.amount, zero)),
-            0,
+            func.sum(case((postings.c.amount > 0, postings.c.amount), else_=0)), 0
         )
         credit = func.coalesce(
-            func.sum(func.greatest(-postings.c.amount, zero))
-            if self._dialect == "postgresql"
-            else func.sum(func.max(-postings.c.amount, zero)),
-            0,
+            func.sum(case((postings.c.amount < 0, -postings.c.amount), else_=0)), 0
         )
         joined = postings.join(entries, entries.c.id == postings.c.entry_id)
         movement = select(

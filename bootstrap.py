@@ -1,0 +1,30 @@
+"""The composition root: builds riskpool's parts from settings, in one place.
+
+Entry points (the CLI now, the GraphQL app later) call :func:`build` and use
+what it returns; nothing else constructs engines or services, so the wiring of
+the whole program can be read here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from riskpool.db import Database
+from riskpool.ledger.service import Ledger
+from riskpool.settings import Settings, load_settings
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    ledger: Ledger
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+def build(settings: Settings | None = None) -> App:
+    settings = settings or load_settings()
+    db = Database.from_url(settings.database_url, echo=settings.sql_echo)
+    return App(settings=settings, db=db, ledger=Ledger(db))

@@ -1,0 +1,139 @@
+"""``riskpool`` command line: database, ledger and verification commands.
+
+A thin entry point: each command parses its options, calls a service built by
+:mod:`riskpool.bootstrap`, and prints the result with rich. Exit codes: 0 on
+success, 1 when ``verify`` finds a problem, 2 on a refused request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from riskpool import migrate
+from riskpool.bootstrap import App, build
+from riskpool.errors import RiskpoolError
+from riskpool.ledger.model import AccountType, TrialBalance
+from riskpool.ledger.verify import VerificationReport
+from riskpool.ledger.verify import verify as verify_ledger
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="riskpool: the tech-loan risk-sharing fund's back end.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+ledger_app = typer.Typer(help="Ledger reports.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(ledger_app, name="ledger")
+
+console = Console()
+
+
+def _run(work: Callable[[App], Awaitable[T]]) -> T:
+    async def main() -> T:
+        application = build()
+        try:
+            return await work(application)
+        finally:
+            await application.close()
+
+    try:
+        return asyncio.run(main())
+    except RiskpoolError as exc:
+        console.print(f"[red]{exc.code}[/red]: {exc.message}")
+        raise typer.Exit(2) from None
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Create or migrate the schema (Alembic) of DATABASE_URL."""
+
+    async def work(application: App) -> str | None:
+        await migrate.upgrade(application.db.engine, revision)
+        return await migrate.current_revision(application.db.engine)
+
+    current = _run(work)
+    console.print(f"database at revision [bold]{current}[/bold]")
+
+
+@app.command()
+def verify() -> None:
+    """Recompute the hash chains, zero sums and cached balances; name the first bad entry."""
+
+    async def work(application: App) -> VerificationReport:
+        async with application.db.transaction(write=False) as conn:
+            return await verify_ledger(conn)
+
+    report = _run(work)
+    summary = (
+        f"{report.entries_checked} entries, {report.postings_checked} postings, "
+        f"{report.accounts_checked} accounts checked"
+    )
+    if report.ok:
+        console.print(f"[green]OK[/green]: {summary}; the ledger verifies.")
+        return
+    table = Table("check", "entry", "account", "problem", title="Ledger verification failed")
+    for problem in report.problems:
+        table.add_row(
+            problem.check,
+            str(problem.entry_id or ""),
+            str(problem.account_id or ""),
+            problem.message,
+        )
+    console.print(table)
+    console.print(f"[red]FAILED[/red]: {summary}; first bad entry: #{report.first_bad_entry}")
+    raise typer.Exit(1)
+
+
+@ledger_app.command("balances")
+def ledger_balances(
+    book: Annotated[str | None, typer.Option(help="Book code; all books if omitted.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD; now if omitted.")
+    ] = None,
+) -> None:
+    """Trial balance of each book: debits, credits and balance per account."""
+    day = date.fromisoformat(as_of) if as_of else None
+
+    async def work(application: App) -> list[TrialBalance]:
+        codes = [book] if book else [b.code for b in await application.ledger.books()]
+        return [await application.ledger.trial_balance(code, day) for code in codes]
+
+    for tb in _run(work):
+        table = Table(
+            "account",
+            "name",
+            "type",
+            "debits",
+            "credits",
+            "balance",
+            title=f"{tb.book} as of {tb.as_of.isoformat() if tb.as_of else 'now'}",
+        )
+        for row in tb.rows:
+            natural = row.balance * AccountType(row.account.type).natural_sign
+            table.add_row(
+                row.account.code,
+                row.account.name,
+                row.account.type.value,
+                f"{row.debits.amount:,}",
+                f"{row.credits.amount:,}",
+                f"{natural.amount:,} {natural.currency.code}",
+            )
+        for currency, (debits, credits) in tb.totals.items():
+            table.add_row(
+                "", "合计 total", "", f"{debits.amount:,}", f"{credits.amount:,}", currency
+            )
+        console.print(table)
+        if not tb.balanced:
+            console.print("[red]the book does not balance[/red]")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

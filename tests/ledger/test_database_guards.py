@@ -1,0 +1,193 @@
+"""The database itself refuses a bad ledger, whoever writes to it.
+
+Each test goes around the service with raw SQL and attempts one violation;
+the database must refuse it and keep its state. Run on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from helpers import pool_book, transfer
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from riskpool.ledger.service import Ledger
+
+GENESIS = "0" * 64
+
+
+@pytest.fixture
+async def seeded(database: Any) -> Any:
+    ledger = Ledger(database.db)
+    await pool_book(ledger)
+    first = await ledger.post(transfer("seed", "1002", "3001", 100))
+    return database, ledger, first
+
+
+async def _ids(conn: Any) -> dict[str, int]:
+    rows = await conn.execute(text("SELECT code, id FROM ledger_accounts"))
+    return {code: account_id for code, account_id in rows}
+
+
+async def _refused(database: Any, sql: list[str], params: dict[str, Any] | None = None) -> str:
+    """Run ``sql`` in one transaction; it must fail. Returns the database's message."""
+    with pytest.raises(DBAPIError) as caught:
+        async with database.db.transaction() as conn:
+            ids = await _ids(conn)
+            bound = {"cash": ids["1002"], "capital": ids["3001"], **(params or {})}
+            for statement in sql:
+                await conn.execute(text(statement), {k: v for k, v in bound.items()
+                                                     if f":{k}" in statement})
+    return str(caught.value.orig)
+
+
+POSTING = (
+    "INSERT INTO ledger_postings (entry_id, account_id, currency, amount, account_seq, "
+    "balance_after, prev_hash) VALUES "
+)
+ENTRY = (
+    "INSERT INTO ledger_entries (id, book_id, effective_date, booked_at, description, metadata, "
+    "idempotency_key, payload_hash, actor, entry_hash) VALUES (:entry, 1, '2025-01-01', "
+    "'2025-01-01 00:00:00', 'raw', '{}', :key, 'x', 'raw', 'x')"
+)
+
+
+async def _state(ledger: Ledger) -> Any:
+    return [(row.account.code, row.debits, row.credits) for row in
+            (await ledger.trial_balance("POOL")).rows]
+
+
+async def test_unbalanced_entry_is_refused(seeded: Any) -> None:
+    database, ledger, _ = seeded
+    before = await _state(ledger)
+    message = await _refused(
+        database,
+        [
+            POSTING + f"(900, :cash, 'CNY', 500, 2, 10500, '{GENESIS}')",
+            POSTING + f"(900, :capital, 'CNY', -400, 2, -10400, '{GENESIS}')",
+            ENTRY,
+        ],
+        {"entry": 900, "key": "raw-unbalanced"},
+    )
+    assert "UNBALANCED" in message
+    assert await _state(ledger) == before
+
+
+async def test_entry_without_postings_is_refused(seeded: Any) -> None:
+    database, _, _ = seeded
+    message = await _refused(database, [ENTRY], {"entry": 901, "key": "raw-empty"})
+    assert "UNBALANCED" in message
+
+
+async def test_posting_without_entry_is_refused_at_commit(seeded: Any) -> None:
+    database, ledger, _ = seeded
+    before = await _state(ledger)
+    await _refused(
+        database,
+        [
+            POSTING + f"(902, :cash, 'CNY', 5, 2, 10005, '{GENESIS}')",
+            POSTING + f"(902, :capital, 'CNY', -5, 2, -10005, '{GENESIS}')",
+        ],
+    )
+    assert await _state(ledger) == before
+
+
+async def test_postings_cannot_be_added_to_a_posted_entry(seeded: Any) -> None:
+    database, _, first = seeded
+    message = await _refused(
+        database,
+        [
+            POSTING + f"(:entry, :cash, 'CNY', 5, 2, 10005, '{GENESIS}')",
+            POSTING + f"(:entry, :capital, 'CNY', -5, 2, -10005, '{GENESIS}')",
+        ],
+        {"entry": first.id},
+    )
+    assert "INVALID_ENTRY" in message
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_entries SET description = 'edited'",
+        "DELETE FROM ledger_entries",
+        "UPDATE ledger_postings SET amount = amount * 2",
+        "DELETE FROM ledger_postings",
+    ],
+)
+async def test_entries_and_postings_are_append_only(seeded: Any, statement: str) -> None:
+    database, ledger, first = seeded
+    message = await _refused(database, [statement])
+    assert "APPEND_ONLY" in message
+    assert await ledger.entry(first.id) == first
+
+
+async def test_posting_currency_must_equal_the_accounts(seeded: Any) -> None:
+    database, _, _ = seeded
+    message = await _refused(
+        database,
+        [
+            POSTING + f"(903, :cash, 'USD', 5, 2, 10005, '{GENESIS}')",
+            POSTING + f"(903, :capital, 'USD', -5, 2, -10005, '{GENESIS}')",
+            ENTRY,
+        ],
+        {"entry": 903, "key": "raw-usd"},
+    )
+    assert "fk_ledger_postings_account_currency" in message or "FOREIGN KEY" in message
+
+
+async def test_no_overdraft_flag_holds_against_raw_sql(seeded: Any) -> None:
+    database, ledger, _ = seeded
+    before = await _state(ledger)
+    message = await _refused(
+        database,
+        [
+            POSTING + f"(904, :cash, 'CNY', -20000, 2, -10000, '{GENESIS}')",
+            POSTING + f"(904, :capital, 'CNY', 20000, 2, 10000, '{GENESIS}')",
+            ENTRY,
+        ],
+        {"entry": 904, "key": "raw-overdraft"},
+    )
+    assert "credits_exceed_debits" in message
+    assert await _state(ledger) == before
+
+
+async def test_cached_balance_cannot_be_set_below_zero(seeded: Any) -> None:
+    database, _, _ = seeded
+    message = await _refused(
+        database, ["UPDATE ledger_balances SET balance = -1 WHERE account_id = :cash"]
+    )
+    assert "credits_exceed_debits" in message
+
+
+async def test_idempotency_keys_are_unique(seeded: Any) -> None:
+    database, _, _ = seeded
+    message = await _refused(
+        database,
+        [
+            POSTING + f"(905, :cash, 'CNY', 5, 2, 10005, '{GENESIS}')",
+            POSTING + f"(905, :capital, 'CNY', -5, 2, -10005, '{GENESIS}')",
+            ENTRY,
+        ],
+        {"entry": 905, "key": "seed"},
+    )
+    assert "idempotency_key" in message
+
+
+async def test_an_entry_is_reversed_at_most_once(seeded: Any) -> None:
+    database, ledger, first = seeded
+    await ledger.reverse(first.id, reason="test", idempotency_key="rev-1", actor="t")
+    insert = ENTRY.replace("actor, entry_hash)", "actor, entry_hash, reverses_entry_id)").replace(
+        "'raw', 'x')", "'raw', 'x', :reverses)"
+    )
+    message = await _refused(
+        database,
+        [
+            POSTING + f"(906, :cash, 'CNY', 5, 4, 10005, '{GENESIS}')",
+            POSTING + f"(906, :capital, 'CNY', -5, 4, -10005, '{GENESIS}')",
+            insert,
+        ],
+        {"entry": 906, "key": "raw-rev", "reverses": first.id},
+    )
+    assert "reverses_entry_id" in message
