@@ -31,6 +31,27 @@ class Settings(BaseSettings):
 
     sql_echo: bool = False
 
+    jwt_secret: str = "riskpool-development-secret-change-me"
+    """HS256 secret for bearer tokens. Production refuses to start with the default."""
+
+    jwt_issuer: str = "riskpool"
+    jwt_audience: str = "riskpool-api"
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    load_demo: bool = True
+    """``riskpool serve`` loads the demo data into an empty database (development)."""
+
+    max_query_depth: int = 12
+    max_aliases: int = 20
+    max_tokens: int = 3000
+    max_query_cost: int = 25_000
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
 
 def load_settings() -> Settings:
     """Read the settings from the environment (a function so tests can override env first)."""

@@ -267,7 +267,7 @@ class LedgerStore:
         )
         return await self.account_by_id(account.id)
 
-    def _account_query(self) -> Any:
+    def account_query(self) -> Any:
         parent = accounts.alias("parent")
         return select(
             accounts,
@@ -280,7 +280,7 @@ class LedgerStore:
         )
 
     @staticmethod
-    def _account(row: Any) -> Account:
+    def account_from_row(row: Any) -> Account:
         return Account(
             id=row.id,
             book=row.book_code,
@@ -297,28 +297,28 @@ class LedgerStore:
 
     async def account(self, book: str, code: str) -> Account:
         result = await self.conn.execute(
-            self._account_query().where(books.c.code == book, accounts.c.code == code)
+            self.account_query().where(books.c.code == book, accounts.c.code == code)
         )
         row = result.first()
         if row is None:
             raise RiskpoolError(
                 ErrorCode.UNKNOWN_ACCOUNT, f"no account {book}:{code}", field="account"
             )
-        return self._account(row)
+        return self.account_from_row(row)
 
     async def account_by_id(self, account_id: int) -> Account:
-        result = await self.conn.execute(self._account_query().where(accounts.c.id == account_id))
+        result = await self.conn.execute(self.account_query().where(accounts.c.id == account_id))
         row = result.first()
         if row is None:
             raise RiskpoolError(ErrorCode.UNKNOWN_ACCOUNT, f"no account #{account_id}")
-        return self._account(row)
+        return self.account_from_row(row)
 
     async def accounts(self, book: str | None = None) -> list[Account]:
-        query = self._account_query().order_by(books.c.code, accounts.c.code)
+        query = self.account_query().order_by(books.c.code, accounts.c.code)
         if book is not None:
             await self.book(book)
             query = query.where(books.c.code == book)
-        return [self._account(row) for row in await self.conn.execute(query)]
+        return [self.account_from_row(row) for row in await self.conn.execute(query)]
 
     # -- posting ----------------------------------------------------------------
 
@@ -387,10 +387,10 @@ class LedgerStore:
         resolved: dict[tuple[str, str], Account] = {}
         for chunk in _chunks(wanted):
             rows = await self.conn.execute(
-                self._account_query().where(tuple_(books.c.code, accounts.c.code).in_(chunk))
+                self.account_query().where(tuple_(books.c.code, accounts.c.code).in_(chunk))
             )
             for row in rows:
-                account = self._account(row)
+                account = self.account_from_row(row)
                 resolved[(account.book, account.code)] = account
         for book, code in wanted:
             if (book, code) not in resolved:
@@ -772,7 +772,7 @@ class LedgerStore:
             .subquery()
         )
         query = (
-            self._account_query()
+            self.account_query()
             .add_columns(sums.c.debits, sums.c.credits)
             .outerjoin(sums, sums.c.account_id == accounts.c.id)
             .where(accounts.c.book_id == book_row.id)
@@ -781,7 +781,7 @@ class LedgerStore:
         rows: list[TrialBalanceRow] = []
         totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for row in await self.conn.execute(query):
-            account = self._account(row)
+            account = self.account_from_row(row)
             debits, credits = int(row.debits or 0), int(row.credits or 0)
             totals[account.currency][0] += debits
             totals[account.currency][1] += credits

@@ -1,0 +1,1 @@
+"""Authentication (bearer JWT) and the principal each request acts as."""

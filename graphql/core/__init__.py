@@ -1,0 +1,1 @@
+"""Cross-cutting pieces of the API: scalars, errors, pagination, limits, context."""

@@ -1,0 +1,1 @@
+"""The ledger's area of the API: books, accounts with balances, journal entries."""
