@@ -25,11 +25,27 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import BigInteger, Integer, MetaData, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 _WRITE_OPTION = "riskpool_write"
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+"""Every table of riskpool (ledger, domain, reconciliation) registers here; the
+migrations are checked against it."""
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+"""Primary-key type: BIGINT, except on SQLite, which only auto-increments an
+INTEGER PRIMARY KEY (its rowid alias)."""
 
 
 def is_sqlite(url: str) -> bool:

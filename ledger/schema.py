@@ -21,8 +21,6 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Index,
-    Integer,
-    MetaData,
     String,
     Table,
     Text,
@@ -30,18 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import JSON
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-metadata = MetaData(naming_convention=NAMING)
-
-# SQLite only auto-increments an INTEGER PRIMARY KEY (its rowid alias).
-Id = BigInteger().with_variant(Integer(), "sqlite")
+from riskpool.db import Id, metadata
 
 ACCOUNT_TYPES = ("asset", "liability", "net_assets", "income", "expense")
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from riskpool.ledger.schema import metadata
+import riskpool.domain.persistence.tables  # noqa: F401 - registers the domain tables
+from riskpool.db import metadata
+from riskpool.ledger.schema import metadata as _ledger  # noqa: F401 - registers the ledger tables
 
 config = context.config
 connection = config.attributes.get("connection")

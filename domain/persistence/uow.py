@@ -1,0 +1,115 @@
+"""The unit of work: one database transaction for one use case.
+
+Everything a use case touches — its repositories, the ledger it posts to, the
+record of its idempotency key — shares one connection and one transaction.
+Leaving the ``async with`` block normally commits; any exception rolls back,
+so a refused use case leaves nothing behind, and a domain change is never
+stored without its ledger entries (or the reverse).
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from riskpool.db import Database
+from riskpool.domain.persistence.repositories import (
+    ClaimRepository,
+    FirmRepository,
+    InstitutionRepository,
+    LoanRepository,
+)
+from riskpool.domain.persistence.tables import idempotency_records
+from riskpool.errors import ErrorCode, RiskpoolError
+from riskpool.ledger import hashing
+from riskpool.ledger.store import LedgerStore
+
+
+class IdempotencyRecords:
+    """Idempotency for use cases: a key, the payload it was first used with, its result.
+
+    Written in the use case's own transaction, so the record exists exactly
+    when the use case's effects do.
+    """
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    @staticmethod
+    def digest(operation: str, payload: dict[str, Any]) -> str:
+        return hashing.sha256_hex(hashing.canonical_json({"op": operation, "payload": payload}))
+
+    async def replay(self, key: str, operation: str, payload: dict[str, Any]) -> Any | None:
+        """The stored result for ``key`` (same payload), ``None`` if new, else a conflict."""
+        if not key or len(key) > 200:
+            raise RiskpoolError(
+                ErrorCode.VALIDATION,
+                "idempotency key must be 1–200 characters",
+                field="idempotencyKey",
+            )
+        row = (
+            await self.conn.execute(
+                select(idempotency_records).where(idempotency_records.c.key == key)
+            )
+        ).first()
+        if row is None:
+            return None
+        if row.operation != operation or row.payload_hash != self.digest(operation, payload):
+            raise RiskpoolError(
+                ErrorCode.IDEMPOTENCY_CONFLICT,
+                f"key {key!r} was used for another request",
+                field="idempotencyKey",
+            )
+        return row.result
+
+    async def remember(
+        self, key: str, operation: str, payload: dict[str, Any], result: Any
+    ) -> None:
+        await self.conn.execute(
+            insert(idempotency_records).values(
+                key=key,
+                operation=operation,
+                payload_hash=self.digest(operation, payload),
+                result=result,
+                created_at=datetime.now(UTC),
+            )
+        )
+
+
+class UnitOfWork(AbstractAsyncContextManager["UnitOfWork"]):
+    institutions: InstitutionRepository
+    firms: FirmRepository
+    loans: LoanRepository
+    claims: ClaimRepository
+    ledger: LedgerStore
+    idempotency: IdempotencyRecords
+    conn: AsyncConnection
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._scope: AbstractAsyncContextManager[AsyncConnection] | None = None
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._scope = self._db.transaction(write=True)
+        self.conn = await self._scope.__aenter__()
+        self.institutions = InstitutionRepository(self.conn)
+        self.firms = FirmRepository(self.conn)
+        self.loans = LoanRepository(self.conn)
+        self.claims = ClaimRepository(self.conn)
+        self.ledger = LedgerStore(self.conn)
+        self.idempotency = IdempotencyRecords(self.conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        assert self._scope is not None
+        return await self._scope.__aexit__(exc_type, exc, tb)
