@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from riskpool.db import Database
+from riskpool.domain.services.claims import ClaimService
+from riskpool.domain.services.funds import FundService
+from riskpool.domain.services.loans import LoanService
+from riskpool.domain.services.parties import PartyService
 from riskpool.ledger.service import Ledger
 from riskpool.settings import Settings, load_settings
 
@@ -19,6 +23,10 @@ class App:
     settings: Settings
     db: Database
     ledger: Ledger
+    parties: PartyService
+    loans: LoanService
+    claims: ClaimService
+    funds: FundService
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -27,4 +35,12 @@ class App:
 def build(settings: Settings | None = None) -> App:
     settings = settings or load_settings()
     db = Database.from_url(settings.database_url, echo=settings.sql_echo)
-    return App(settings=settings, db=db, ledger=Ledger(db))
+    return App(
+        settings=settings,
+        db=db,
+        ledger=Ledger(db),
+        parties=PartyService(db),
+        loans=LoanService(db),
+        claims=ClaimService(db),
+        funds=FundService(db),
+    )

@@ -51,6 +51,93 @@ def _run(work: Callable[[App], Awaitable[T]]) -> T:
         raise typer.Exit(2) from None
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default from settings).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+) -> None:
+    """Run the GraphQL server: migrate, load the demo (development), serve /graphql and /healthz."""
+    import uvicorn
+
+    from riskpool.graphql.app import create_app
+    from riskpool.logs import configure
+    from riskpool.startup import prepare
+
+    configure()
+    application = build()
+    asgi = create_app(application, on_startup=prepare)
+    uvicorn.run(
+        asgi,
+        host=host or application.settings.host,
+        port=port or application.settings.port,
+        log_config=None,
+        access_log=False,
+    )
+
+
+@app.command()
+def token(
+    role: Annotated[
+        str,
+        typer.Option(
+            help="institution, operator, auditor, science_bureau, "
+            "finance_bureau, city_government or viewer"
+        ),
+    ],
+    institution: Annotated[
+        int | None, typer.Option(help="Institution id (institution role).")
+    ] = None,
+    subject: Annotated[str, typer.Option(help="Who the token names.")] = "dev",
+    hours: Annotated[int, typer.Option(help="Validity in hours.")] = 8,
+) -> None:
+    """Mint a bearer token for development from the configured secret."""
+    from datetime import timedelta
+
+    from riskpool.domain.parties import Role
+    from riskpool.graphql.app import token_settings
+    from riskpool.graphql.auth.tokens import mint
+
+    try:
+        parsed = Role(role.upper())
+    except ValueError:
+        console.print(f"[red]unknown role {role!r}[/red]")
+        raise typer.Exit(2) from None
+    application = build()
+    if application.settings.is_production:
+        console.print("[red]tokens are not minted from production settings[/red]")
+        raise typer.Exit(2)
+    try:
+        minted = mint(
+            token_settings(application),
+            subject=subject,
+            role=parsed,
+            institution_id=institution,
+            ttl=timedelta(hours=hours),
+        )
+    except RiskpoolError as exc:
+        console.print(f"[red]{exc.code}[/red]: {exc.message}")
+        raise typer.Exit(2) from None
+    print(minted)  # noqa: T201 - the token is the command's output
+
+
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+app.add_typer(demo_app, name="demo")
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load the demo (idempotent: loading twice changes nothing)."""
+
+    async def work(application: App) -> object:
+        from riskpool.domain.demo import load_demo
+
+        await migrate.upgrade(application.db.engine)
+        await application.funds.setup()
+        return await load_demo(application.db)
+
+    console.print(_run(work))
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Create or migrate the schema (Alembic) of DATABASE_URL."""

@@ -97,8 +97,11 @@ async def paginate(
     *,
     key_of: Callable[[Any], Sequence[Any]],
     parse_key: Callable[[list[Any]], list[Any]] | None = None,
+    descending: bool = False,
 ) -> Page[T]:
-    """Run ``query`` as one keyset page ordered by ``keys`` (ascending, unique together).
+    """Run ``query`` as one keyset page ordered by ``keys`` (unique together).
+
+    All keys sort the same way: ascending, or descending with ``descending``.
 
     ``key_of(row)`` returns the row's key values for its cursor; ``parse_key``
     turns decoded cursor values back into column values (e.g. ISO dates).
@@ -112,12 +115,14 @@ async def paginate(
     paged = query
     if request.after is not None:
         values = decode_cursor(request.after, len(keys))
-        paged = paged.where(key > tuple_(*(parse_key(values) if parse_key else values)))
+        bound = tuple_(*(parse_key(values) if parse_key else values))
+        paged = paged.where(key < bound if descending else key > bound)
     if request.before is not None:
         values = decode_cursor(request.before, len(keys))
-        paged = paged.where(key < tuple_(*(parse_key(values) if parse_key else values)))
+        bound = tuple_(*(parse_key(values) if parse_key else values))
+        paged = paged.where(key > bound if descending else key < bound)
     backwards = request.backwards
-    ordering = [k.desc() for k in keys] if backwards else list(keys)
+    ordering = [k.desc() for k in keys] if backwards != descending else list(keys)
     rows = list((await conn.execute(paged.order_by(*ordering).limit(size + 1))).all())
     more = len(rows) > size
     rows = rows[:size]

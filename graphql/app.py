@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -24,7 +25,6 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from cross_web import HTTPException
 
 from riskpool.bootstrap import App
 from riskpool.errors import RiskpoolError
@@ -122,7 +122,7 @@ def create_app(app: App, *, on_startup: Any = None) -> Starlette:
         try:
             async with app.db.transaction(write=False) as conn:
                 await conn.exec_driver_sql("SELECT 1")
-        except Exception as exc:  # noqa: BLE001 - health reports any failure as unhealthy
+        except Exception as exc:
             return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, 503)
         return JSONResponse({"status": "ok"})
 

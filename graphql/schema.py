@@ -18,18 +18,50 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from riskpool.graphql.claims.mutations import ClaimMutation
+from riskpool.graphql.claims.queries import ClaimQuery
+from riskpool.graphql.claims.types import ClaimNode
 from riskpool.graphql.core.extensions import CodedErrors
 from riskpool.graphql.core.limits import QueryCost
+from riskpool.graphql.funds.mutations import FundMutation
 from riskpool.graphql.ledger.queries import LedgerQuery
 from riskpool.graphql.ledger.types import JournalEntryType
+from riskpool.graphql.loans.mutations import LoanMutation
+from riskpool.graphql.loans.queries import LoanQuery
+from riskpool.graphql.loans.types import LoanNode
+from riskpool.graphql.parties.mutations import PartyMutation
+from riskpool.graphql.parties.queries import PartyQuery
+from riskpool.graphql.parties.types import FirmType, InstitutionType
 from riskpool.settings import Settings
 
-NODE_TYPES: list[type] = [JournalEntryType]
+NODE_TYPES: list[type] = [JournalEntryType, InstitutionType, FirmType, LoanNode, ClaimNode]
+
+LIST_FIELDS = frozenset(
+    {
+        "edges",
+        "nodes",
+        "trail",
+        "postings",
+        "disbursements",
+        "repayments",
+        "prepayments",
+        "claims",
+        "history",
+        "books",
+        "rows",
+    }
+)
+"""Fields that return lists without page arguments: the cost model counts them as pages."""
 
 
 @strawberry.type
-class Query(LedgerQuery):
+class Query(LedgerQuery, PartyQuery, LoanQuery, ClaimQuery):
     node: relay.Node = relay.node()
+
+
+@strawberry.type
+class Mutation(PartyMutation, LoanMutation, ClaimMutation, FundMutation):
+    pass
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -40,8 +72,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         QueryDepthLimiter(max_depth=settings.max_query_depth),
         MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         MaxTokensLimiter(max_token_count=settings.max_tokens),
-        QueryCost(settings.max_query_cost),
+        QueryCost(settings.max_query_cost, LIST_FIELDS),
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection())
-    return strawberry.Schema(query=Query, types=NODE_TYPES, extensions=extensions)
+    return strawberry.Schema(
+        query=Query, mutation=Mutation, types=NODE_TYPES, extensions=extensions
+    )

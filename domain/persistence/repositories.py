@@ -393,7 +393,7 @@ class LoanRepository:
 # -- claims ----------------------------------------------------------------------
 
 
-def _evidence_json(evidence: Evidence) -> dict[str, Any]:
+def evidence_json(evidence: Evidence) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name in sorted(evidence.provided()):
         value = getattr(evidence, name)
@@ -540,7 +540,7 @@ class ClaimRepository:
                         "target": e.target.value,
                         **_actor_columns(e.actor),
                         "at": e.at,
-                        "evidence": _evidence_json(e.evidence),
+                        "evidence": evidence_json(e.evidence),
                         "reason": e.reason,
                         "amount": fen(e.amount) if e.amount is not None else None,
                     }

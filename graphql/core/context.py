@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 
 from riskpool.bootstrap import App
 from riskpool.db import Database
-from riskpool.domain.parties import Role
+from riskpool.domain.parties import Actor, Role
+from riskpool.domain.persistence.queries import EVERYTHING, ReadModel, Scope
 from riskpool.errors import ErrorCode
 from riskpool.graphql.auth.tokens import Principal
 from riskpool.graphql.core.errors import ApiError
@@ -62,6 +63,23 @@ class Context:
         if name not in self.loaders:
             self.loaders[name] = factory(self)
         return self.loaders[name]
+
+    @property
+    def scope(self) -> Scope:
+        """What this principal may read; institution users see their own rows only."""
+        principal = self.require()
+        if principal.role is Role.INSTITUTION:
+            return Scope(institution_id=principal.institution_id)
+        return EVERYTHING
+
+    def actor(self) -> Actor:
+        principal = self.require()
+        return Actor(principal.role, principal.subject, principal.institution_id)
+
+    async def read(self, work: Callable[[ReadModel], Awaitable[T]]) -> T:
+        """Run a read against the request's snapshot, scoped to the principal."""
+        scope = self.scope
+        return await self.session.run(lambda conn: work(ReadModel(conn, scope)))
 
     def require(self, *roles: Role) -> Principal:
         """The principal, if it has one of ``roles`` (any role when none are given)."""

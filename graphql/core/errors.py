@@ -43,6 +43,4 @@ def should_mask(error: GraphQLError) -> bool:
         return False  # parse and validation errors: about the client's document
     if isinstance(original, ApiError):
         return False
-    if isinstance(original, RiskpoolError):
-        return False
-    return True
+    return not isinstance(original, RiskpoolError)

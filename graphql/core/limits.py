@@ -59,9 +59,7 @@ def selection_cost(
     total = 0
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
-            inner = selection_cost(
-                selection.selection_set, fragments, variables, list_fields, seen
-            )
+            inner = selection_cost(selection.selection_set, fragments, variables, list_fields, seen)
             size = _page_size(selection, variables)
             if size is None and selection.name.value in list_fields:
                 size = DEFAULT_PAGE
@@ -93,14 +91,17 @@ class QueryCost(SchemaExtension):
         document = context.graphql_document
         if document is not None:
             fragments = {
-                d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+                d.name.value: d
+                for d in document.definitions
+                if isinstance(d, FragmentDefinitionNode)
             }
             operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
             name = context.operation_name
             chosen = [o for o in operations if name is None or (o.name and o.name.value == name)]
             self.cost = sum(
-                selection_cost(o.selection_set, fragments, context.variables or {},
-                               self.list_fields)
+                selection_cost(
+                    o.selection_set, fragments, context.variables or {}, self.list_fields
+                )
                 for o in chosen[:1]
             )
             if self.cost > self.maximum:

@@ -25,7 +25,7 @@ _PLAIN_DECIMAL = re.compile(r"^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,6})?$")
 def parse_amount(value: object) -> Decimal:
     if not isinstance(value, str) or not _PLAIN_DECIMAL.match(value):
         raise ValueError(
-            "Amount must be a plain decimal string such as \"1234.56\" "
+            'Amount must be a plain decimal string such as "1234.56" '
             "(no exponent, no NaN or infinity, at most 18 integer digits)"
         )
     return Decimal(value)
@@ -40,7 +40,7 @@ def format_amount(value: Decimal) -> str:
 Amount = strawberry.scalar(
     NewType("Amount", Decimal),
     name="Amount",
-    description="An exact decimal amount as a plain string, e.g. \"1234.56\".",
+    description='An exact decimal amount as a plain string, e.g. "1234.56".',
     serialize=format_amount,
     parse_value=parse_amount,
 )

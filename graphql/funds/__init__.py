@@ -1,0 +1,1 @@
+"""The funds area of the API."""

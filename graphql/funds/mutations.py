@@ -1,0 +1,203 @@
+"""Mutations of the funds' own money: tranches, allocations, top-ups, the transfer,
+interest and the management fee. Each returns the journal entries it posted."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+
+import strawberry
+from strawberry.types import Info
+
+from riskpool.domain.chart import BookCode as DomainBookCode
+from riskpool.graphql.core.context import Context
+from riskpool.graphql.core.errors import UserError
+from riskpool.graphql.core.mutations import attempt
+from riskpool.graphql.core.scalars import MoneyInput
+from riskpool.graphql.ledger.types import JournalEntryType
+from riskpool.ledger.model import JournalEntry
+
+FundBook = strawberry.enum(DomainBookCode, name="FundBook")
+
+
+@strawberry.type
+class EntriesPayload:
+    entries: list[JournalEntryType]
+    user_errors: list[UserError]
+
+
+async def _payload(work: Callable[[], Awaitable[list[JournalEntry]]]) -> EntriesPayload:
+    result, errors = await attempt(work)
+    return EntriesPayload(
+        entries=[JournalEntryType.of(e) for e in result or []], user_errors=errors
+    )
+
+
+def _one(entry: JournalEntry | None) -> list[JournalEntry]:
+    return [entry] if entry is not None else []
+
+
+@strawberry.type
+class FundMutation:
+    @strawberry.mutation(description="Finance bureau: a tranche of the 郑科贷 reserve.")
+    async def reserve_tranche(
+        self,
+        info: Info[Context, None],
+        tranche_no: int,
+        on: date,
+        amount: MoneyInput,
+        idempotency_key: str,
+    ) -> EntriesPayload:
+        actor, funds = info.context.actor(), info.context.app.funds
+
+        async def work() -> list[JournalEntry]:
+            return _one(
+                await funds.reserve_tranche(
+                    actor,
+                    tranche_no=tranche_no,
+                    on=on,
+                    amount=amount.to_money(),
+                    idempotency_key=idempotency_key,
+                )
+            )
+
+        return await _payload(work)
+
+    @strawberry.mutation(description="Finance bureau: an allocation (财政拨款) to a fund.")
+    async def allocate_funds(
+        self,
+        info: Info[Context, None],
+        book: FundBook,  # type: ignore[valid-type]
+        on: date,
+        amount: MoneyInput,
+        reference: str,
+        idempotency_key: str,
+    ) -> EntriesPayload:
+        actor, funds = info.context.actor(), info.context.app.funds
+
+        async def work() -> list[JournalEntry]:
+            return _one(
+                await funds.allocate(
+                    actor,
+                    book=book,
+                    on=on,
+                    amount=amount.to_money(),
+                    reference=reference,
+                    idempotency_key=idempotency_key,
+                )
+            )
+
+        return await _payload(work)
+
+    @strawberry.mutation(description="Finance bureau: a top-up (动态补足) of a stated amount.")
+    async def top_up(
+        self,
+        info: Info[Context, None],
+        book: FundBook,  # type: ignore[valid-type]
+        on: date,
+        amount: MoneyInput,
+        reference: str,
+        idempotency_key: str,
+    ) -> EntriesPayload:
+        actor, funds = info.context.actor(), info.context.app.funds
+
+        async def work() -> list[JournalEntry]:
+            return _one(
+                await funds.top_up(
+                    actor,
+                    book=book,
+                    on=on,
+                    amount=amount.to_money(),
+                    reference=reference,
+                    idempotency_key=idempotency_key,
+                )
+            )
+
+        return await _payload(work)
+
+    @strawberry.mutation(description="Finance bureau: annual settlement top-up to the floor.")
+    async def settlement_top_up(
+        self,
+        info: Info[Context, None],
+        book: FundBook,  # type: ignore[valid-type]
+        on: date,
+        reference: str,
+        idempotency_key: str,
+    ) -> EntriesPayload:
+        actor, funds = info.context.actor(), info.context.app.funds
+
+        async def work() -> list[JournalEntry]:
+            return _one(
+                await funds.settlement_top_up(
+                    actor, book=book, on=on, reference=reference, idempotency_key=idempotency_key
+                )
+            )
+
+        return await _payload(work)
+
+    @strawberry.mutation(description="Finance bureau: move the 郑科贷 reserve into the pool.")
+    async def transfer_reserve_to_pool(
+        self, info: Info[Context, None], on: date, amount: MoneyInput, idempotency_key: str
+    ) -> EntriesPayload:
+        actor, funds = info.context.actor(), info.context.app.funds
+
+        async def work() -> list[JournalEntry]:
+            return list(
+                await funds.transfer_reserve_to_pool(
+                    actor, on=on, amount=amount.to_money(), idempotency_key=idempotency_key
+                )
+            )
+
+        return await _payload(work)
+
+    @strawberry.mutation(description="Operator: interest earned on a fund's account.")
+    async def record_interest(
+        self,
+        info: Info[Context, None],
+        book: FundBook,  # type: ignore[valid-type]
+        on: date,
+        amount: MoneyInput,
+        period: str,
+        idempotency_key: str,
+    ) -> EntriesPayload:
+        actor, funds = info.context.actor(), info.context.app.funds
+
+        async def work() -> list[JournalEntry]:
+            return _one(
+                await funds.record_interest(
+                    actor,
+                    book=book,
+                    on=on,
+                    amount=amount.to_money(),
+                    period=period,
+                    idempotency_key=idempotency_key,
+                )
+            )
+
+        return await _payload(work)
+
+    @strawberry.mutation(description="Operator: the management fee, refused above the cap.")
+    async def charge_management_fee(
+        self,
+        info: Info[Context, None],
+        book: FundBook,  # type: ignore[valid-type]
+        on: date,
+        amount: MoneyInput,
+        period: str,
+        idempotency_key: str,
+    ) -> EntriesPayload:
+        actor, funds = info.context.actor(), info.context.app.funds
+
+        async def work() -> list[JournalEntry]:
+            return _one(
+                await funds.charge_management_fee(
+                    actor,
+                    book=book,
+                    on=on,
+                    amount=amount.to_money(),
+                    period=period,
+                    idempotency_key=idempotency_key,
+                )
+            )
+
+        return await _payload(work)

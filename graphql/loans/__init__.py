@@ -1,0 +1,1 @@
+"""The loans area of the API."""

@@ -1,0 +1,1 @@
+"""The parties area of the API."""

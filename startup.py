@@ -1,0 +1,25 @@
+"""What a riskpool process does before it serves: migrate, set up the chart, load the demo.
+
+Shared by ``riskpool serve`` (through the ASGI lifespan) and the tests that
+start the real server, so both run exactly the same start-up.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from riskpool import migrate
+from riskpool.bootstrap import App
+
+log = structlog.get_logger("riskpool.startup")
+
+
+async def prepare(app: App) -> None:
+    await migrate.upgrade(app.db.engine)
+    await app.funds.setup()
+    if app.settings.load_demo:
+        from riskpool.domain.demo import load_demo
+
+        report = await load_demo(app.db)
+        log.info("demo.loaded", report=str(report))
+    log.info("startup.ready", database=app.db.dialect)
