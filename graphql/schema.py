@@ -6,6 +6,9 @@ Areas live in their own folders (``ledger/``, …) with ``types``, ``queries``,
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import strawberry
 from strawberry import relay
 from strawberry.extensions import (
@@ -56,7 +59,7 @@ LIST_FIELDS = frozenset(
 
 @strawberry.type
 class Query(LedgerQuery, PartyQuery, LoanQuery, ClaimQuery):
-    node: relay.Node = relay.node()
+    node: relay.Node | None = relay.node()
 
 
 @strawberry.type
@@ -65,17 +68,33 @@ class Mutation(PartyMutation, LoanMutation, ClaimMutation, FundMutation):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    extensions: list[SchemaExtension | type[SchemaExtension]] = [
+    """The schema with the request limits of ``settings`` (built once per set of limits)."""
+    return _schema(
+        settings.max_query_depth,
+        settings.max_aliases,
+        settings.max_tokens,
+        settings.max_query_cost,
+        settings.is_production,
+    )
+
+
+@functools.cache
+def _schema(
+    depth: int, aliases: int, tokens: int, cost: int, production: bool
+) -> strawberry.Schema:
+    # Factories, not instances: extensions keep per-request state (the cost),
+    # so each request gets fresh ones.
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         CodedErrors,
-        ParserCache(maxsize=256),
-        ValidationCache(maxsize=256),
-        QueryDepthLimiter(max_depth=settings.max_query_depth),
-        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        MaxTokensLimiter(max_token_count=settings.max_tokens),
-        QueryCost(settings.max_query_cost, LIST_FIELDS),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        lambda: QueryDepthLimiter(max_depth=depth),
+        lambda: MaxAliasesLimiter(max_alias_count=aliases),
+        lambda: MaxTokensLimiter(max_token_count=tokens),
+        lambda: QueryCost(cost, LIST_FIELDS),
     ]
-    if settings.is_production:
-        extensions.append(DisableIntrospection())
+    if production:
+        extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query, mutation=Mutation, types=NODE_TYPES, extensions=extensions
     )
