@@ -57,9 +57,14 @@ LIST_FIELDS = frozenset(
 """Fields that return lists without page arguments: the cost model counts them as pages."""
 
 
-@strawberry.type
-class Query(LedgerQuery, PartyQuery, LoanQuery, ClaimQuery):
-    node: relay.Node | None = relay.node()
+def _query_type() -> type:
+    """A fresh root query type: strawberry binds the ``node`` field to one schema."""
+
+    @strawberry.type(name="Query")
+    class Query(LedgerQuery, PartyQuery, LoanQuery, ClaimQuery):
+        node: relay.Node | None = relay.node()
+
+    return Query
 
 
 @strawberry.type
@@ -96,5 +101,5 @@ def _schema(
     if production:
         extensions.append(DisableIntrospection)
     return strawberry.Schema(
-        query=Query, mutation=Mutation, types=NODE_TYPES, extensions=extensions
+        query=_query_type(), mutation=Mutation, types=NODE_TYPES, extensions=extensions
     )

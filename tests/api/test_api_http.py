@@ -1,0 +1,159 @@
+"""HTTP behaviour of /graphql and /healthz: auth, methods, limits, masking, cost."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from conftest import Api
+
+from riskpool.bootstrap import build
+from riskpool.domain.parties import Role
+from riskpool.graphql.app import create_app, token_settings
+from riskpool.graphql.auth.tokens import mint
+from riskpool.settings import Settings
+
+
+async def test_healthz(api: Api) -> None:
+    response = await api.client.get("/healthz")
+    assert response.json() == {"status": "ok"}
+    assert response.headers["x-request-id"]
+
+
+async def test_request_id_is_echoed(api: Api) -> None:
+    response = await api.client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["x-request-id"] == "abc-123"
+
+
+async def test_query_over_get_works_and_mutation_over_get_is_refused(api: Api) -> None:
+    headers = {"Authorization": f"Bearer {api.token(Role.OPERATOR)}"}
+    ok = await api.client.get("/graphql", params={"query": "{ books { code } }"},
+                              headers=headers)
+    assert ok.status_code == 200 and ok.json()["data"]["books"]
+    refused = await api.client.get(
+        "/graphql",
+        params={"query": 'mutation { markLoanCurrent(loanId: 1) { userErrors { code } } }'},
+        headers=headers,
+    )
+    assert refused.status_code in (400, 405)
+
+
+async def test_post_must_be_json(api: Api) -> None:
+    response = await api.client.post(
+        "/graphql", content="query={books{code}}",
+        headers={"Content-Type": "application/x-www-form-urlencoded",
+                 "Authorization": f"Bearer {api.token(Role.OPERATOR)}"},
+    )
+    assert response.status_code in (400, 415)
+
+
+async def test_graphiql_in_development(api: Api) -> None:
+    response = await api.client.get("/graphql", headers={"Accept": "text/html"})
+    assert response.status_code == 200 and "graphiql" in response.text.lower()
+
+
+async def test_missing_token_is_unauthenticated(api: Api) -> None:
+    body = await api.gql("{ loans { totalCount } }", role=None)
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda claims: {**claims, "exp": datetime.now(UTC) - timedelta(minutes=1)},
+        lambda claims: {**claims, "iss": "someone-else"},
+        lambda claims: {**claims, "aud": "another-api"},
+        lambda claims: {**claims, "role": "SUPERUSER"},
+    ],
+)
+async def test_bad_tokens_get_401(api: Api, mutate: Any) -> None:
+    settings = token_settings(api.app)
+    now = datetime.now(UTC)
+    claims = {"sub": "x", "role": "OPERATOR", "iss": settings.issuer, "aud": settings.audience,
+              "iat": now, "exp": now + timedelta(hours=1)}
+    token = jwt.encode(mutate(claims), settings.secret, algorithm="HS256")
+    response = await api.client.post("/graphql", json={"query": "{ books { code } }"},
+                                     headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+
+
+async def test_alg_none_and_foreign_keys_are_refused(api: Api) -> None:
+    settings = token_settings(api.app)
+    now = datetime.now(UTC)
+    claims = {"sub": "x", "role": "OPERATOR", "iss": settings.issuer, "aud": settings.audience,
+              "iat": now, "exp": now + timedelta(hours=1)}
+    for token in (jwt.encode(claims, None, algorithm="none"),
+                  jwt.encode(claims, "another-secret-that-is-long-enough", algorithm="HS256")):
+        response = await api.client.post("/graphql", json={"query": "{ books { code } }"},
+                                         headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401
+
+
+async def test_cost_is_reported_and_limited(api: Api) -> None:
+    body = await api.gql("{ loans(first: 5) { nodes { contractNo } } }")
+    assert body["extensions"]["cost"]["requested"] > 5
+    costly = await api.gql(
+        "{ loans(first: 100) { nodes { claims { trail { seq } } lender { history { on } } } } }"
+    )
+    assert costly["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert costly["data"] is None
+
+
+async def test_depth_alias_and_token_limits(api: Api) -> None:
+    deep = "{ claims { nodes { loan { claims { loan { claims { loan { claims { loan { claims " \
+           "{ loan { contractNo } } } } } } } } } } } }"
+    assert "errors" in await api.gql(deep)
+    aliases = "{ " + " ".join(f"a{i}: books {{ code }}" for i in range(30)) + " }"
+    assert "errors" in await api.gql(aliases)
+    tokens = "{ books { " + " ".join("code" for _ in range(4000)) + " } }"
+    assert "errors" in await api.gql(tokens)
+
+
+async def test_page_size_is_capped(api: Api) -> None:
+    body = await api.gql("{ loans(first: 101) { totalCount } }")
+    assert body["errors"][0]["extensions"]["code"] == "VALIDATION"
+
+
+async def test_money_is_exact_and_malformed_amounts_are_refused(api: Api) -> None:
+    body = await api.gql("{ loans(first: 1) { nodes { creditLine { amount currency minorUnits } } } }")
+    assert body["data"]["loans"]["nodes"][0]["creditLine"] == {
+        "amount": "1000000.00", "currency": "CNY", "minorUnits": "100000000"}
+    for bad in ("1e3", "NaN", "Infinity", "1.001", "12,5", ""):
+        result = await api.gql(
+            "mutation($a: Amount!) { topUp(book: CITY_POOL, on: \"2025-07-01\", "
+            "amount: {amount: $a}, reference: \"r\", idempotencyKey: \"k\") "
+            "{ userErrors { code } } }",
+            {"a": bad}, role=Role.FINANCE_BUREAU,
+        )
+        refused = result.get("errors") or result["data"]["topUp"]["userErrors"]
+        assert refused, bad
+
+
+async def test_unexpected_exceptions_are_masked(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from riskpool.ledger.store import LedgerStore
+
+    async def boom(self: Any) -> Any:
+        raise RuntimeError("secret internals: password=hunter2")
+
+    monkeypatch.setattr(LedgerStore, "books", boom)
+    body = await api.gql("{ books { code } }")
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL"
+    assert "hunter2" not in str(body)
+
+
+async def test_production_turns_off_introspection_and_graphiql(database: Any) -> None:
+    settings = Settings(database_url=database.url, environment="production", load_demo=False)
+    app = build(settings)
+    asgi = create_app(app)
+    token = mint(token_settings(app), subject="x", role=Role.VIEWER)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi),
+                                 base_url="http://test") as client:
+        body = (await client.post("/graphql", json={"query": "{ __schema { types { name } } }"},
+                                  headers={"Authorization": f"Bearer {token}"})).json()
+        assert "errors" in body
+        page = await client.get("/graphql", headers={"Accept": "text/html"})
+        assert "graphiql" not in page.text.lower()
+    await app.close()
