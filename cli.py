@@ -120,6 +120,22 @@ def token(
     print(minted)  # noqa: T201 - the token is the command's output
 
 
+@app.command("schema")
+def schema_export(
+    out: Annotated[str | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Print (or write) the GraphQL schema in SDL; graphql/schema.graphql is its committed copy."""
+    from pathlib import Path
+
+    from riskpool.graphql.schema import export_sdl
+
+    sdl = export_sdl()
+    if out:
+        Path(out).write_text(sdl, encoding="utf-8")
+    else:
+        print(sdl, end="")  # noqa: T201 - the schema is the command's output
+
+
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 

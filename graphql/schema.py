@@ -103,3 +103,8 @@ def _schema(
     return strawberry.Schema(
         query=_query_type(), mutation=Mutation, types=NODE_TYPES, extensions=extensions
     )
+
+
+def export_sdl() -> str:
+    """The schema as SDL, as committed in graphql/schema.graphql (development limits)."""
+    return build_schema(Settings(load_demo=False)).as_str() + "\n"

@@ -30,12 +30,11 @@ async def test_request_id_is_echoed(api: Api) -> None:
 
 async def test_query_over_get_works_and_mutation_over_get_is_refused(api: Api) -> None:
     headers = {"Authorization": f"Bearer {api.token(Role.OPERATOR)}"}
-    ok = await api.client.get("/graphql", params={"query": "{ books { code } }"},
-                              headers=headers)
+    ok = await api.client.get("/graphql", params={"query": "{ books { code } }"}, headers=headers)
     assert ok.status_code == 200 and ok.json()["data"]["books"]
     refused = await api.client.get(
         "/graphql",
-        params={"query": 'mutation { markLoanCurrent(loanId: 1) { userErrors { code } } }'},
+        params={"query": "mutation { markLoanCurrent(loanId: 1) { userErrors { code } } }"},
         headers=headers,
     )
     assert refused.status_code in (400, 405)
@@ -43,9 +42,12 @@ async def test_query_over_get_works_and_mutation_over_get_is_refused(api: Api) -
 
 async def test_post_must_be_json(api: Api) -> None:
     response = await api.client.post(
-        "/graphql", content="query={books{code}}",
-        headers={"Content-Type": "application/x-www-form-urlencoded",
-                 "Authorization": f"Bearer {api.token(Role.OPERATOR)}"},
+        "/graphql",
+        content="query={books{code}}",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": f"Bearer {api.token(Role.OPERATOR)}",
+        },
     )
     assert response.status_code in (400, 415)
 
@@ -72,23 +74,43 @@ async def test_missing_token_is_unauthenticated(api: Api) -> None:
 async def test_bad_tokens_get_401(api: Api, mutate: Any) -> None:
     settings = token_settings(api.app)
     now = datetime.now(UTC)
-    claims = {"sub": "x", "role": "OPERATOR", "iss": settings.issuer, "aud": settings.audience,
-              "iat": now, "exp": now + timedelta(hours=1)}
+    claims = {
+        "sub": "x",
+        "role": "OPERATOR",
+        "iss": settings.issuer,
+        "aud": settings.audience,
+        "iat": now,
+        "exp": now + timedelta(hours=1),
+    }
     token = jwt.encode(mutate(claims), settings.secret, algorithm="HS256")
-    response = await api.client.post("/graphql", json={"query": "{ books { code } }"},
-                                     headers={"Authorization": f"Bearer {token}"})
+    response = await api.client.post(
+        "/graphql",
+        json={"query": "{ books { code } }"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 401
 
 
 async def test_alg_none_and_foreign_keys_are_refused(api: Api) -> None:
     settings = token_settings(api.app)
     now = datetime.now(UTC)
-    claims = {"sub": "x", "role": "OPERATOR", "iss": settings.issuer, "aud": settings.audience,
-              "iat": now, "exp": now + timedelta(hours=1)}
-    for token in (jwt.encode(claims, None, algorithm="none"),
-                  jwt.encode(claims, "another-secret-that-is-long-enough", algorithm="HS256")):
-        response = await api.client.post("/graphql", json={"query": "{ books { code } }"},
-                                         headers={"Authorization": f"Bearer {token}"})
+    claims = {
+        "sub": "x",
+        "role": "OPERATOR",
+        "iss": settings.issuer,
+        "aud": settings.audience,
+        "iat": now,
+        "exp": now + timedelta(hours=1),
+    }
+    for token in (
+        jwt.encode(claims, None, algorithm="none"),
+        jwt.encode(claims, "another-secret-that-is-long-enough", algorithm="HS256"),
+    ):
+        response = await api.client.post(
+            "/graphql",
+            json={"query": "{ books { code } }"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert response.status_code == 401
 
 
@@ -103,8 +125,10 @@ async def test_cost_is_reported_and_limited(api: Api) -> None:
 
 
 async def test_depth_alias_and_token_limits(api: Api) -> None:
-    deep = "{ claims { nodes { loan { claims { loan { claims { loan { claims { loan { claims " \
-           "{ loan { contractNo } } } } } } } } } } } }"
+    deep = (
+        "{ claims { nodes { loan { claims { loan { claims { loan { claims { loan { claims "
+        "{ loan { contractNo } } } } } } } } } } } }"
+    )
     assert "errors" in await api.gql(deep)
     aliases = "{ " + " ".join(f"a{i}: books {{ code }}" for i in range(30)) + " }"
     assert "errors" in await api.gql(aliases)
@@ -118,15 +142,21 @@ async def test_page_size_is_capped(api: Api) -> None:
 
 
 async def test_money_is_exact_and_malformed_amounts_are_refused(api: Api) -> None:
-    body = await api.gql("{ loans(first: 1) { nodes { creditLine { amount currency minorUnits } } } }")
+    body = await api.gql(
+        "{ loans(first: 1) { nodes { creditLine { amount currency minorUnits } } } }"
+    )
     assert body["data"]["loans"]["nodes"][0]["creditLine"] == {
-        "amount": "1000000.00", "currency": "CNY", "minorUnits": "100000000"}
+        "amount": "1000000.00",
+        "currency": "CNY",
+        "minorUnits": "100000000",
+    }
     for bad in ("1e3", "NaN", "Infinity", "1.001", "12,5", ""):
         result = await api.gql(
-            "mutation($a: Amount!) { topUp(book: CITY_POOL, on: \"2025-07-01\", "
-            "amount: {amount: $a}, reference: \"r\", idempotencyKey: \"k\") "
+            'mutation($a: Amount!) { topUp(book: CITY_POOL, on: "2025-07-01", '
+            'amount: {amount: $a}, reference: "r", idempotencyKey: "k") '
             "{ userErrors { code } } }",
-            {"a": bad}, role=Role.FINANCE_BUREAU,
+            {"a": bad},
+            role=Role.FINANCE_BUREAU,
         )
         refused = result.get("errors") or result["data"]["topUp"]["userErrors"]
         assert refused, bad
@@ -149,10 +179,16 @@ async def test_production_turns_off_introspection_and_graphiql(database: Any) ->
     app = build(settings)
     asgi = create_app(app)
     token = mint(token_settings(app), subject="x", role=Role.VIEWER)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi),
-                                 base_url="http://test") as client:
-        body = (await client.post("/graphql", json={"query": "{ __schema { types { name } } }"},
-                                  headers={"Authorization": f"Bearer {token}"})).json()
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=asgi), base_url="http://test"
+    ) as client:
+        body = (
+            await client.post(
+                "/graphql",
+                json={"query": "{ __schema { types { name } } }"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        ).json()
         assert "errors" in body
         page = await client.get("/graphql", headers={"Accept": "text/html"})
         assert "graphiql" not in page.text.lower()

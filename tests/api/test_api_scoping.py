@@ -22,31 +22,40 @@ async def test_institution_list_and_filter_are_scoped(api: Api) -> None:
     w = api.world
     body = await api.gql(
         "{ loans(first: 10) { totalCount nodes { contractNo lender { name } } } }",
-        role=Role.INSTITUTION, institution_id=w.bank_b,
+        role=Role.INSTITUTION,
+        institution_id=w.bank_b,
     )
     assert [n["contractNo"] for n in body["data"]["loans"]["nodes"]] == ["B-1"]
     filtered = await api.gql(
         "query($i: Int) { loans(filter: {institutionId: $i}) { totalCount } }",
-        {"i": w.bank_a}, role=Role.INSTITUTION, institution_id=w.bank_b,
+        {"i": w.bank_a},
+        role=Role.INSTITUTION,
+        institution_id=w.bank_b,
     )
     assert filtered["data"]["loans"]["totalCount"] == 0
-    claims = await api.gql("{ claims { totalCount } }", role=Role.INSTITUTION,
-                           institution_id=w.bank_b)
+    claims = await api.gql(
+        "{ claims { totalCount } }", role=Role.INSTITUTION, institution_id=w.bank_b
+    )
     assert claims["data"]["claims"]["totalCount"] == 0
 
 
 async def test_node_cannot_reach_another_institutions_loan_or_claim(api: Api) -> None:
     w = api.world
     query = "query($id: ID!) { node(id: $id) { id ... on Loan { contractNo } } }"
-    own = await api.gql(query, {"id": gid("Loan", w.loan_b)}, role=Role.INSTITUTION,
-                        institution_id=w.bank_b)
+    own = await api.gql(
+        query, {"id": gid("Loan", w.loan_b)}, role=Role.INSTITUTION, institution_id=w.bank_b
+    )
     assert own["data"]["node"]["contractNo"] == "B-1"
-    other = await api.gql(query, {"id": gid("Loan", w.loan_a)}, role=Role.INSTITUTION,
-                          institution_id=w.bank_b)
+    other = await api.gql(
+        query, {"id": gid("Loan", w.loan_a)}, role=Role.INSTITUTION, institution_id=w.bank_b
+    )
     assert other["data"]["node"] is None
-    claim = await api.gql("query($id: ID!) { node(id: $id) { id } }",
-                          {"id": gid("Claim", w.claim_a)}, role=Role.INSTITUTION,
-                          institution_id=w.bank_b)
+    claim = await api.gql(
+        "query($id: ID!) { node(id: $id) { id } }",
+        {"id": gid("Claim", w.claim_a)},
+        role=Role.INSTITUTION,
+        institution_id=w.bank_b,
+    )
     assert claim["data"]["node"] is None
 
 
@@ -56,7 +65,8 @@ async def test_nested_fields_are_scoped(api: Api) -> None:
     w = api.world
     body = await api.gql(
         "{ loans { nodes { contractNo claims { claimId: id } lender { name } firm { name } } } }",
-        role=Role.INSTITUTION, institution_id=w.guarantor,
+        role=Role.INSTITUTION,
+        institution_id=w.guarantor,
     )
     nodes = body["data"]["loans"]["nodes"]
     assert [n["contractNo"] for n in nodes] == ["A-G"]
@@ -65,7 +75,8 @@ async def test_nested_fields_are_scoped(api: Api) -> None:
     assert nodes[0]["lender"] is None
     own_claims = await api.gql(
         "{ claims { nodes { state loan { contractNo } } } }",
-        role=Role.INSTITUTION, institution_id=w.bank_a,
+        role=Role.INSTITUTION,
+        institution_id=w.bank_a,
     )
     assert own_claims["data"]["claims"]["nodes"] == [
         {"state": "SUBMITTED", "loan": {"contractNo": "A-1"}}
@@ -73,6 +84,7 @@ async def test_nested_fields_are_scoped(api: Api) -> None:
 
 
 async def test_institution_cannot_read_the_pool_ledger(api: Api) -> None:
-    body = await api.gql("{ books { code } }", role=Role.INSTITUTION,
-                         institution_id=api.world.bank_a)
+    body = await api.gql(
+        "{ books { code } }", role=Role.INSTITUTION, institution_id=api.world.bank_a
+    )
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
