@@ -39,22 +39,17 @@ from riskpool.settings import Settings
 
 NODE_TYPES: list[type] = [JournalEntryType, InstitutionType, FirmType, LoanNode, ClaimNode]
 
-LIST_FIELDS = frozenset(
-    {
-        "edges",
-        "nodes",
-        "trail",
-        "postings",
-        "disbursements",
-        "repayments",
-        "prepayments",
-        "claims",
-        "history",
-        "books",
-        "rows",
-    }
-)
-"""Fields that return lists without page arguments: the cost model counts them as pages."""
+LIST_FIELDS = {
+    "trail": 8,
+    "claims": 3,
+    "history": 5,
+    "postings": 4,
+    "disbursements": 5,
+    "repayments": 12,
+    "prepayments": 3,
+    "books": 3,
+}
+"""Lists without page arguments and their typical sizes, for the query cost estimate."""
 
 
 def _query_type() -> type:

@@ -5,6 +5,9 @@ the cost bounds what it makes the server do. Every field costs 1; a field that
 returns a list or connection multiplies the cost of its selection by the page
 size it asks for (``first``/``last``, default 20, capped at 100), so nested
 connections grow multiplicatively — exactly the queries that must be refused.
+Lists without page arguments (a claim's trail, a loan's claims) count with a
+documented typical size (``LIST_FIELDS`` in the schema module); a connection's
+``edges``/``nodes`` do not multiply again, the page size already did.
 The computed cost is returned in ``extensions.cost`` on every response.
 """
 
@@ -47,11 +50,23 @@ def _page_size(field: FieldNode, variables: Mapping[str, Any]) -> int | None:
     return None
 
 
+CONNECTION_FIELDS = frozenset({"edges", "nodes", "totalCount", "pageInfo"})
+
+
+def _is_connection(field: FieldNode) -> bool:
+    if field.selection_set is None:
+        return False
+    return any(
+        isinstance(s, FieldNode) and s.name.value in CONNECTION_FIELDS
+        for s in field.selection_set.selections
+    )
+
+
 def selection_cost(
     selection_set: SelectionSetNode | None,
     fragments: Mapping[str, FragmentDefinitionNode],
     variables: Mapping[str, Any],
-    list_fields: frozenset[str],
+    list_fields: Mapping[str, int],
     seen: frozenset[str] = frozenset(),
 ) -> int:
     if selection_set is None:
@@ -61,8 +76,10 @@ def selection_cost(
         if isinstance(selection, FieldNode):
             inner = selection_cost(selection.selection_set, fragments, variables, list_fields, seen)
             size = _page_size(selection, variables)
-            if size is None and selection.name.value in list_fields:
+            if size is None and _is_connection(selection):
                 size = DEFAULT_PAGE
+            elif size is None:
+                size = list_fields.get(selection.name.value)
             total += 1 + inner * (size if size is not None else 1)
         elif isinstance(selection, InlineFragmentNode):
             total += selection_cost(
@@ -81,9 +98,9 @@ def selection_cost(
 class QueryCost(SchemaExtension):
     """Refuse operations whose estimated cost exceeds ``maximum``; report the cost."""
 
-    def __init__(self, maximum: int, list_fields: frozenset[str] = frozenset()) -> None:
+    def __init__(self, maximum: int, list_fields: Mapping[str, int] | None = None) -> None:
         self.maximum = maximum
-        self.list_fields = list_fields
+        self.list_fields = dict(list_fields or {})
         self.cost: int | None = None
 
     def on_execute(self) -> Iterator[None]:

@@ -117,9 +117,10 @@ async def test_alg_none_and_foreign_keys_are_refused(api: Api) -> None:
 async def test_cost_is_reported_and_limited(api: Api) -> None:
     body = await api.gql("{ loans(first: 5) { nodes { contractNo } } }")
     assert body["extensions"]["cost"]["requested"] > 5
-    costly = await api.gql(
-        "{ loans(first: 100) { nodes { claims { trail { seq } } lender { history { on } } } } }"
+    page = (
+        "loans(first: 100) { nodes { claims { trail { seq } loan { claims { trail { seq } } } } } }"
     )
+    costly = await api.gql("{ " + " ".join(f"a{i}: {page}" for i in range(10)) + " }")
     assert costly["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
     assert costly["data"] is None
 

@@ -12,8 +12,15 @@ from conftest import Api
 
 from riskpool.domain.parties import Role
 
-I, O, A, S, F, C, V = (Role.INSTITUTION, Role.OPERATOR, Role.AUDITOR, Role.SCIENCE_BUREAU,
-                       Role.FINANCE_BUREAU, Role.CITY_GOVERNMENT, Role.VIEWER)
+I, O, A, S, F, C, V = (  # noqa: E741 - one letter per role keeps the table readable
+    Role.INSTITUTION,
+    Role.OPERATOR,
+    Role.AUDITOR,
+    Role.SCIENCE_BUREAU,
+    Role.FINANCE_BUREAU,
+    Role.CITY_GOVERNMENT,
+    Role.VIEWER,
+)
 MONEY = '{amount: "1000.00"}'
 
 
@@ -25,40 +32,69 @@ def matrix(w: object) -> list[tuple[str, str, set[Role]]]:
         ("suspendInstitution", f'institutionId: {bank}, reason: "r", on: "2025-07-01"', {O, S}),
         ("reinstateInstitution", f'institutionId: {bank}, reason: "r", on: "2025-07-02"', {O, S}),
         ("registerFirm", 'name: "f", uscc: "bad", sector: "s", annualRevenue: ' + MONEY, {O, I}),
-        ("grantLoan", f'contractNo: "X-@N@", lenderId: {bank}, firmId: 1, loanType: '
-         'BANK_DIRECT, creditLine: ' + MONEY + ', grantedOn: "2025-03-01", maturity: '
-         '"2026-03-01"', {I, O}),
+        (
+            "grantLoan",
+            f'contractNo: "X-@N@", lenderId: {bank}, firmId: 1, loanType: '
+            "BANK_DIRECT, creditLine: " + MONEY + ', grantedOn: "2025-03-01", maturity: '
+            '"2026-03-01"',
+            {I, O},
+        ),
         ("enterPool", f'loanId: {loan}, on: "2025-03-02"', {I, O}),
         ("disburseLoan", f'loanId: {loan}, on: "2025-03-05", amount: {MONEY}, {key}', {I, O}),
         ("repayLoan", f'loanId: {loan}, on: "2025-03-06", amount: {MONEY}, {key}', {I, O}),
         ("markLoanOverdue", f'loanId: {loan}, since: "2025-04-01"', {I, O}),
         ("markLoanCurrent", f"loanId: {loan}", {I, O}),
         ("recordLawsuit", f'loanId: {loan}, filedOn: "2025-05-01"', {I, O}),
-        ("recordGuarantorPrepayment", f'loanId: {loan}, on: "2025-05-01", amount: {MONEY}, '
-         f"{key}", {I, O}),
-        ("recordRecovery", f'loanId: {loan}, on: "2025-08-01", amount: {MONEY}, reference: "r", '
-         f"{key}", {I, O}),
+        (
+            "recordGuarantorPrepayment",
+            f'loanId: {loan}, on: "2025-05-01", amount: {MONEY}, {key}',
+            {I, O},
+        ),
+        (
+            "recordRecovery",
+            f'loanId: {loan}, on: "2025-08-01", amount: {MONEY}, reference: "r", {key}',
+            {I, O},
+        ),
         ("submitClaim", f'loanId: {loan}, claimedPrincipal: {MONEY}, documents: "d", {key}', {I}),
         ("commissionAudit", f"claimId: {claim}, {key}", {O}),
-        ("recordAudit", f'claimId: {claim}, auditReportRef: "a", auditedPrincipalLoss: {MONEY}, '
-         f"{key}", {A}),
-        ("reviewClaim", f'claimId: {claim}, reviewOpinion: "ok", financeConcurrenceReference: '
-         f'"c", financeConcurrenceBy: "f", {key}', {S}),
+        (
+            "recordAudit",
+            f'claimId: {claim}, auditReportRef: "a", auditedPrincipalLoss: {MONEY}, {key}',
+            {A},
+        ),
+        (
+            "reviewClaim",
+            f'claimId: {claim}, reviewOpinion: "ok", financeConcurrenceReference: '
+            f'"c", financeConcurrenceBy: "f", {key}',
+            {S},
+        ),
         ("approveClaim", f'claimId: {claim}, approvalDocumentNo: "n", {key}', {C}),
         ("payClaim", f'claimId: {claim}, paymentReference: "p", {key}', {O}),
         ("rejectClaim", f'claimId: {claim}, reason: "no", {key}', {A, S, F, C}),
         ("withdrawClaim", f"claimId: {claim}, {key}", {I}),
         ("reserveTranche", f'trancheNo: 9, on: "2025-07-01", amount: {MONEY}, {key}', {F}),
-        ("allocateFunds", f'book: CITY_POOL, on: "2025-07-01", amount: {MONEY}, reference: '
-         f'"r@N@", {key}', {F}),
-        ("topUp", f'book: CITY_POOL, on: "2025-07-01", amount: {MONEY}, reference: "t@N@", '
-         f"{key}", {F}),
+        (
+            "allocateFunds",
+            f'book: CITY_POOL, on: "2025-07-01", amount: {MONEY}, reference: "r@N@", {key}',
+            {F},
+        ),
+        (
+            "topUp",
+            f'book: CITY_POOL, on: "2025-07-01", amount: {MONEY}, reference: "t@N@", {key}',
+            {F},
+        ),
         ("settlementTopUp", f'book: CITY_POOL, on: "2025-12-31", reference: "s@N@", {key}', {F}),
         ("transferReserveToPool", f'on: "2025-07-01", amount: {MONEY}, {key}', {F}),
-        ("recordInterest", f'book: CITY_POOL, on: "2025-07-01", amount: {MONEY}, period: '
-         f'"p@N@", {key}', {O, F}),
-        ("chargeManagementFee", f'book: CITY_POOL, on: "2025-07-01", amount: {MONEY}, period: '
-         f'"p@N@", {key}', {O}),
+        (
+            "recordInterest",
+            f'book: CITY_POOL, on: "2025-07-01", amount: {MONEY}, period: "p@N@", {key}',
+            {O, F},
+        ),
+        (
+            "chargeManagementFee",
+            f'book: CITY_POOL, on: "2025-07-01", amount: {MONEY}, period: "p@N@", {key}',
+            {O},
+        ),
     ]
 
 

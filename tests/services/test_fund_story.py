@@ -58,7 +58,7 @@ def services(database: Any) -> Any:
 async def _compensate(
     services: Any, bank_id: int, firm_id: int, n: int, loss: str
 ) -> tuple[int, Money]:
-    parties, loans, claims, funds, ledger, _ = services
+    _parties, loans, claims, _funds, _ledger, _ = services
     bank = Actor(Role.INSTITUTION, "zzbank", bank_id)
     loan = await loans.grant(
         bank,
@@ -110,7 +110,7 @@ async def _compensate(
 
 
 async def test_the_seed_story_reaches_170_million(services: Any) -> None:
-    parties, loans, claims, funds, ledger, database = services
+    parties, _loans, _claims, funds, ledger, database = services
     await funds.setup()
     for n, (day, amount) in enumerate(
         [
