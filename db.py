@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Integer, MetaData, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.pool import NullPool
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 _WRITE_OPTION = "riskpool_write"
@@ -52,13 +53,22 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> AsyncEngine:
-    """Create an async engine with the per-dialect settings explained above."""
+def create_engine(
+    url: str, *, echo: bool = False, pool_size: int = 5, pooled: bool = True
+) -> AsyncEngine:
+    """Create an async engine with the per-dialect settings explained above.
+
+    ``pooled=False`` opens a connection per use: for callers that drive the app
+    from several event loops (a connection belongs to the loop that opened it).
+    """
+    options: dict[str, Any] = {} if pooled else {"poolclass": NullPool}
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 60})
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 60}, **options)
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2)
+    if pooled:
+        options.update(pool_size=pool_size, max_overflow=pool_size * 2)
+    return create_async_engine(url, echo=echo, **options)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

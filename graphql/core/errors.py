@@ -10,6 +10,8 @@ unexpected exceptions are masked there so internals never leak.
 from __future__ import annotations
 
 import strawberry
+from strawberry.relay import GlobalIDValueError
+from strawberry.relay.types import InvalidGlobalIDError
 from graphql import GraphQLError
 
 from riskpool.errors import ErrorCode as DomainErrorCode
@@ -36,11 +38,15 @@ class ApiError(GraphQLError):
         super().__init__(message, extensions={"code": code.value})
 
 
+CLIENT_ERRORS: tuple[type[Exception], ...] = (GlobalIDValueError, InvalidGlobalIDError)
+"""Exceptions raised by strawberry on malformed client input (e.g. a bad global id)."""
+
+
 def should_mask(error: GraphQLError) -> bool:
     """Mask everything that is not a deliberate, client-facing error."""
     original = error.original_error
     if original is None:
         return False  # parse and validation errors: about the client's document
-    if isinstance(original, ApiError):
+    if isinstance(original, ApiError | CLIENT_ERRORS):
         return False
     return not isinstance(original, RiskpoolError)

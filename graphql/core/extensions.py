@@ -15,7 +15,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from riskpool.errors import RiskpoolError
-from riskpool.graphql.core.errors import should_mask
+from riskpool.graphql.core.errors import CLIENT_ERRORS, should_mask
 
 log = structlog.get_logger("riskpool.graphql")
 
@@ -28,6 +28,9 @@ def _coded(error: GraphQLError) -> GraphQLError:
     if isinstance(original, RiskpoolError):
         extensions.setdefault("code", original.code.value)
         message = original.message
+    elif isinstance(original, CLIENT_ERRORS):
+        extensions.setdefault("code", "VALIDATION")
+        message = str(original)
     elif should_mask(error):
         log.error("graphql.internal_error", error=repr(original), path=error.path)
         return GraphQLError(
