@@ -27,8 +27,8 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Integer, MetaData, event
 from sqlalchemy.engine import Connection
-from sqlalchemy.pool import NullPool
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 _WRITE_OPTION = "riskpool_write"
 

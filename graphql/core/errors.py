@@ -10,9 +10,9 @@ unexpected exceptions are masked there so internals never leak.
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.relay import GlobalIDValueError
 from strawberry.relay.types import InvalidGlobalIDError
-from graphql import GraphQLError
 
 from riskpool.errors import ErrorCode as DomainErrorCode
 from riskpool.errors import RiskpoolError
