@@ -451,8 +451,8 @@ class ClaimRepository:
             "audited_loss": fen(loss) if loss is not None else None,
             "compensation": fen(comp) if comp is not None else None,
             "paid_amount": fen(paid) if paid is not None else None,
-            "submitted_at": claim.submitted_at,
-            "updated_at": claim.trail[-1].at,
+            "submitted_at": claim.submitted_at.astimezone(UTC),
+            "updated_at": claim.trail[-1].at.astimezone(UTC),
         }
 
     async def get(self, claim_id: int, *, lock: bool = False) -> Claim:
@@ -539,7 +539,7 @@ class ClaimRepository:
                         "source": e.source.value if e.source else None,
                         "target": e.target.value,
                         **_actor_columns(e.actor),
-                        "at": e.at,
+                        "at": e.at.astimezone(UTC),
                         "evidence": evidence_json(e.evidence),
                         "reason": e.reason,
                         "amount": fen(e.amount) if e.amount is not None else None,

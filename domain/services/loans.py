@@ -10,7 +10,6 @@ from moneyed import Money
 
 from riskpool.domain.claim import ClaimState
 from riskpool.domain.compensation import recovery_return
-from riskpool.domain.dates import business_date
 from riskpool.domain.flows import guarantor_prepayment_memo, recovery_returned
 from riskpool.domain.loan import Loan, RepaymentKind, firm_pool_exposure
 from riskpool.domain.money import zero
@@ -88,7 +87,14 @@ class LoanService(Service):
                 if loan.guarantor_id is not None
                 else None
             )
-            others = await uow.loans.for_firm(loan.firm_id)
+            # Only credit still in force counts against the per-firm cap: a loan that
+            # matured, or was disbursed and fully repaid, no longer exposes the pool.
+            others = [
+                other
+                for other in await uow.loans.for_firm(loan.firm_id)
+                if other.maturity > on
+                and (other.disbursed().amount == 0 or other.outstanding().amount > 0)
+            ]
             exposure = firm_pool_exposure(others, loan.firm_id, excluding=loan)
             loan.enter_pool(
                 policy,
@@ -195,10 +201,11 @@ class LoanService(Service):
                     if before.amount
                     else zero()
                 )
-                approved_on = next(e.at for e in claim.trail if e.target is ClaimState.APPROVED)
+                # The recovery returns to the fund in force when it is recovered: after
+                # 2025-02-06 the reserve has moved into the pool, so that is the pool.
                 plan = recovery_returned(
                     claim,
-                    book_code=fund_book_on(business_date(approved_on)),
+                    book_code=fund_book_on(on),
                     on=on,
                     recovered_total=loan.recovered(),
                     already_returned=already,
