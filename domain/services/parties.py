@@ -66,6 +66,10 @@ class PartyService(Service):
             await uow.institutions.save(institution)
             return institution
 
+    async def get(self, institution_id: int) -> Institution:
+        async with self.uow() as uow:
+            return await uow.institutions.get(institution_id)
+
     async def assess_suspension(
         self, actor: Actor, institution_id: int, *, on: date
     ) -> SuspensionAssessment:

@@ -10,7 +10,7 @@ from strawberry.types import Info
 from riskpool.graphql.core.context import Context
 from riskpool.graphql.core.errors import UserError
 from riskpool.graphql.core.mutations import attempt
-from riskpool.graphql.core.scalars import MoneyInput
+from riskpool.graphql.core.scalars import MoneyInput, MoneyType
 from riskpool.graphql.parties.types import FirmType, InstitutionKind, InstitutionType
 
 
@@ -27,7 +27,50 @@ class FirmPayload:
 
 
 @strawberry.type
+class SuspensionAssessment:
+    institution: InstitutionType | None
+    loss_rate: str = strawberry.field(description="Σ bad / Σ base, as a decimal string.")
+    bad: MoneyType
+    base: MoneyType
+    threshold: str
+    breached: bool
+    policy_code: str
+
+
+@strawberry.type
+class AssessmentPayload:
+    assessment: SuspensionAssessment | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
 class PartyMutation:
+    @strawberry.mutation(
+        description="Operator or science bureau: compute an institution's loss rate and suspend "
+        "it above the policy's threshold (an institution may compute its own, read-only)."
+    )
+    async def assess_suspension(
+        self, info: Info[Context, None], institution_id: int, on: date
+    ) -> AssessmentPayload:
+        actor = info.context.actor()
+        app = info.context.app
+
+        async def work() -> SuspensionAssessment:
+            result = await app.parties.assess_suspension(actor, institution_id, on=on)
+            institution = await app.parties.get(institution_id)
+            return SuspensionAssessment(
+                institution=InstitutionType.of(institution),
+                loss_rate=format(result.loss_rate.rate, "f"),
+                bad=MoneyType.of(result.loss_rate.bad),
+                base=MoneyType.of(result.loss_rate.base),
+                threshold=format(result.threshold, "f"),
+                breached=result.breached,
+                policy_code=result.policy_code,
+            )
+
+        assessment, errors = await attempt(work)
+        return AssessmentPayload(assessment=assessment, user_errors=errors)
+
     @strawberry.mutation(description="Operator: register a cooperating bank or guarantee company.")
     async def register_institution(
         self,

@@ -31,6 +31,7 @@ def matrix(w: object) -> list[tuple[str, str, set[Role]]]:
         ("registerInstitution", 'name: "新机构@N@", kind: BANK', {O}),
         ("suspendInstitution", f'institutionId: {bank}, reason: "r", on: "2025-07-01"', {O, S}),
         ("reinstateInstitution", f'institutionId: {bank}, reason: "r", on: "2025-07-02"', {O, S}),
+        ("assessSuspension", f'institutionId: {bank}, on: "2025-07-01"', {O, S, I}),
         ("registerFirm", 'name: "f", uscc: "bad", sector: "s", annualRevenue: ' + MONEY, {O, I}),
         (
             "grantLoan",
