@@ -63,6 +63,20 @@ class ErrorCode(enum.StrEnum):
     FORBIDDEN = "FORBIDDEN"
     UNAUTHENTICATED = "UNAUTHENTICATED"
 
+    # -- reconciliation -------------------------------------------------------
+    STATEMENT_INVALID = "STATEMENT_INVALID"
+    """A statement file is malformed: truncated, wrong encoding, bad amount or date."""
+    STATEMENT_UNBALANCED = "STATEMENT_UNBALANCED"
+    """Opening balance + lines ≠ closing balance, or a running balance disagrees."""
+    STATEMENT_DISCONTINUOUS = "STATEMENT_DISCONTINUOUS"
+    """A statement does not start where the account's previous one ended."""
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    """A statement file exceeds the configured size limit; it was not read."""
+    UNSUPPORTED_FORMAT = "UNSUPPORTED_FORMAT"
+    """The file is none of the statement formats (or bank layouts) we read."""
+    UNSAFE_INPUT = "UNSAFE_INPUT"
+    """An XML DTD, entity declaration or zip bomb: refused before it is expanded."""
+
 
 class RiskpoolError(Exception):
     """A refusal with a stable :class:`ErrorCode`, an optional field and a message.

@@ -1,0 +1,158 @@
+"""Reading a statement file safely: size limit, format sniffing, text encoding.
+
+Why a size limit checked *before* reading: an upload is untrusted. A path is
+refused from its ``stat`` size; a stream is read in chunks and refused as soon
+as it passes the limit, so at most ``max_bytes + 1`` bytes are ever held. The
+parsers then work from those bytes (camt.053 by ``iterparse``, clearing each
+statement when done; XLSX in openpyxl's read-only mode), so memory stays
+bounded by a small multiple of the limit.
+
+Why sniff rather than trust the file name: finance staff download files named
+``download(3).txt``; the content says what they are.
+
+Encodings: Chinese bank exports come as GB18030 (GBK), UTF-8 or UTF-8 with a
+byte-order mark. Strict UTF-8 is tried first (GB18030 text with Chinese
+characters is practically never valid UTF-8), then strict GB18030; anything
+else is refused with charset-normalizer's guess in the message, rather than
+decoded into mojibake that would then be matched against the ledger.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import charset_normalizer
+
+from riskpool.errors import ErrorCode
+from riskpool.reconciliation.errors import StatementError, invalid
+from riskpool.reconciliation.model import StatementFormat
+from riskpool.reconciliation.parsers.common import sha256_hex
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+"""20 MiB: a year of a busy account's statements is far below this."""
+
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """The bytes of one statement file, read within the size limit, and their hash."""
+
+    data: bytes
+    sha256: str
+    name: str
+
+
+def _too_large(size: int, max_bytes: int, name: str) -> StatementError:
+    return StatementError(
+        ErrorCode.FILE_TOO_LARGE,
+        f"{name}: {size} bytes exceeds the limit of {max_bytes} bytes",
+    )
+
+
+def read_source(
+    source: bytes | str | os.PathLike[str] | BinaryIO,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    name: str | None = None,
+) -> Source:
+    """Read ``source`` (bytes, a path, or a binary stream) refusing more than ``max_bytes``.
+
+    A path's size is checked with ``stat`` before it is opened; a stream is read
+    at most ``max_bytes + 1`` bytes. Raises ``FILE_TOO_LARGE``.
+    """
+    if isinstance(source, bytes):
+        label = name or "<bytes>"
+        if len(source) > max_bytes:
+            raise _too_large(len(source), max_bytes, label)
+        return Source(source, sha256_hex(source), label)
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        label = name or path.name
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise _too_large(size, max_bytes, label)
+        with path.open("rb") as stream:
+            return read_source(stream, max_bytes=max_bytes, name=label)
+    label = name or str(getattr(source, "name", "<stream>"))
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = source.read(min(_CHUNK, max_bytes + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > max_bytes:
+            raise _too_large(total, max_bytes, label)
+    data = b"".join(chunks)
+    return Source(data, sha256_hex(data), label)
+
+
+def decode_text(data: bytes, encoding: str | None = None) -> str:
+    """Text of a statement file: BOM, then strict UTF-8, then strict GB18030.
+
+    With ``encoding`` given, only that encoding is tried. Refuses text with
+    NUL characters (a binary file, or UTF-16 without BOM).
+    """
+    if encoding is not None:
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as error:
+            raise invalid(f"not valid {encoding}: {error}") from None
+        return _no_nul(text.removeprefix("\ufeff"))
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return _no_nul(data[len(codecs.BOM_UTF8) :].decode("utf-8"))
+        except UnicodeDecodeError as error:
+            raise invalid(f"UTF-8 byte-order mark but not valid UTF-8: {error}") from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return _no_nul(data.decode("utf-16"))
+        except UnicodeDecodeError as error:
+            raise invalid(f"UTF-16 byte-order mark but not valid UTF-16: {error}") from None
+    for candidate in ("utf-8", "gb18030"):
+        try:
+            return _no_nul(data.decode(candidate))
+        except UnicodeDecodeError:
+            continue
+    best = charset_normalizer.from_bytes(data[:65536]).best()
+    guess = best.encoding if best is not None else "unknown"
+    raise invalid(f"neither UTF-8 nor GB18030 (looks like {guess})")
+
+
+def _no_nul(text: str) -> str:
+    if "\x00" in text:
+        raise invalid("binary content (NUL characters) in a text statement")
+    return text
+
+
+def sniff_format(data: bytes) -> StatementFormat:
+    """Which statement format ``data`` is, from its first bytes.
+
+    XLSX is a zip (``PK``); camt.053 is XML whose root is ``Document`` with
+    ``BkToCstmrStmt``; OFX has an ``OFXHEADER`` or ``<OFX>``; MT940 has the
+    ``:20:`` and ``:60F:``/``:60M:`` tags; anything else that decodes as text
+    is taken as CSV, whose bank layout is recognised from its header row later.
+    Raises ``UNSUPPORTED_FORMAT`` for other binary files (PDF, XLS, images).
+    """
+    head = data[:4096]
+    if head.startswith(b"PK\x03\x04"):
+        return StatementFormat.XLSX
+    if head.startswith((b"%PDF", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"\xff\xd8")):
+        raise StatementError(ErrorCode.UNSUPPORTED_FORMAT, "binary file (PDF, legacy XLS or image)")
+    text = head.decode("latin-1").lstrip("\ufeff\xef\xbb\xbf \t\r\n")
+    upper = text.upper()
+    if "OFXHEADER" in upper or "<OFX>" in upper:
+        return StatementFormat.OFX
+    if text.startswith("<"):
+        if "BkToCstmrStmt" in text or "camt.053" in text:
+            return StatementFormat.CAMT053
+        raise StatementError(ErrorCode.UNSUPPORTED_FORMAT, "XML but not a camt.053 statement")
+    if ":20:" in text and (":60F:" in text or ":60M:" in text or ":25:" in text):
+        return StatementFormat.MT940
+    return StatementFormat.CSV
