@@ -35,6 +35,7 @@ from riskpool.graphql.loans.types import LoanNode
 from riskpool.graphql.parties.mutations import PartyMutation
 from riskpool.graphql.parties.queries import PartyQuery
 from riskpool.graphql.parties.types import FirmType, InstitutionType
+from riskpool.graphql.stats.queries import StatsQuery
 from riskpool.settings import Settings
 
 NODE_TYPES: list[type] = [JournalEntryType, InstitutionType, FirmType, LoanNode, ClaimNode]
@@ -48,6 +49,7 @@ LIST_FIELDS = {
     "repayments": 12,
     "prepayments": 3,
     "books": 3,
+    "rows": 60,
 }
 """Lists without page arguments and their typical sizes, for the query cost estimate."""
 
@@ -56,7 +58,7 @@ def _query_type() -> type:
     """A fresh root query type: strawberry binds the ``node`` field to one schema."""
 
     @strawberry.type(name="Query")
-    class Query(LedgerQuery, PartyQuery, LoanQuery, ClaimQuery):
+    class Query(LedgerQuery, PartyQuery, LoanQuery, ClaimQuery, StatsQuery):
         node: relay.Node | None = relay.node()
 
     return Query

@@ -1,0 +1,1 @@
+"""Dashboard statistics: loan figures and pool figures, computed in SQL."""
