@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import date
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -134,6 +135,49 @@ def schema_export(
         Path(out).write_text(sdl, encoding="utf-8")
     else:
         print(sdl, end="")  # noqa: T201 - the schema is the command's output
+
+
+export_app = typer.Typer(help="Exports for auditors.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a YYYY-MM-DD date", param_hint=option) from None
+
+
+@export_app.command("beancount")
+def export_beancount(
+    book: Annotated[str, typer.Option(help="Book code: ZKD_RESERVE, CITY_POOL or MEMO.")],
+    out: Annotated[Path, typer.Option("--out", help="File to write; replaced atomically.")],
+    date_from: Annotated[
+        str | None,
+        typer.Option("--from", help="YYYY-MM-DD, inclusive; earlier balances are brought forward."),
+    ] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD, inclusive.")] = None,
+) -> None:
+    """Write BOOK as a beancount file: check it with bean-check, browse it with fava."""
+    from riskpool.export import ExportSummary, export_to_path
+
+    start, end = _day(date_from, "--from"), _day(date_to, "--to")
+
+    async def work(application: App) -> ExportSummary:
+        return await export_to_path(application.db, out, book, start, end, pause_gc=True)
+
+    summary = _run(work)
+    closing = (
+        f"; closing balances asserted as of {summary.closing_as_of.isoformat()}"
+        if summary.closing_as_of
+        else ""
+    )
+    console.print(
+        f"[green]wrote[/green] {out}: {summary.accounts} accounts, {summary.entries} entries, "
+        f"{summary.postings} postings{closing}"
+    )
 
 
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)

@@ -7,6 +7,8 @@ from datetime import date
 import strawberry
 from strawberry.types import Info
 
+from riskpool.domain.parties import Role
+from riskpool.export import export_beancount
 from riskpool.graphql.core.context import Context
 from riskpool.graphql.core.pagination import Connection, connection_of, page_request
 from riskpool.graphql.ledger import loaders
@@ -72,6 +74,25 @@ class LedgerQuery:
 
         connection: Connection[JournalEntryType] = await connection_of(page, load)
         return connection
+
+    @strawberry.field(
+        description="Auditor: a book as a beancount file (checked by beancount's own loader); "
+        "earlier balances are brought forward when dateFrom is given."
+    )
+    async def beancount_export(
+        self,
+        info: Info[Context, None],
+        book: str,
+        date_from: date | None = None,
+        date_to: date | None = None,
+    ) -> str:
+        info.context.require(*EXPORT_READERS)
+        return await info.context.session.run(
+            lambda conn: export_beancount(conn, book, date_from, date_to)
+        )
+
+
+EXPORT_READERS = (Role.AUDITOR, Role.OPERATOR)
 
 
 async def _accounts(items: object) -> list[AccountType]:

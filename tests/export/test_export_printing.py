@@ -1,0 +1,126 @@
+"""The fast printer prints exactly what beancount's printer prints; names are valid and stable."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from beancount.core import account as bc_account
+from beancount.core import amount, data
+from beancount.parser import printer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from riskpool.export import naming
+from riskpool.export.printing import ExportPrinter, display_context_for, option_line
+from riskpool.ledger.model import AccountType
+
+CONTEXT = display_context_for({"CNY": 2, "USD": 2, "JPY": 0})
+
+accounts = st.sampled_from(
+    ["Assets:POOL:A1002", "Equity:POOL:A3001", "Expenses:POOL:A5001", "Liabilities:X:A2201-2E-1"]
+)
+currencies = st.sampled_from(["CNY", "USD", "JPY"])
+texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)
+meta_values = st.one_of(
+    texts,
+    st.decimals(
+        allow_nan=False, allow_infinity=False, places=2, max_value=10**12, min_value=-(10**12)
+    ),
+    st.booleans(),
+    st.none(),
+    st.dates(),
+)
+meta = st.dictionaries(st.from_regex(r"[a-z][a-z_]{1,10}", fullmatch=True), meta_values, max_size=5)
+
+
+@st.composite
+def transactions(draw: Any) -> data.Transaction:
+    postings = []
+    for _ in range(draw(st.integers(1, 4))):
+        number = draw(
+            st.decimals(
+                allow_nan=False,
+                allow_infinity=False,
+                places=2,
+                max_value=10**11,
+                min_value=-(10**11),
+            )
+        )
+        postings.append(
+            data.Posting(
+                draw(accounts),
+                amount.Amount(number, draw(currencies)),
+                None,
+                None,
+                draw(st.sampled_from([None, "!"])),
+                draw(st.one_of(st.none(), meta)),
+            )
+        )
+    return data.Transaction(
+        draw(meta),
+        draw(st.dates(min_value=datetime.date(1990, 1, 1))),
+        draw(st.sampled_from(["*", "!", "S"])),
+        draw(st.one_of(st.none(), texts)),
+        draw(texts),
+        frozenset(draw(st.lists(st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True)))),
+        frozenset(draw(st.lists(st.from_regex(r"[a-z][a-z0-9-/]{0,8}", fullmatch=True)))),
+        postings,
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(transactions())
+def test_export_printer_output_is_byte_identical_to_beancounts_printer(
+    txn: data.Transaction,
+) -> None:
+    assert ExportPrinter(CONTEXT)(txn) == printer.EntryPrinter(CONTEXT)(txn)
+
+
+def test_export_printer_hands_costs_and_prices_to_the_stock_printer() -> None:
+    posting = data.Posting(
+        "Assets:POOL:A1002",
+        amount.Amount(Decimal("10.00"), "CNY"),
+        None,
+        amount.Amount(Decimal("0.14"), "USD"),
+        None,
+        None,
+    )
+    txn = data.Transaction(
+        {}, datetime.date(2025, 1, 1), "*", None, "fx", frozenset(), frozenset(), [posting]
+    )
+    assert ExportPrinter(CONTEXT)(txn) == printer.EntryPrinter(CONTEXT)(txn)
+
+
+@pytest.mark.parametrize("kind", [AccountType.ASSET, AccountType.NET_ASSETS, AccountType.EXPENSE])
+@pytest.mark.parametrize(
+    "code", ["1002", "100201", "a1", "1002.01", "10-02", "银行", "x_y", " ", "Z"]
+)
+def test_account_names_are_valid_beancount_accounts(kind: AccountType, code: str) -> None:
+    name = naming.account_name("pool-2", kind, code)
+    assert bc_account.is_valid(name)
+    assert name.isascii()
+    assert name.split(":")[0] == naming.ROOTS[kind]
+
+
+def test_account_names_come_from_codes_only_and_are_injective() -> None:
+    codes = ["1002", "1002.01", "1002-01", "100201", "1002_01", "a", "A", "-", "-2D-"]
+    names = {naming.account_name("POOL", AccountType.ASSET, c) for c in codes}
+    assert len(names) == len(codes)
+    assert naming.account_name("POOL", AccountType.ASSET, "1002") == "Assets:POOL:A1002"
+    assert naming.opening_balances_account("POOL") not in names
+
+
+def test_links_keep_only_link_characters_and_stay_distinct() -> None:
+    values = ["L-2024/0031", "L_2024", "L 2024", "贷款1", "42"]
+    links = [naming.link("loan", v) for v in values]
+    assert len(set(links)) == len(values)
+    assert all(all(c.isascii() and (c.isalnum() or c in "-_/.") for c in x) for x in links)
+
+
+def test_option_line_escapes_and_refuses_unknown_options() -> None:
+    assert option_line("title", 'a "b" \\') == 'option "title" "a \\"b\\" \\\\"\n'
+    with pytest.raises(ValueError):
+        option_line("no_such_option", "x")
