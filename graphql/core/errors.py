@@ -16,6 +16,7 @@ from strawberry.relay.types import InvalidGlobalIDError
 
 from riskpool.errors import ErrorCode as DomainErrorCode
 from riskpool.errors import RiskpoolError
+from riskpool.graphql.core.scalars import AmountError
 
 ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode")
 
@@ -38,8 +39,8 @@ class ApiError(GraphQLError):
         super().__init__(message, extensions={"code": code.value})
 
 
-CLIENT_ERRORS: tuple[type[Exception], ...] = (GlobalIDValueError, InvalidGlobalIDError)
-"""Exceptions raised by strawberry on malformed client input (e.g. a bad global id)."""
+CLIENT_ERRORS: tuple[type[Exception], ...] = (GlobalIDValueError, InvalidGlobalIDError, AmountError)
+"""Exceptions raised on malformed client input (a bad global id, a malformed amount)."""
 
 
 def should_mask(error: GraphQLError) -> bool:
@@ -47,6 +48,6 @@ def should_mask(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:
         return False  # parse and validation errors: about the client's document
-    if isinstance(original, ApiError | CLIENT_ERRORS):
+    if isinstance(original, (ApiError, *CLIENT_ERRORS)):
         return False
     return not isinstance(original, RiskpoolError)

@@ -22,9 +22,13 @@ from riskpool.ledger.money import currency_exponent, to_minor
 _PLAIN_DECIMAL = re.compile(r"^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,6})?$")
 
 
+class AmountError(ValueError):
+    """A malformed ``Amount`` in a request: the client's mistake, reported, never masked."""
+
+
 def parse_amount(value: object) -> Decimal:
     if not isinstance(value, str) or not _PLAIN_DECIMAL.match(value):
-        raise ValueError(
+        raise AmountError(
             'Amount must be a plain decimal string such as "1234.56" '
             "(no exponent, no NaN or infinity, at most 18 integer digits)"
         )
