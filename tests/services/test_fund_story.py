@@ -191,3 +191,67 @@ async def test_the_seed_story_reaches_170_million(services: Any) -> None:
             idempotency_key="x",
         )
     assert forbidden.value.code is ErrorCode.FORBIDDEN
+
+
+async def test_settlement_top_up_fills_the_shortfall_to_the_floor(services: Any) -> None:
+    _parties, _loans, _claims, funds, ledger, _ = services
+    await funds.setup()
+    await funds.allocate(
+        FINANCE,
+        book=BookCode.CITY_POOL,
+        on=date(2025, 2, 6),
+        amount=cny("70000000.00"),
+        reference="郑好融",
+        idempotency_key="a",
+    )
+    entry = await funds.settlement_top_up(
+        FINANCE,
+        book=BookCode.CITY_POOL,
+        on=date(2025, 12, 31),
+        reference="2025年度",
+        idempotency_key="settle-2025",
+    )
+    assert entry is not None
+    assert entry.amount_on(Acct.CASH) == cny("30000000.00")  # floor 100,000,000.00
+    assert await funds.cash(BookCode.CITY_POOL) == cny("100000000.00")
+    nothing = await funds.settlement_top_up(
+        FINANCE,
+        book=BookCode.CITY_POOL,
+        on=date(2026, 12, 31),
+        reference="2026年度",
+        idempotency_key="settle-2026",
+    )
+    assert nothing is None
+    assert (await ledger.trial_balance("CITY_POOL")).balanced
+
+
+async def test_management_fee_above_the_cap_is_refused(services: Any) -> None:
+    _parties, _loans, _claims, funds, _ledger, _ = services
+    await funds.setup()
+    await funds.allocate(
+        FINANCE,
+        book=BookCode.CITY_POOL,
+        on=date(2025, 2, 6),
+        amount=cny("100000000.00"),
+        reference="r",
+        idempotency_key="a",
+    )
+    with pytest.raises(RiskpoolError) as caught:
+        await funds.charge_management_fee(
+            OPERATOR,
+            book=BookCode.CITY_POOL,
+            on=date(2025, 6, 30),
+            amount=cny("1000000.01"),
+            period="2025",
+            idempotency_key="fee",
+        )
+    assert caught.value.code is ErrorCode.POLICY_VIOLATION
+    fee = await funds.charge_management_fee(
+        OPERATOR,
+        book=BookCode.CITY_POOL,
+        on=date(2025, 6, 30),
+        amount=cny("1000000.00"),
+        period="2025",
+        idempotency_key="fee-ok",
+    )
+    assert fee.amount_on(Acct.CASH) == cny("-1000000.00")
