@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
+from moneyed import Money as PyMoney
 from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
@@ -57,7 +58,7 @@ class ClaimNode(relay.Node):
     def of(cls, claim: model.Claim) -> ClaimNode:
         assert claim.id is not None
 
-        def money(value: object) -> MoneyType | None:
+        def money(value: PyMoney | None) -> MoneyType | None:
             return MoneyType.of(value) if value is not None else None
 
         return cls(
@@ -78,7 +79,7 @@ class ClaimNode(relay.Node):
                     actor_role=e.actor.role,
                     actor_subject=e.actor.subject,
                     at=e.at,
-                    evidence=evidence_json(e.evidence),
+                    evidence=cast(JSON, evidence_json(e.evidence)),
                     reason=e.reason,
                     amount=money(e.amount),
                 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry import relay
@@ -116,7 +116,7 @@ class JournalEntryType(relay.Node):
             effective_date=entry.effective_date,
             booked_at=entry.booked_at,
             description=entry.description,
-            metadata=dict(entry.metadata),
+            metadata=cast(JSON, dict(entry.metadata)),
             idempotency_key=entry.idempotency_key,
             actor=entry.actor,
             reverses=entry.reverses,

@@ -32,7 +32,7 @@ class LoanQuery:
         self,
         info: Info[Context, None],
         filter: LoanFilterInput | None = None,
-        sort: LoanSort = LoanSort.GRANTED_ON,  # type: ignore[valid-type, attr-defined]
+        sort: LoanSort = LoanSort.GRANTED_ON,  # type: ignore[valid-type]
         descending: bool = False,
         first: int | None = None,
         after: str | None = None,
