@@ -12,9 +12,13 @@ from dataclasses import dataclass
 from riskpool.db import Database
 from riskpool.domain.services.claims import ClaimService
 from riskpool.domain.services.funds import FundService
+from riskpool.domain.services.innovation import InnovationService
 from riskpool.domain.services.loans import LoanService
 from riskpool.domain.services.parties import PartyService
+from riskpool.domain.services.warnings import WarningService
 from riskpool.ledger.service import Ledger
+from riskpool.reconciliation.records import PoolAccount
+from riskpool.reconciliation.service import ReconciliationService
 from riskpool.settings import Settings, load_settings
 
 
@@ -27,6 +31,9 @@ class App:
     loans: LoanService
     claims: ClaimService
     funds: FundService
+    innovation: InnovationService
+    warnings: WarningService
+    reconciliation: ReconciliationService
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -43,4 +50,15 @@ def build(settings: Settings | None = None) -> App:
         loans=LoanService(db),
         claims=ClaimService(db),
         funds=FundService(db),
+        innovation=InnovationService(db),
+        warnings=WarningService(db),
+        reconciliation=ReconciliationService(
+            db,
+            PoolAccount(
+                settings.reconcile_book,
+                settings.reconcile_account,
+                settings.reconcile_bank_account,
+            ),
+            max_bytes=settings.statement_max_bytes,
+        ),
     )

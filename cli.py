@@ -8,12 +8,13 @@ success, 1 when ``verify`` finds a problem, 2 on a refused request.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
+from moneyed import Money
 from rich.console import Console
 from rich.table import Table
 
@@ -23,6 +24,7 @@ from riskpool.errors import RiskpoolError
 from riskpool.ledger.model import AccountType, TrialBalance
 from riskpool.ledger.verify import VerificationReport
 from riskpool.ledger.verify import verify as verify_ledger
+from riskpool.reconciliation.records import StoredMatch
 
 T = TypeVar("T")
 
@@ -190,12 +192,35 @@ def demo_load() -> None:
 
     async def work(application: App) -> object:
         from riskpool.domain.demo import load_demo
+        from riskpool.reconciliation.demo import load_demo_statements
 
         await migrate.upgrade(application.db.engine)
         await application.funds.setup()
-        return await load_demo(application.db)
+        report = await load_demo(application.db)
+        await load_demo_statements(application.reconciliation)
+        return report
 
     console.print(_run(work))
+
+
+@demo_app.command("statements")
+def demo_statements(
+    out: Annotated[Path, typer.Option(help="Folder to write the files to.")] = Path("."),
+) -> None:
+    """Write the demo's bank statement files (generated from the loaded ledger)."""
+
+    async def work(application: App) -> list[Path]:
+        from riskpool.reconciliation.demo import demo_statement_files
+
+        written = []
+        for demo in await demo_statement_files(application.reconciliation):
+            path = out / demo.filename
+            path.write_bytes(demo.content)
+            written.append(path)
+        return written
+
+    for path in _run(work):
+        console.print(f"wrote {path}")
 
 
 @db_app.command("upgrade")
@@ -280,6 +305,309 @@ def ledger_balances(
         console.print(table)
         if not tb.balanced:
             console.print("[red]the book does not balance[/red]")
+
+
+# -- reconciliation -------------------------------------------------------------------
+
+reconcile_app = typer.Typer(
+    help="Bank reconciliation of the pool's account: import, run, report, decide.",
+    no_args_is_help=True,
+)
+app.add_typer(reconcile_app, name="reconcile")
+
+AsOption = Annotated[
+    str | None,
+    typer.Option("--as", help="Who acts (finance staff's name); default: the login name."),
+]
+
+
+def _person(name: str | None) -> str:
+    import getpass
+
+    return name or getpass.getuser()
+
+
+def _money(value: Money) -> str:
+    return f"{value.amount:,.2f}"
+
+
+@reconcile_app.command("import")
+def reconcile_import(
+    files: Annotated[
+        list[Path], typer.Argument(help="Statement files (MT940, camt.053, OFX, CSV, XLSX).")
+    ],
+    format: Annotated[
+        str | None, typer.Option(help="mt940, camt053, ofx, csv or xlsx; sniffed if omitted.")
+    ] = None,
+    layout: Annotated[str | None, typer.Option(help="Bank layout of a CSV/XLSX export.")] = None,
+    account: Annotated[
+        str | None, typer.Option(help="Bank account number, if a CSV/XLSX export lacks it.")
+    ] = None,
+    opening_balance: Annotated[
+        str | None, typer.Option(help="Opening balance (CNY), if a CSV/XLSX export lacks it.")
+    ] = None,
+    as_: AsOption = None,
+) -> None:
+    """Import statement files; each is proved first and stored whole or not at all."""
+    from decimal import Decimal, InvalidOperation
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from riskpool.reconciliation.errors import StatementError
+    from riskpool.reconciliation.model import StatementFormat
+    from riskpool.reconciliation.records import ImportResult
+
+    person = _person(as_)
+    try:
+        kind = StatementFormat(format.lower()) if format else None
+        opening = Money(Decimal(opening_balance), "CNY") if opening_balance else None
+    except (ValueError, InvalidOperation):
+        console.print("[red]VALIDATION[/red]: bad --format or --opening-balance")
+        raise typer.Exit(2) from None
+
+    async def work(application: App) -> tuple[list[ImportResult], int]:
+        results: list[ImportResult] = []
+        refused = 0
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            for path in files:
+                task = progress.add_task(path.name, total=None)
+
+                def advance(done: int, total: int, task: Any = task) -> None:
+                    progress.update(task, completed=done, total=total)
+
+                try:
+                    results.append(
+                        await application.reconciliation.import_file(
+                            person,
+                            path,
+                            filename=path.name,
+                            format=kind,
+                            mapping=layout,
+                            account=account,
+                            opening_balance=opening,
+                            progress=advance,
+                        )
+                    )
+                except FileNotFoundError:
+                    refused += 1
+                    console.print(f"[red]NOT_FOUND[/red]: {path}")
+                except RiskpoolError as exc:
+                    refused += 1
+                    console.print(f"[red]{exc.code}[/red] {path.name}: {exc.message}")
+                    if isinstance(exc, StatementError) and exc.breaks:
+                        breaks = Table(
+                            "line", "expected", "found", "problem", title="Where it breaks"
+                        )
+                        for b in exc.breaks:
+                            breaks.add_row(str(b.line or ""), b.expected, b.found, b.message)
+                        console.print(breaks)
+                progress.remove_task(task)
+        return results, refused
+
+    results, refused = _run(work)
+    table = Table("file", "format", "statements", "new lines", "already held", title="Imported")
+    for r in results:
+        table.add_row(
+            r.filename,
+            r.format,
+            f"{r.statements_stored}/{r.statements}",
+            str(r.lines_added),
+            "whole file" if r.already_imported else str(r.lines_known),
+        )
+    console.print(table)
+    if refused:
+        console.print(f"[red]{refused} file(s) refused; nothing of them was stored[/red]")
+        raise typer.Exit(2)
+
+
+def _print_matches(title: str, matches: Sequence[StoredMatch]) -> None:
+    table = Table(
+        "id", "rule", "score", "why", "bank line(s)", "ledger posting(s)", "status", title=title
+    )
+    for m in matches:
+        table.add_row(
+            str(m.id or "-"),
+            f"{m.rule} v{m.rule_version}",
+            str(m.score),
+            ", ".join(f"{name} {points}" for name, points in m.components),
+            "\n".join(
+                f"{x.booking_date} {_money(x.amount)} {x.bank_reference or ''}" for x in m.lines
+            ),
+            "\n".join(f"{x.date} {_money(x.amount)} #{x.entry_id}" for x in m.items),
+            m.status.value,
+        )
+    console.print(table)
+
+
+@reconcile_app.command("run")
+def reconcile_run(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Compute and show the matches; store nothing.")
+    ] = False,
+    as_: AsOption = None,
+) -> None:
+    """Match open bank lines with open ledger postings; exact matches confirm themselves."""
+    person = _person(as_)
+    result = _run(lambda application: application.reconciliation.run(person, dry_run=dry_run))
+    run = result.run
+    label = "dry run (nothing stored)" if run.dry_run else f"run #{run.id}"
+    _print_matches(f"{label} by {run.actor}", result.matches)
+    console.print(
+        f"{run.lines_considered} open lines, {run.postings_considered} open postings: "
+        f"{run.matches} matches, {run.auto_confirmed} confirmed automatically, "
+        f"{run.proposals} proposals awaiting a second person"
+        + (
+            f", {run.skipped_rejected} rejected before and not proposed again"
+            if run.skipped_rejected
+            else ""
+        )
+    )
+
+
+@reconcile_app.command("proposals")
+def reconcile_proposals() -> None:
+    """Proposals awaiting a person's decision."""
+    found = _run(lambda application: application.reconciliation.proposals())
+    _print_matches("Open proposals (confirm or reject by id)", found)
+
+
+@reconcile_app.command("confirm")
+def reconcile_confirm(
+    match_id: Annotated[int, typer.Argument(help="The proposal's id.")],
+    reason: Annotated[str, typer.Option(help="Why it is right (optional).")] = "",
+    as_: AsOption = None,
+) -> None:
+    """Confirm a proposal (not by the person who ran the matching: four eyes)."""
+    person = _person(as_)
+    decided = _run(lambda application: application.reconciliation.confirm(person, match_id, reason))
+    console.print(f"match #{decided.id} [green]confirmed[/green] by {person}")
+
+
+@reconcile_app.command("reject")
+def reconcile_reject(
+    match_id: Annotated[int, typer.Argument(help="The proposal's id.")],
+    reason: Annotated[str, typer.Option(help="Why the match is wrong.")],
+    as_: AsOption = None,
+) -> None:
+    """Reject a proposal; its line and posting are free for the next run."""
+    person = _person(as_)
+    decided = _run(lambda application: application.reconciliation.reject(person, match_id, reason))
+    console.print(f"match #{decided.id} [yellow]rejected[/yellow] by {person}")
+
+
+@reconcile_app.command("report")
+def reconcile_report(
+    as_of: Annotated[str, typer.Option("--as-of", help="YYYY-MM-DD: the end of that day.")],
+) -> None:
+    """The reconciliation report and 银行存款余额调节表 as of a date."""
+    try:
+        day = date.fromisoformat(as_of)
+    except ValueError:
+        console.print("[red]VALIDATION[/red]: --as-of must be YYYY-MM-DD")
+        raise typer.Exit(2) from None
+    stored = _run(lambda application: application.reconciliation.report(day))
+    report, t = stored.report, stored.report.table
+    adjust = Table(
+        "企业账面 (books)",
+        "",
+        "银行对账单 (bank)",
+        "",
+        title=f"银行存款余额调节表 {stored.book}:{stored.account} / "
+        f"{stored.bank_account} as of {day}",
+    )
+    adjust.add_row(
+        "账面余额 book balance",
+        _money(t.book_balance),
+        "对账单余额 bank balance",
+        _money(t.bank_balance),
+    )
+    adjust.add_row(
+        "+ 银行已收企业未收",
+        _money(t.bank_received_not_booked),
+        "+ 企业已收银行未收",
+        _money(t.booked_received_not_at_bank),
+    )
+    adjust.add_row(
+        "− 银行已付企业未付",
+        _money(t.bank_paid_not_booked),
+        "− 企业已付银行未付",
+        _money(t.booked_paid_not_at_bank),
+    )
+    adjust.add_row(
+        "调节后余额 adjusted",
+        _money(t.adjusted_book_balance),
+        "调节后余额 adjusted",
+        _money(t.adjusted_bank_balance),
+    )
+    console.print(adjust)
+    if t.balanced:
+        console.print("[green]balanced[/green]: the adjusted balances agree")
+    else:
+        console.print(f"[red]NOT balanced[/red]: difference {_money(t.difference)}")
+    lines = Table(
+        "date",
+        "amount",
+        "bank ref",
+        "counterparty",
+        "purpose",
+        "age (days)",
+        title="Bank lines not in the books (未达账项: 银行已收/已付, 企业未记)",
+    )
+    for o in report.unmatched_lines:
+        x = o.line
+        lines.add_row(
+            str(x.booking_date),
+            _money(x.amount),
+            x.bank_reference or "",
+            x.counterparty_name or "",
+            x.purpose[:40],
+            str(o.age_days),
+        )
+    console.print(lines)
+    items = Table(
+        "date",
+        "amount",
+        "entry",
+        "description",
+        "age (days)",
+        title="Book postings not at the bank (未达账项: 企业已收/已付, 银行未记)",
+    )
+    for i in report.unmatched_items:
+        items.add_row(
+            str(i.item.date),
+            _money(i.item.amount),
+            f"#{i.item.entry_id}",
+            i.item.description[:40],
+            str(i.age_days),
+        )
+    console.print(items)
+    _print_matches(
+        "Open proposals (their items stay outstanding until confirmed)", stored.proposals
+    )
+    if report.bank_reversals or report.book_reversals:
+        rev = Table("side", "reversal", "original", "cancelled", title="Reversals (冲正) paired")
+        for b in report.bank_reversals:
+            rev.add_row(
+                "bank",
+                f"{b.reversal.booking_date} {_money(b.reversal.amount)}",
+                f"{b.original.booking_date} {_money(b.original.amount)}" if b.original else "-",
+                "yes" if b.cancelled else "no",
+            )
+        for k in report.book_reversals:
+            rev.add_row(
+                "books",
+                f"{k.reversal.date} {_money(k.reversal.amount)}",
+                f"{k.original.date} {_money(k.original.amount)}" if k.original else "-",
+                "yes" if k.cancelled else "no",
+            )
+        console.print(rev)
+    console.print(f"{len(report.matched)} matches reconciled as of {day}")
 
 
 if __name__ == "__main__":  # pragma: no cover

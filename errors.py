@@ -76,6 +76,8 @@ class ErrorCode(enum.StrEnum):
     """The file is none of the statement formats (or bank layouts) we read."""
     UNSAFE_INPUT = "UNSAFE_INPUT"
     """An XML DTD, entity declaration or zip bomb: refused before it is expanded."""
+    ALREADY_MATCHED = "ALREADY_MATCHED"
+    """A statement line or ledger posting is already in another live match."""
 
 
 class RiskpoolError(Exception):

@@ -43,6 +43,16 @@ class Settings(BaseSettings):
     load_demo: bool = True
     """``riskpool serve`` loads the demo data into an empty database (development)."""
 
+    reconcile_book: str = "CITY_POOL"
+    reconcile_account: str = "100201"
+    """The ledger account reconciled against the bank (the pool's cash account)."""
+
+    reconcile_bank_account: str | None = None
+    """The bank account number of its statements; unset: the only one imported."""
+
+    statement_max_bytes: int = 20 * 1024 * 1024
+    """Largest statement file accepted (CLI import and GraphQL upload)."""
+
     max_query_depth: int = 12
     max_aliases: int = 20
     max_tokens: int = 3000

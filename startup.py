@@ -19,7 +19,10 @@ async def prepare(app: App) -> None:
     await app.funds.setup()
     if app.settings.load_demo:
         from riskpool.domain.demo import load_demo
+        from riskpool.reconciliation.demo import load_demo_statements
 
         report = await load_demo(app.db)
         log.info("demo.loaded", report=str(report))
+        statements = await load_demo_statements(app.reconciliation)
+        log.info("demo.statements", imports=len(statements.imports), ran=statements.run is not None)
     log.info("startup.ready", database=app.db.dialect)

@@ -33,8 +33,8 @@ measured in the same run on the same server):
     writers queue on that account's balance-row lock); same baseline.
 
 Concurrency runs alternate raw / disjoint / shared for ``--rounds`` rounds and
-keep the best of each; the bulk baseline is the best of ``--rounds`` runs, the
-(long) ``post_many`` run is done once.
+keep the best of each; bulk: best of ``--rounds`` ``post_many`` runs (each on a
+fresh clone) and best of ``--rounds`` baseline runs.
 
 ``--breakdown`` additionally times the phases of one ``post_many`` call
 (triggers on, then off, in scratch databases) and a set-based insert of the
@@ -63,7 +63,6 @@ import asyncpg
 from _pg import LocalPostgres
 from moneyed import Money
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from riskpool import migrate
 from riskpool.db import Database, create_engine
@@ -222,18 +221,23 @@ def bulk_specs(entries: int, pairs: int, tag: str) -> list[EntrySpec]:
     return specs
 
 
-async def bench_bulk(server: Server, database: str, entries: int, pairs: int, rounds: int) -> None:
+async def bench_bulk(server: Server, template: str, entries: int, pairs: int, rounds: int) -> None:
     specs = bulk_specs(entries, pairs, "bulk")
-    await checkpoint(server.dsn(database))
-    engine = create_engine(server.url(database))
-    try:
-        ledger = Ledger(Database(engine))
-        started = time.perf_counter()
-        posted = await ledger.post_many(specs)
-        elapsed_ledger = time.perf_counter() - started
-        assert len(posted) == entries
-    finally:
-        await engine.dispose()
+    elapsed_ledger = float("inf")
+    database = ""
+    for _ in range(rounds):  # best of N on fresh clones, like the baseline
+        database = await clone(server, template, "bench_bulk")
+        await checkpoint(server.dsn(database))
+        engine = create_engine(server.url(database))
+        try:
+            ledger = Ledger(Database(engine))
+            started = time.perf_counter()
+            posted = await ledger.post_many(specs)
+            elapsed_ledger = min(elapsed_ledger, time.perf_counter() - started)
+            assert len(posted) == entries
+            del posted
+        finally:
+            await engine.dispose()
 
     conn = await asyncpg.connect(server.dsn(database))
     try:
@@ -248,7 +252,7 @@ async def bench_bulk(server: Server, database: str, entries: int, pairs: int, ro
     finally:
         await conn.close()
     elapsed_raw = float("inf")
-    for _ in range(rounds):  # cheap, so best of several (ledger side: one run)
+    for _ in range(rounds):  # best of several
         await checkpoint(server.dsn(database))
         conn = await asyncpg.connect(server.dsn(database))
         try:
@@ -387,28 +391,6 @@ async def bench_concurrency(
 # -- --breakdown: where the time of one post_many goes ---------------------------
 
 
-class _TimedConnection:
-    """Wraps an AsyncConnection; adds the wall time of each ``execute`` to a phase."""
-
-    def __init__(self, conn: AsyncConnection, phases: dict[str, float]) -> None:
-        self._conn = conn
-        self._phases = phases
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._conn, name)
-
-    async def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
-        table = getattr(statement, "table", None)
-        is_insert = getattr(statement, "is_insert", False)
-        label = f"sql insert {table.name}" if is_insert and table is not None else None
-        started = time.perf_counter()
-        try:
-            return await self._conn.execute(statement, *args, **kwargs)
-        finally:
-            if label is not None:
-                self._phases[label] += time.perf_counter() - started
-
-
 @contextlib.asynccontextmanager
 async def instrumented(phases: dict[str, float]) -> AsyncIterator[None]:
     """Time LedgerStore's steps by patching them for the duration (no file is edited)."""
@@ -428,11 +410,9 @@ async def instrumented(phases: dict[str, float]) -> AsyncIterator[None]:
 
         setattr(store_cls, name, wrapper)
 
-    timed_method("_existing_keys", "sql idempotency-key lookup")
-    timed_method("_resolve", "sql resolve accounts")
-    timed_method("_lock", "sql lock balances + chain heads")
-    timed_method("_allocate_ids", "sql allocate entry ids")
-    timed_method("entries_by_id", "reload posted entries (sql + objects)")
+    timed_method("_pg_snapshot", "sql snapshot: keys, books, accounts, locks, ids (1 stmt)")
+    timed_method("_pg_insert", "sql set-based inserts (postings, then entries)")
+    timed_method("entries_by_id", "reload of replayed entries (sql + objects)")
     timed_method("_write", "_write total")
     original_prepare = ledger_store.prepare
     original_hash = hashing.entry_hash
@@ -451,20 +431,13 @@ async def instrumented(phases: dict[str, float]) -> AsyncIterator[None]:
         finally:
             phases["python entry hash"] += time.perf_counter() - started
 
-    original_init = store_cls.__init__
-
-    def init(self: Any, conn: AsyncConnection) -> None:
-        original_init(self, _TimedConnection(conn, phases))  # type: ignore[arg-type]
-
     ledger_store.prepare = prepare
     hashing.entry_hash = entry_hash
-    store_cls.__init__ = init  # type: ignore[method-assign]
     try:
         yield
     finally:
         for name, original in originals.items():
             setattr(store_cls, name, original)
-        store_cls.__init__ = original_init  # type: ignore[method-assign]
         ledger_store.prepare = original_prepare
         hashing.entry_hash = original_hash
         assert ledger_service.LedgerStore is store_cls  # type: ignore[attr-defined]
@@ -492,21 +465,18 @@ async def timed_post_many(
             phases["post_many total"] = time.perf_counter() - started
     finally:
         await engine.dispose()
-    # What _write does besides its timed sub-steps: currency/date checks, the
-    # per-posting loop building row dicts, the book-id query.
-    phases["python _write loop + book query (rest of _write)"] = (
+    # What _write does besides its timed sub-steps: the checks, the loop building
+    # the column arrays and the returned JournalEntry objects.
+    phases["python checks + rows + result objects (rest of _write)"] = (
         phases["_write total"]
-        - phases["sql resolve accounts"]
-        - phases["sql lock balances + chain heads"]
-        - phases["sql allocate entry ids"]
         - phases["python entry hash"]
-        - sum(s for label, s in phases.items() if label.startswith("sql insert"))
+        - phases["sql set-based inserts (postings, then entries)"]
     )
-    phases["begin + commit (deferred FK checks) + pool"] = phases["post_many total"] - (
+    phases["begin + commit (deferred FK checks) + pool + rest"] = phases["post_many total"] - (
         phases["_write total"]
         + phases["python validate + payload hash"]
-        + phases["sql idempotency-key lookup"]
-        + phases["reload posted entries (sql + objects)"]
+        + phases["sql snapshot: keys, books, accounts, locks, ids (1 stmt)"]
+        + phases["reload of replayed entries (sql + objects)"]
     )
     return dict(phases)
 
@@ -594,7 +564,7 @@ async def run(args: argparse.Namespace, server: Server) -> None:
         if not args.skip_bulk:
             await bench_bulk(
                 server,
-                await clone(server, template, "bench_bulk"),
+                template,
                 args.entries,
                 args.pairs,
                 args.rounds,
@@ -619,7 +589,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=1_000, help="account pairs for post_many")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10.0, help="per concurrency run")
-    parser.add_argument("--rounds", type=int, default=2, help="best of N (baselines, (b))")
+    parser.add_argument("--rounds", type=int, default=2, help="best of N (every figure)")
     parser.add_argument("--durable", action="store_true", help="own server with fsync on")
     parser.add_argument("--breakdown", action="store_true", help="time post_many's phases")
     parser.add_argument("--breakdown-entries", type=int, default=0)

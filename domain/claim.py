@@ -245,7 +245,9 @@ class Claim:
     """An institution's claim for compensation of one pool loan's principal loss.
 
     ``policy`` is the policy the loan entered the pool under (新老划断); the
-    compensation is computed from it when the audit is recorded.
+    compensation is computed from it when the audit is recorded, with
+    ``innovation_tier`` — the firm's tier when the loan entered the pool — for
+    a policy that raises the ratio by tier.
     Rehydrate with the constructor (the trail decides the state); create with
     :meth:`submit`; move with the action methods or :meth:`apply`.
     """
@@ -260,6 +262,7 @@ class Claim:
         claimed_principal: Money,
         trail: Iterable[ClaimEvent],
         id: int | None = None,
+        innovation_tier: int | None = None,
     ) -> None:
         require_amount(claimed_principal, "claimed_principal")
         events = tuple(trail)
@@ -274,6 +277,7 @@ class Claim:
         self.loan_type = LoanType(loan_type)
         self.policy = policy
         self.claimed_principal = claimed_principal
+        self.innovation_tier = innovation_tier
         self._trail: list[ClaimEvent] = list(events)
 
     def __repr__(self) -> str:
@@ -427,6 +431,7 @@ class Claim:
             policy=policy,
             claimed_principal=claimed_principal,
             trail=[event],
+            innovation_tier=loan.pool_entry.innovation_tier,
         )
 
     # -- transitions ----------------------------------------------------------
@@ -504,7 +509,9 @@ class Claim:
                 f"audited loss {loss} exceeds the claimed principal {self.claimed_principal}",
                 field="evidence.audited_principal_loss",
             )
-        return compute_compensation(self.policy, self.loan_type, loss).amount
+        return compute_compensation(
+            self.policy, self.loan_type, loss, innovation_tier=self.innovation_tier
+        ).amount
 
     def commission_audit(
         self, actor: Actor, at: datetime, evidence: Evidence | None = None

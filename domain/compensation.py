@@ -36,7 +36,8 @@ class Compensation:
 
     ``uncapped`` = ``ratio × principal_loss`` exactly (may have more decimals);
     ``amount`` = min(uncapped, cap) rounded *down* to the fen; ``capped`` says
-    whether the per-loan cap bit.
+    whether the per-loan cap bit. ``ratio`` includes ``uplift``, the policy's
+    extra ratio for the loan's ``innovation_tier`` (0 when the policy has none).
     """
 
     policy_code: str
@@ -47,19 +48,28 @@ class Compensation:
     cap: Money
     capped: bool
     amount: Money
+    uplift: Decimal = Decimal(0)
+    innovation_tier: int | None = None
 
 
 def compute_compensation(
-    policy: Policy, loan_type: LoanType, principal_loss: Money
+    policy: Policy,
+    loan_type: LoanType,
+    principal_loss: Money,
+    *,
+    innovation_tier: int | None = None,
 ) -> Compensation:
     """The pool's compensation for an audited ``principal_loss`` under ``policy``.
 
-    ``amount = round_down_to_fen(min(ratio(loan_type) × principal_loss, per_loan_cap))``.
+    ``amount = round_down_to_fen(min(ratio × principal_loss, per_loan_cap))`` with
+    ``ratio = min(ratio(loan_type) + uplift(innovation_tier), 1)`` — the uplift is
+    the policy's optional reward for innovative firms (创新积分), off by default.
     Raises ``INVALID_AMOUNT`` for a non-positive or inexact loss and
     ``POLICY_VIOLATION`` if the policy does not cover ``loan_type``.
     """
     require_amount(principal_loss, "principal_loss")
-    ratio = policy.ratio_for(loan_type)
+    uplift = policy.uplift_for(innovation_tier)
+    ratio = min(policy.ratio_for(loan_type) + uplift, Decimal(1))
     uncapped = principal_loss.amount * ratio
     capped = uncapped > policy.per_loan_cap.amount
     amount = quantize_fen(min(uncapped, policy.per_loan_cap.amount), ROUND_DOWN)
@@ -72,6 +82,8 @@ def compute_compensation(
         cap=policy.per_loan_cap,
         capped=capped,
         amount=amount,
+        uplift=ratio - policy.ratio_for(loan_type),
+        innovation_tier=innovation_tier,
     )
 
 

@@ -81,6 +81,29 @@ ledger and the domain tables:
 * Document numbers, audit-report and payment references are invented and
   marked as such by their ``DEMO`` prefix.
 
+**Innovation points and early warnings** (synthetic, appended after the money
+story, so none of the figures above moves):
+
+* one local indicator, ``L_TAX_PAID`` (纳税总额, 3 points a stage): the
+  catalogue becomes ``NAT-2024+L1`` — the "N" of "20+N";
+* 2024 indicator values for all 86 firms (``DEMO-指数平台``, 2025-01-15),
+  from a second seeded generator; the stage is the firm's revenue tercile
+  (lowest third start-up, middle growth, top mature); zero auxiliary values
+  are left out (absent = 0);
+* one scoring run for 2024 (2025-01-20) with the default 20/40/60/80 bands:
+  each stage cohort has about 29 firms, so every tier 1–5 occurs, and each
+  firm's current tier is the scored one (the loans keep the tier they
+  entered the pool with);
+* one generic 2.0 loan marked overdue since 2025-08-21, so on
+  :data:`WARNINGS_AS_OF` (2025-09-30) it is 40 days overdue and approaching
+  the 60-day trigger. On that date the default limits also raise
+  INSTITUTION_NEAR_SUSPENSION (several claimants are above 5%: the demo never
+  runs an assessment) and CONCENTRATION (郑州银行 above 20% of outstanding
+  principal, 电子信息 above 15%). POOL_BELOW_FLOOR cannot occur on that date
+  without changing the seed's 1.7亿: it shows on :data:`POOL_WARNING_AS_OF`
+  (2025-02-07), between the 70,000,000.00 allocation and the 1亿 transfer,
+  when the city pool held less than its 100,000,000.00 floor.
+
 Bank statements for reconciliation are not produced here (reconciliation
 reads the ledger, which this module fills).
 """
@@ -103,8 +126,13 @@ from riskpool.db import Database
 from riskpool.domain.chart import Acct, BookCode
 from riskpool.domain.claim import Claim, ClaimAction, Concurrence, Evidence
 from riskpool.domain.dates import add_months
+from riskpool.domain.innovation.catalogue import Stage, Unit
 from riskpool.domain.money import cny, money_sum
 from riskpool.domain.parties import Actor, InstitutionKind, Role
+from riskpool.domain.persistence.innovation_tables import (
+    innovation_scoring_runs,
+    innovation_submissions,
+)
 from riskpool.domain.persistence.tables import (
     claims,
     firms,
@@ -116,6 +144,7 @@ from riskpool.domain.policies_shipped import ZKD_2025
 from riskpool.domain.policy import LoanType
 from riskpool.domain.services.claims import ClaimService
 from riskpool.domain.services.funds import FundService
+from riskpool.domain.services.innovation import InnovationService
 from riskpool.domain.services.loans import LoanService
 from riskpool.domain.services.parties import PartyService
 from riskpool.domain.uscc import generate_uscc
@@ -126,7 +155,10 @@ from riskpool.ledger.store import LedgerStore
 __all__ = [
     "DEMO_SEED",
     "FIGURES_AS_OF",
+    "INNOVATION_YEAR",
+    "POOL_WARNING_AS_OF",
     "TRANSFER_DATE",
+    "WARNINGS_AS_OF",
     "DemoReport",
     "load_demo",
     "summarize",
@@ -144,6 +176,15 @@ FIGURES_AS_OF: Final = date(2025, 6, 30)
 _ZKD2_CREDIT: Final = 490_000_000
 _ZKD2_DISBURSED: Final = 280_000_000
 _LAST_DAY: Final = date(2025, 9, 30)
+
+INNOVATION_YEAR: Final = 2024
+"""The business year of the demo's innovation-points submissions and scoring run."""
+
+WARNINGS_AS_OF: Final = _LAST_DAY
+"""Reference date on which the demo raises loan, institution and concentration warnings."""
+
+POOL_WARNING_AS_OF: Final = date(2025, 2, 7)
+"""Between the pool's allocation and the reserve's transfer: the pool is below its floor."""
 
 OPERATOR: Final = Actor(Role.OPERATOR, "运营管理机构")
 FINANCE: Final = Actor(Role.FINANCE_BUREAU, "市财政局")
@@ -739,6 +780,7 @@ class _Loader:
         self.loans = LoanService(db)
         self.claims = ClaimService(db)
         self.funds = FundService(db)
+        self.innovation = InnovationService(db)
         self.db = db
         self.plan = _plan()
         self.institution_ids: dict[str, int] = {}
@@ -764,6 +806,8 @@ class _Loader:
         for loan in self.plan.era2:
             await self._loan(loan)
         await self._pool_income(3)
+        await self._innovation()
+        await self._near_trigger()
 
     async def _prefetch(self) -> None:
         """What exists already: the per-item checks that make non-keyed steps idempotent."""
@@ -998,6 +1042,113 @@ class _Loader:
             )
         if plan.contract_no.startswith("ZKD1-"):
             self.seed_claims.append(claim)
+
+    # -- innovation points and warnings (appended; see the module docstring) -------------
+
+    async def _innovation(self) -> None:
+        """A local indicator, 2024 values for every firm, one scoring run (each only once)."""
+        catalogue = await self.innovation.catalogue()
+        if "L_TAX_PAID" not in catalogue:
+            await self.innovation.define_local_indicator(
+                OPERATOR,
+                code="L_TAX_PAID",
+                name="纳税总额（郑州高新区）",
+                unit=Unit.YUAN,
+                minimum=Decimal(0),
+                maximum=Decimal("1000000000000.00"),
+                weights={stage: Decimal(3) for stage in Stage},
+                description="DEMO: 当年实际缴纳税费总额（元）",
+                at=_at(date(2025, 1, 10)),
+            )
+        async with self.db.transaction(write=False) as conn:
+            submitted = {
+                int(row.firm_id)
+                for row in await conn.execute(
+                    select(innovation_submissions.c.firm_id).where(
+                        innovation_submissions.c.year == INNOVATION_YEAR
+                    )
+                )
+            }
+            scored = (
+                await conn.execute(
+                    select(func.count())
+                    .select_from(innovation_scoring_runs)
+                    .where(innovation_scoring_runs.c.year == INNOVATION_YEAR)
+                )
+            ).scalar_one()
+        for i, (stage, values) in enumerate(_indicator_values(self.plan.firms)):
+            if self.firm_ids[i] not in submitted:
+                await self.innovation.submit(
+                    OPERATOR,
+                    firm_id=self.firm_ids[i],
+                    year=INNOVATION_YEAR,
+                    stage=stage,
+                    values=values,
+                    source="DEMO-指数平台",
+                    at=_at(date(2025, 1, 15)),
+                )
+        if not scored:
+            await self.innovation.score(OPERATOR, year=INNOVATION_YEAR, at=_at(date(2025, 1, 20)))
+
+    async def _near_trigger(self) -> None:
+        """Mark one generic 2.0 loan overdue 40 days before :data:`WARNINGS_AS_OF`."""
+        plan = next(
+            p
+            for p in self.plan.era2
+            if p.overdue_since is None and p.claim is None and p.granted_on <= FIGURES_AS_OF
+        )
+        state = self.loan_state[plan.contract_no]
+        if not state.overdue:
+            await self.loans.mark_overdue(
+                self.bank(plan.lender), state.id, since=WARNINGS_AS_OF - timedelta(days=40)
+            )
+            state.overdue = True
+
+
+def _indicator_values(
+    planned: Sequence[_Firm],
+) -> list[tuple[Stage, dict[str, Decimal | None]]]:
+    """Synthetic 2024 values of every firm, from their own seeded generator (pure data).
+
+    Integers only from the generator, turned into exact Decimals (never floats).
+    """
+    rng = random.Random(DEMO_SEED + INNOVATION_YEAR)
+    by_revenue = sorted(range(len(planned)), key=lambda i: (planned[i].revenue, i))
+    stage_of = {
+        i: (Stage.STARTUP, Stage.GROWTH, Stage.MATURE)[rank * 3 // len(planned)]
+        for rank, i in enumerate(by_revenue)
+    }
+    result: list[tuple[Stage, dict[str, Decimal | None]]] = []
+    for i, firm in enumerate(planned):
+        revenue = firm.revenue
+        intensity = rng.randrange(200, 2500)  # basis points of revenue, /100 = %
+        rd = revenue * intensity // 10_000
+        values: dict[str, Decimal | None] = {
+            "RD_EXPENSE": Decimal(rd),
+            "RD_EXPENSE_GROWTH": Decimal(rng.randrange(-2000, 8000)) / 100,
+            "RD_INTENSITY": Decimal(intensity) / 100,
+            "TECH_STAFF_SHARE": Decimal(rng.randrange(1000, 8000)) / 100,
+            "INVENTION_PATENT_APPLICATIONS": Decimal(rng.randrange(0, 40)),
+            "PCT_APPLICATIONS": Decimal(rng.randrange(0, 4)),
+            "TECH_CONTRACT_TURNOVER": Decimal(rng.randrange(0, 500) * 10_000),
+            "HIGH_TECH_PRODUCT_REVENUE": Decimal(revenue * rng.randrange(30, 95) // 100),
+            "REVENUE": Decimal(revenue),
+            "REVENUE_GROWTH": Decimal(rng.randrange(-1500, 6000)) / 100,
+            "POSTGRADUATE_SHARE": Decimal(rng.randrange(200, 4000)) / 100,
+            "RD_SUPER_DEDUCTION": Decimal(rd),
+            "RETURN_ON_NET_ASSETS": Decimal(rng.randrange(-1000, 3000)) / 100,
+            "L_TAX_PAID": Decimal(revenue * rng.randrange(3, 9) // 100),
+        }
+        auxiliary = {
+            "GRADUATES_HIRED": rng.randrange(0, 30),
+            "PROVINCIAL_PLATFORMS": rng.randrange(0, 3),
+            "PROVINCIAL_AWARDS": rng.randrange(0, 2),
+            "EQUITY_FINANCING": rng.randrange(0, 5) * 2_000_000,
+            "STANDARDS_DRAFTED": rng.randrange(0, 3),
+        }
+        values.update({code: Decimal(v) for code, v in auxiliary.items() if v})
+        result.append((stage_of[i], values))
+    return result
 
 
 async def load_demo(db: Database) -> DemoReport:

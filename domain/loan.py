@@ -72,10 +72,17 @@ class GuarantorPrepayment:
 
 @dataclass(frozen=True, slots=True)
 class PoolEntry:
-    """The loan's entry into the risk pool (入池) and the policy bound on that day."""
+    """The loan's entry into the risk pool (入池) and the policy bound on that day.
+
+    ``innovation_tier`` is the firm's innovation-points tier on that day, kept
+    because a policy may raise the compensation ratio by tier: like the
+    policy, the tier the pool accepted the risk on is the one that counts,
+    whatever later scoring runs say.
+    """
 
     on: date
     policy_code: str
+    innovation_tier: int | None = None
 
 
 class Loan:
@@ -482,7 +489,7 @@ class Loan:
                 f"innovation tier {firm.innovation_tier} is below {policy.min_innovation_tier}",
                 field="firm.innovation_tier",
             )
-        entry = PoolEntry(on=on, policy_code=policy.code)
+        entry = PoolEntry(on=on, policy_code=policy.code, innovation_tier=firm.innovation_tier)
         self.pool_entry = entry
         return entry
 

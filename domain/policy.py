@@ -117,6 +117,11 @@ class Policy:
         min_innovation_tier: if set, only firms with an innovation-points tier
             (创新积分制) at or above it may enter the pool.
         eligible_sectors: if set, only firms of these sectors may enter.
+        tier_ratio_uplift: extra compensation ratio by innovation tier, as
+            ``{lowest tier: extra ratio}`` — ``{4: 0.05, 5: 0.10}`` adds 5
+            points for tiers 4 and 10 points for tier 5 and above; the loan's
+            tier when it entered the pool counts (see :meth:`uplift_for`).
+            ``None`` (the default, and every shipped policy): off.
     """
 
     code: str
@@ -135,6 +140,7 @@ class Policy:
     recovery_rule: RecoveryRule = RecoveryRule.PRO_RATA
     min_innovation_tier: int | None = None
     eligible_sectors: frozenset[str] | None = None
+    tier_ratio_uplift: Mapping[int, Decimal] | None = field(default=None, hash=False)
 
     def __post_init__(self) -> None:
         if not self.code.strip():
@@ -170,6 +176,25 @@ class Policy:
                 "min_innovation_tier must be >= 1",
                 field="min_innovation_tier",
             )
+        if self.tier_ratio_uplift is not None:
+            uplift: dict[int, Decimal] = {}
+            for tier, extra in sorted(self.tier_ratio_uplift.items()):
+                if not isinstance(tier, int) or tier < 1:
+                    raise RiskpoolError(
+                        ErrorCode.VALIDATION,
+                        "uplift tiers must be >= 1",
+                        field="tier_ratio_uplift",
+                    )
+                uplift[tier] = _rate(extra, f"tier_ratio_uplift.{tier}")
+            object.__setattr__(self, "tier_ratio_uplift", MappingProxyType(uplift))
+
+    def uplift_for(self, innovation_tier: int | None) -> Decimal:
+        """The extra ratio for a firm of ``innovation_tier``: the entry of the highest
+        listed tier at or below it; 0 when off, unscored or below every listed tier."""
+        if not self.tier_ratio_uplift or innovation_tier is None:
+            return Decimal(0)
+        eligible = [t for t in self.tier_ratio_uplift if t <= innovation_tier]
+        return self.tier_ratio_uplift[max(eligible)] if eligible else Decimal(0)
 
     def in_force_on(self, on: date) -> bool:
         """Whether ``on`` lies within ``[effective_from, effective_to]``."""

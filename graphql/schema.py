@@ -27,6 +27,9 @@ from riskpool.graphql.claims.types import ClaimNode
 from riskpool.graphql.core.extensions import CodedErrors
 from riskpool.graphql.core.limits import QueryCost
 from riskpool.graphql.funds.mutations import FundMutation
+from riskpool.graphql.innovation.mutations import InnovationMutation
+from riskpool.graphql.innovation.queries import InnovationQuery
+from riskpool.graphql.innovation.types import WARNING_TYPES
 from riskpool.graphql.ledger.queries import LedgerQuery
 from riskpool.graphql.ledger.types import JournalEntryType
 from riskpool.graphql.loans.mutations import LoanMutation
@@ -35,6 +38,8 @@ from riskpool.graphql.loans.types import LoanNode
 from riskpool.graphql.parties.mutations import PartyMutation
 from riskpool.graphql.parties.queries import PartyQuery
 from riskpool.graphql.parties.types import FirmType, InstitutionType
+from riskpool.graphql.reconciliation.mutations import ReconciliationMutation
+from riskpool.graphql.reconciliation.queries import ReconciliationQuery
 from riskpool.graphql.stats.queries import StatsQuery
 from riskpool.settings import Settings
 
@@ -50,6 +55,12 @@ LIST_FIELDS = {
     "prepayments": 3,
     "books": 3,
     "rows": 60,
+    "scores": 90,
+    "contributions": 19,
+    "indicators": 19,
+    "weights": 3,
+    "values": 18,
+    "warnings": 20,
 }
 """Lists without page arguments and their typical sizes, for the query cost estimate."""
 
@@ -58,14 +69,29 @@ def _query_type() -> type:
     """A fresh root query type: strawberry binds the ``node`` field to one schema."""
 
     @strawberry.type(name="Query")
-    class Query(LedgerQuery, PartyQuery, LoanQuery, ClaimQuery, StatsQuery):
+    class Query(
+        LedgerQuery,
+        PartyQuery,
+        LoanQuery,
+        ClaimQuery,
+        StatsQuery,
+        ReconciliationQuery,
+        InnovationQuery,
+    ):
         node: relay.Node | None = relay.node()
 
     return Query
 
 
 @strawberry.type
-class Mutation(PartyMutation, LoanMutation, ClaimMutation, FundMutation):
+class Mutation(
+    PartyMutation,
+    LoanMutation,
+    ClaimMutation,
+    FundMutation,
+    ReconciliationMutation,
+    InnovationMutation,
+):
     pass
 
 
@@ -98,7 +124,10 @@ def _schema(
     if production:
         extensions.append(DisableIntrospection)
     return strawberry.Schema(
-        query=_query_type(), mutation=Mutation, types=NODE_TYPES, extensions=extensions
+        query=_query_type(),
+        mutation=Mutation,
+        types=[*NODE_TYPES, *WARNING_TYPES],
+        extensions=extensions,
     )
 
 

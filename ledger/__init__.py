@@ -49,9 +49,12 @@ Invariants, where each is enforced, and the test that proves it
 7. **Tamper evidence.** Each entry stores a SHA-256 over a canonical encoding
    of itself and its postings, and each posting carries the hash of the
    previous entry on its account (per-account chains, see
-   :mod:`riskpool.ledger.hashing`). :func:`riskpool.ledger.verify.verify`
-   recomputes everything and names the first bad entry. Tests:
-   ``test_verify.py``, ``test_cli.py::test_verify_passes_then_names_the_tampered_entry``.
+   :mod:`riskpool.ledger.hashing`). The chain head — the hash of the entry
+   holding an account's last posting — is kept on its balance row
+   (``head_hash``) by the entries trigger, so the balance-row lock returns it.
+   :func:`riskpool.ledger.verify.verify` recomputes everything, heads
+   included, and names the first bad entry. Tests: ``test_verify.py``,
+   ``test_cli.py::test_verify_passes_then_names_the_tampered_entry``.
 8. **Cached balance = Σ postings**, changed only by the posting trigger, in
    the same transaction; ``verify`` proves it. Tests: ``test_verify.py``,
    ``test_ledger_stateful.py`` (model-based, every step).

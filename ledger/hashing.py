@@ -34,10 +34,30 @@ ENCODING_VERSION = 1
 MAX_METADATA_BYTES = 16_384
 
 
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+_encode = _ENCODER.encode
+
+
 def canonical_json(value: Any) -> bytes:
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    """The canonical encoding; tuples encode as arrays, exactly like lists."""
+    return _encode(value).encode("utf-8")
+
+
+def canonical_text(value: Any) -> str:
+    """:func:`canonical_json` as text (what the database stores for metadata)."""
+    return _encode(value)
+
+
+_string = json.encoder.encode_basestring  # a JSON string literal, non-ASCII kept (C)
+_sha256 = hashlib.sha256
+
+
+def _metadata_text(metadata: Mapping[str, Any]) -> str:
+    if not metadata:
+        return "{}"
+    return _encode(metadata if type(metadata) is dict else dict(metadata))
 
 
 def sha256_hex(data: bytes) -> str:
@@ -73,6 +93,8 @@ def check_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
             field="metadata",
         )
 
+    if isinstance(metadata, Mapping) and not metadata:
+        return {}
     walk(metadata, "metadata")
     plain = json.loads(canonical_json(dict(metadata)))
     if len(canonical_json(plain)) > MAX_METADATA_BYTES:
@@ -85,6 +107,29 @@ def check_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
     return plain
 
 
+def payload_document(
+    *,
+    book: str,
+    effective_date: date,
+    description: str,
+    postings: Iterable[tuple[str, str, int]],
+    metadata: Mapping[str, Any],
+    actor: str,
+    reverses: int | None,
+) -> dict[str, Any]:
+    """What :func:`payload_hash` hashes (the canonical JSON of this document)."""
+    return {
+        "v": ENCODING_VERSION,
+        "book": book,
+        "effective_date": effective_date.isoformat(),
+        "description": description,
+        "postings": [list(p) for p in postings],
+        "metadata": dict(metadata),
+        "actor": actor,
+        "reverses": reverses,
+    }
+
+
 def payload_hash(
     *,
     book: str,
@@ -95,28 +140,104 @@ def payload_hash(
     actor: str,
     reverses: int | None,
 ) -> str:
-    """Hash of a posting request; ``postings`` are (account code, currency, minor units)."""
+    """Hash of a posting request; ``postings`` are (account code, currency, minor units).
+
+    Equal to ``sha256_hex(canonical_json(payload_document(...)))``; the text is
+    assembled directly (keys in sorted order) when the fields have their usual
+    types, which is several times faster than encoding the document.
+    """
+    legs: list[str] = []
+    for leg in postings:
+        code, currency, units = leg
+        if type(code) is not str or type(currency) is not str or type(units) is not int:
+            legs = []
+            break
+        legs.append(f"[{_string(code)},{_string(currency)},{units}]")
+    else:
+        if (
+            type(book) is str
+            and type(description) is str
+            and type(actor) is str
+            and (reverses is None or type(reverses) is int)
+        ):
+            return _sha256(
+                (
+                    f'{{"actor":{_string(actor)},"book":{_string(book)},'
+                    f'"description":{_string(description)},'
+                    f'"effective_date":{_string(effective_date.isoformat())},'
+                    f'"metadata":{_metadata_text(metadata)},"postings":[{",".join(legs)}],'
+                    f'"reverses":{"null" if reverses is None else reverses},'
+                    f'"v":{ENCODING_VERSION}}}'
+                ).encode()
+            ).hexdigest()
     return sha256_hex(
         canonical_json(
-            {
-                "v": ENCODING_VERSION,
-                "book": book,
-                "effective_date": effective_date.isoformat(),
-                "description": description,
-                "postings": [list(p) for p in postings],
-                "metadata": dict(metadata),
-                "actor": actor,
-                "reverses": reverses,
-            }
+            payload_document(
+                book=book,
+                effective_date=effective_date,
+                description=description,
+                postings=postings,
+                metadata=metadata,
+                actor=actor,
+                reverses=reverses,
+            )
         )
     )
 
 
+_last_timestamp: tuple[datetime | None, str] = (None, "")
+
+
 def utc_timestamp(moment: datetime) -> str:
-    """UTC ISO 8601 with microseconds; naive values (SQLite) are taken as UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC ISO 8601 with microseconds; naive values (SQLite) are taken as UTC.
+
+    (The year is not zero-padded, as C's ``strftime("%Y")`` did before.) A
+    batch shares one booking time, so the last result is remembered.
+    """
+    global _last_timestamp
+    last, text = _last_timestamp
+    if last is not None and moment == last and moment.tzinfo is last.tzinfo:
+        return text
+    utc = moment
+    if utc.tzinfo is None:
+        utc = utc.replace(tzinfo=UTC)
+    elif utc.utcoffset():
+        utc = utc.astimezone(UTC)
+    text = (
+        f"{utc.year}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:"
+        f"{utc.minute:02d}:{utc.second:02d}.{utc.microsecond:06d}Z"
+    )
+    _last_timestamp = (moment, text)
+    return text
+
+
+def entry_document(
+    *,
+    entry_id: int,
+    book_id: int,
+    effective_date: date,
+    booked_at: datetime,
+    description: str,
+    metadata: Mapping[str, Any],
+    idempotency_key: str,
+    actor: str,
+    reverses: int | None,
+    postings: Sequence[tuple[int, str, int, int, int, str]],
+) -> dict[str, Any]:
+    """What :func:`entry_hash` hashes (the canonical JSON of this document)."""
+    return {
+        "v": ENCODING_VERSION,
+        "id": entry_id,
+        "book": book_id,
+        "effective_date": effective_date.isoformat(),
+        "booked_at": utc_timestamp(booked_at),
+        "description": description,
+        "metadata": dict(metadata),
+        "idempotency_key": idempotency_key,
+        "actor": actor,
+        "reverses": reverses,
+        "postings": sorted(list(p) for p in postings),
+    }
 
 
 def entry_hash(
@@ -137,21 +258,63 @@ def entry_hash(
     ``postings`` are (account id, currency, amount, account seq, balance after,
     prev hash); they are sorted by account id here so the hash does not depend
     on the order rows come back from the database.
+
+    Equal to ``sha256_hex(canonical_json(entry_document(...)))``; assembled
+    directly when the fields have their usual types (see :func:`payload_hash`).
     """
+    legs: list[str] = []
+    ordered: list[Any]
+    try:
+        ordered = sorted(postings)
+    except TypeError:  # a mix of lists and tuples: leave it to the general encoder
+        ordered = [(None, None, None, None, None, None)]
+    for leg in ordered:
+        account, currency, amount, seq, after, prev = leg
+        if (
+            type(account) is not int
+            or type(currency) is not str
+            or type(amount) is not int
+            or type(seq) is not int
+            or type(after) is not int
+            or type(prev) is not str
+        ):
+            legs = []
+            break
+        legs.append(f"[{account},{_string(currency)},{amount},{seq},{after},{_string(prev)}]")
+    else:
+        if (
+            type(entry_id) is int
+            and type(book_id) is int
+            and type(description) is str
+            and type(idempotency_key) is str
+            and type(actor) is str
+            and (reverses is None or type(reverses) is int)
+        ):
+            return _sha256(
+                (
+                    f'{{"actor":{_string(actor)},"book":{book_id},'
+                    f'"booked_at":{_string(utc_timestamp(booked_at))},'
+                    f'"description":{_string(description)},'
+                    f'"effective_date":{_string(effective_date.isoformat())},'
+                    f'"id":{entry_id},"idempotency_key":{_string(idempotency_key)},'
+                    f'"metadata":{_metadata_text(metadata)},"postings":[{",".join(legs)}],'
+                    f'"reverses":{"null" if reverses is None else reverses},'
+                    f'"v":{ENCODING_VERSION}}}'
+                ).encode()
+            ).hexdigest()
     return sha256_hex(
         canonical_json(
-            {
-                "v": ENCODING_VERSION,
-                "id": entry_id,
-                "book": book_id,
-                "effective_date": effective_date.isoformat(),
-                "booked_at": utc_timestamp(booked_at),
-                "description": description,
-                "metadata": dict(metadata),
-                "idempotency_key": idempotency_key,
-                "actor": actor,
-                "reverses": reverses,
-                "postings": sorted(list(p) for p in postings),
-            }
+            entry_document(
+                entry_id=entry_id,
+                book_id=book_id,
+                effective_date=effective_date,
+                booked_at=booked_at,
+                description=description,
+                metadata=metadata,
+                idempotency_key=idempotency_key,
+                actor=actor,
+                reverses=reverses,
+                postings=postings,
+            )
         )
     )

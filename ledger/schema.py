@@ -30,6 +30,8 @@ from sqlalchemy.types import JSON
 
 from riskpool.db import Id, metadata
 
+GENESIS_HASH = "0" * 64  # = riskpool.ledger.hashing.GENESIS_HASH
+
 ACCOUNT_TYPES = ("asset", "liability", "net_assets", "income", "expense")
 
 books = Table(
@@ -76,6 +78,10 @@ balances = Table(
     Column("version", BigInteger, nullable=False, server_default="0"),
     Column("debits_must_not_exceed_credits", Boolean, nullable=False),
     Column("credits_must_not_exceed_debits", Boolean, nullable=False),
+    # Hash of the entry holding the account's last posting (GENESIS before the
+    # first): the chain head the next posting links to. Kept by the database
+    # (entries trigger), so the balance-row lock returns it; verify checks it.
+    Column("head_hash", String(64), nullable=False, server_default=GENESIS_HASH),
     CheckConstraint(
         "NOT credits_must_not_exceed_debits OR balance >= 0", name="credits_exceed_debits"
     ),

@@ -12,25 +12,37 @@ The write path, for a batch of entries:
    once, zero-sum per currency, metadata) — nothing touches the database yet;
 2. look up idempotency keys: a replay returns the stored entry, a key reused
    with another payload is ``IDEMPOTENCY_CONFLICT``;
-3. resolve accounts, check currency and open/closed dates;
+3. resolve books and accounts, check currency and open/closed dates;
 4. lock the balance rows of every touched account **in account-id order**
    (``SELECT … FOR UPDATE``; ``BEGIN IMMEDIATE`` on SQLite), read each
-   account's version and chain head, and apply the balance flags posting by
-   posting (``INSUFFICIENT_FUNDS``);
-5. write the postings, then the entry rows (the database re-checks the sums
-   when the entry rows arrive and moves the cached balances).
+   account's balance, version and chain head (``head_hash``) from the locked
+   row, allocate entry ids, and apply the balance flags posting by posting
+   (``INSUFFICIENT_FUNDS``);
+5. seal each entry (hash over its fields and postings, chained to each
+   account's head) and write the postings, then the entry rows (the database
+   re-checks the sums when the entry rows arrive, moves the cached balances and
+   the chain heads); the returned entries are built from what was written.
+
+Round trips. On PostgreSQL steps 2–4 are one statement and step 5 one call of
+the migration's ``ledger_write`` (two set-based ``INSERT … SELECT FROM
+unnest(…)``; ``COPY`` for large batches), both on the asyncpg connection under
+the SQLAlchemy one and inside its transaction — so a ``post`` is BEGIN, two
+round trips, COMMIT, and the statement-level triggers run once per chunk of a
+batch rather than once per row. SQLite (not benchmarked) keeps SQLAlchemy Core
+statements and ``executemany`` (its triggers are row-level anyway).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import asyncpg
 from moneyed import Money
-from sqlalchemy import case, func, select, text, tuple_
+from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -57,6 +69,70 @@ from riskpool.ledger.schema import accounts, balances, books, entries, postings
 MAX_DESCRIPTION = 2_000
 MAX_KEY = 200
 _CHUNK = 500  # bound on IN-lists and VALUES rows per statement
+_PG_CHUNK = 50_000  # posting rows per set-based write on PostgreSQL
+_PG_COPY_MIN = 2_000  # from this many postings, COPY (cheaper per row, 2 more round trips)
+
+# PostgreSQL, steps 2–4 in one round trip: the migration's ``ledger_lock``
+# returns the idempotency keys already used, the books, every account posted
+# to with its balance row *locked* (in account-id order) and fresh entry ids;
+# balance, version and chain head come from the locked rows themselves, which
+# is what makes them safe to use under READ COMMITTED (see its comment). A
+# function so that its plan is made once per session: as a plain prepared
+# statement PostgreSQL re-planned it on every call (≈ 200 µs of its ≈ 260 µs).
+_PG_LOCK = "SELECT * FROM ledger_lock($1::text[], $2::varchar[], $3::varchar[], $4::text[], $5)"
+
+# Postings, then their entries, in one round trip: the migration's
+# ``ledger_write`` runs two set-based INSERTs (unnest of arrays), so each
+# statement-level trigger runs once per call (asyncpg's executemany would run
+# them once per row). Large batches are cut into calls of about _PG_CHUNK
+# postings, each with whole entries.
+_PG_WRITE = """
+SELECT ledger_write($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[],
+                    $6::bigint[], $7::text[], $8::timestamptz, $9::bigint[], $10::bigint[],
+                    $11::date[], $12::text[], $13::text[], $14::text[], $15::text[],
+                    $16::text[], $17::bigint[], $18::text[])
+"""
+
+# SQLite: accounts with their balance rows (the write lock is already held).
+_TARGETS = select(
+    accounts.c.id,
+    books.c.code.label("book_code"),
+    accounts.c.code,
+    accounts.c.currency,
+    accounts.c.opened_on,
+    accounts.c.closed_on,
+    balances.c.balance,
+    balances.c.version,
+    balances.c.head_hash,
+    balances.c.debits_must_not_exceed_credits,
+    balances.c.credits_must_not_exceed_debits,
+).select_from(
+    accounts.join(books, books.c.id == accounts.c.book_id).join(
+        balances, balances.c.account_id == accounts.c.id
+    )
+)
+_MAX_ENTRY_ID = select(func.coalesce(func.max(entries.c.id), 0))
+_POSTING_COLUMNS = (
+    "entry_id",
+    "account_id",
+    "currency",
+    "amount",
+    "account_seq",
+    "balance_after",
+    "prev_hash",
+)
+_ENTRY_COLUMNS = (
+    "id",
+    "book_id",
+    "effective_date",
+    "description",
+    "metadata",
+    "idempotency_key",
+    "payload_hash",
+    "actor",
+    "reverses_entry_id",
+    "entry_hash",
+)
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -79,14 +155,30 @@ class _Prepared:
 
 
 @dataclass(slots=True)
-class _Head:
-    """An account's locked state while a batch is computed."""
+class _Target:
+    """An account a batch posts to, with its balance row's state (locked)."""
 
+    id: int
+    book: str
+    code: str
+    currency: str
+    opened_on: date
+    closed_on: date | None
     balance: int
     version: int
     head_hash: str
-    dmnec: bool
-    cmned: bool
+    dmnec: bool  # debits must not exceed credits
+    cmned: bool  # credits must not exceed debits
+
+
+@dataclass(slots=True)
+class _Snapshot:
+    """What a batch needs from the database before it can be sealed."""
+
+    existing: dict[str, tuple[int, str]] = field(default_factory=dict)  # key -> (id, payload)
+    book_ids: dict[str, int] = field(default_factory=dict)
+    targets: dict[tuple[str, str], _Target] = field(default_factory=dict)
+    entry_ids: list[int] = field(default_factory=list)
 
 
 def prepare(spec: EntrySpec) -> _Prepared:
@@ -179,6 +271,7 @@ class LedgerStore:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
         self._dialect = conn.dialect.name
+        self._raw: Any = None  # the asyncpg connection, once needed (PostgreSQL)
 
     # -- books and accounts ---------------------------------------------------
 
@@ -326,21 +419,31 @@ class LedgerStore:
         return (await self.post_many([spec]))[0]
 
     async def post_many(self, specs: Sequence[EntrySpec]) -> list[JournalEntry]:
-        """Post a batch, all or nothing; replays inside it return their first entries."""
+        """Post a batch, all or nothing; replays inside it return their first entries.
+
+        The entries returned for new postings are built from what was written
+        (they equal what :meth:`entry` loads later); only replays are read back.
+        """
         prepared = [prepare(spec) for spec in specs]
         by_key: dict[str, _Prepared] = {}
         for item in prepared:
-            earlier = by_key.get(item.spec.idempotency_key)
+            key = item.spec.idempotency_key
+            earlier = by_key.get(key)
             if earlier is not None and earlier.payload_hash != item.payload_hash:
                 raise RiskpoolError(
                     ErrorCode.IDEMPOTENCY_CONFLICT,
-                    f"key {item.spec.idempotency_key!r} used twice in the batch with different "
-                    "payloads",
+                    f"key {key!r} used twice in the batch with different payloads",
                     field="idempotencyKey",
                 )
-            by_key[item.spec.idempotency_key] = item
+            by_key[key] = item
 
-        existing = await self._existing_keys(list(by_key))
+        snapshot: _Snapshot | None = None
+        if self._dialect == "postgresql":
+            # One round trip: keys, books, accounts, balance-row locks, entry ids.
+            snapshot = await self._pg_snapshot(list(by_key.values()))
+            existing = snapshot.existing
+        else:
+            existing = await self._existing_keys(list(by_key))
         fresh: list[_Prepared] = []
         for key, item in by_key.items():
             stored = existing.get(key)
@@ -353,12 +456,16 @@ class LedgerStore:
                     field="idempotencyKey",
                 )
 
-        new_ids: dict[str, int] = {}
+        posted: dict[str, JournalEntry] = {}
         if fresh:
-            new_ids = await self._write(fresh)
-        ids = {key: existing[key][0] for key in existing} | new_ids
-        loaded = await self.entries_by_id([ids[key] for key in by_key])
-        return [loaded[ids[item.spec.idempotency_key]] for item in prepared]
+            if snapshot is None:
+                snapshot = await self._sqlite_snapshot(fresh)
+            posted = await self._write(fresh, snapshot)
+        if len(posted) < len(by_key):
+            replayed = await self.entries_by_id([existing[key][0] for key in existing])
+            for key, (entry_id, _digest) in existing.items():
+                posted[key] = replayed[entry_id]
+        return [posted[item.spec.idempotency_key] for item in prepared]
 
     async def _existing_keys(self, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
         found: dict[str, tuple[int, str]] = {}
@@ -372,154 +479,242 @@ class LedgerStore:
                 found[key] = (entry_id, digest)
         return found
 
-    async def _resolve(self, items: Sequence[_Prepared]) -> dict[tuple[str, str], Account]:
-        wanted = sorted({(item.spec.book, leg[0]) for item in items for leg in item.legs})
-        book_codes = sorted({item.spec.book for item in items})
-        found_books = {
-            row.code
-            for row in await self.conn.execute(
-                select(books.c.code).where(books.c.code.in_(book_codes))
-            )
-        }
-        for code in book_codes:
-            if code not in found_books:
-                raise RiskpoolError(ErrorCode.UNKNOWN_BOOK, f"no book {code!r}", field="book")
-        resolved: dict[tuple[str, str], Account] = {}
-        for chunk in _chunks(wanted):
-            rows = await self.conn.execute(
-                self.account_query().where(tuple_(books.c.code, accounts.c.code).in_(chunk))
-            )
-            for row in rows:
-                account = self.account_from_row(row)
-                resolved[(account.book, account.code)] = account
-        for book, code in wanted:
-            if (book, code) not in resolved:
-                raise RiskpoolError(
-                    ErrorCode.UNKNOWN_ACCOUNT, f"no account {book}:{code}", field="postings"
-                )
-        return resolved
+    # -- the write path, PostgreSQL: raw asyncpg on the SQLAlchemy connection ------
 
-    async def _lock(self, account_ids: Sequence[int]) -> dict[int, _Head]:
-        """Lock balance rows in id order, then read each account's chain head.
+    async def _driver(self) -> Any:
+        """The asyncpg connection under ``self.conn``, inside the caller's transaction.
 
-        Two statements on purpose: under READ COMMITTED a ``FOR UPDATE`` that
-        waited for another writer returns the *new* balance row but joins it
-        to rows of its *old* snapshot, which would miss the head the other
-        writer just committed. The second statement takes a fresh snapshot,
-        after the lock is ours.
+        SQLAlchemy's asyncpg adapter begins its transaction lazily, at the first
+        statement; it is begun here the same way (so commit and rollback stay
+        SQLAlchemy's), falling back to a trivial statement should the adapter's
+        internals ever change.
         """
-        heads: dict[int, _Head] = {}
-        for chunk in _chunks(sorted(account_ids)):
-            query = (
-                select(balances)
-                .where(balances.c.account_id.in_(chunk))
-                .order_by(balances.c.account_id)
-                .with_for_update()
+        if self._raw is not None:
+            return self._raw
+        fairy = await self.conn.get_raw_connection()
+        adapted: Any = fairy.dbapi_connection
+        if getattr(adapted, "_transaction", False) is None and hasattr(
+            adapted, "_start_transaction"
+        ):
+            if not adapted.autocommit:
+                await adapted._start_transaction()
+        elif not self.conn.in_transaction() or getattr(adapted, "_transaction", None) is None:
+            await self.conn.exec_driver_sql("SELECT 1")
+        self._raw = fairy.driver_connection
+        return self._raw
+
+    async def _pg(self, method: str, sql: str, *args: Any) -> Any:
+        """Run ``sql`` on the asyncpg connection, raising SQLAlchemy's exception types."""
+        driver = await self._driver()
+        try:
+            return await getattr(driver, method)(sql, *args)
+        except asyncpg.PostgresError as exc:
+            kind = (
+                IntegrityError
+                if isinstance(exc, asyncpg.IntegrityConstraintViolationError)
+                else DBAPIError
             )
-            for row in await self.conn.execute(query):
-                heads[row.account_id] = _Head(
+            raise kind(sql, None, exc) from exc
+
+    async def _pg_snapshot(self, items: Sequence[_Prepared]) -> _Snapshot:
+        book_codes = sorted({item.spec.book for item in items})
+        pairs = sorted({(item.spec.book, leg[0]) for item in items for leg in item.legs})
+        rows = await self._pg(
+            "fetch",
+            _PG_LOCK,
+            [item.spec.idempotency_key for item in items],
+            [book for book, _ in pairs],
+            [code for _, code in pairs],
+            book_codes,
+            len(items),
+        )
+        snapshot = _Snapshot()
+        for row in rows:
+            kind = row[0]
+            if kind == 0:
+                snapshot.targets[(row[4], row[5])] = _Target(
+                    id=row[1],
+                    book=row[4],
+                    code=row[5],
+                    currency=row[6],
+                    opened_on=row[8],
+                    closed_on=row[9],
+                    balance=row[2],
+                    version=row[3],
+                    head_hash=row[7],
+                    dmnec=row[10],
+                    cmned=row[11],
+                )
+            elif kind == 1:
+                snapshot.existing[row[4]] = (row[1], row[5])
+            elif kind == 2:
+                snapshot.book_ids[row[4]] = row[1]
+            else:
+                snapshot.entry_ids.append(row[1])
+        snapshot.entry_ids.sort()
+        return snapshot
+
+    async def _pg_insert(
+        self,
+        posting_cols: list[list[Any]],
+        entry_cols: list[list[Any]],
+        booked_at: datetime,
+        cuts: list[tuple[int, int]],
+    ) -> None:
+        """One ``ledger_write`` call per chunk; ``cuts`` are (entry end, posting end).
+
+        Large batches use ``COPY`` instead (it fires statement triggers once per
+        COPY too): all posting chunks first, then all entry chunks, so every
+        entry's postings are in place when the entries trigger checks them.
+        """
+        if len(posting_cols[0]) >= _PG_COPY_MIN:
+            driver = await self._driver()
+            entries_rows = list(zip(*entry_cols, strict=True))
+            posting_rows = list(zip(*posting_cols, strict=True))
+            booked = [booked_at] * len(entries_rows)
+            for table, columns, rows in (
+                ("ledger_postings", _POSTING_COLUMNS, posting_rows),
+                (
+                    "ledger_entries",
+                    ("booked_at", *_ENTRY_COLUMNS),
+                    [(b, *row) for b, row in zip(booked, entries_rows, strict=True)],
+                ),
+            ):
+                for start in range(0, len(rows), _PG_CHUNK):
+                    try:
+                        await driver.copy_records_to_table(
+                            table, records=rows[start : start + _PG_CHUNK], columns=columns
+                        )
+                    except asyncpg.PostgresError as exc:
+                        kind = (
+                            IntegrityError
+                            if isinstance(exc, asyncpg.IntegrityConstraintViolationError)
+                            else DBAPIError
+                        )
+                        raise kind(f"COPY {table}", None, exc) from exc
+            return
+        entry_start = posting_start = 0
+        for entry_end, posting_end in cuts:
+            await self._pg(
+                "execute",
+                _PG_WRITE,
+                *(c[posting_start:posting_end] for c in posting_cols),
+                booked_at,
+                *(c[entry_start:entry_end] for c in entry_cols),
+            )
+            entry_start, posting_start = entry_end, posting_end
+
+    # -- the write path, SQLite: the write lock is held since BEGIN IMMEDIATE -------
+
+    async def _sqlite_snapshot(self, items: Sequence[_Prepared]) -> _Snapshot:
+        snapshot = _Snapshot()
+        book_codes = sorted({item.spec.book for item in items})
+        for code, book_id in await self.conn.execute(
+            select(books.c.code, books.c.id).where(books.c.code.in_(book_codes))
+        ):
+            snapshot.book_ids[code] = book_id
+        wanted = sorted({(item.spec.book, leg[0]) for item in items for leg in item.legs})
+        for chunk in _chunks(wanted):
+            for row in await self.conn.execute(
+                _TARGETS.where(tuple_(books.c.code, accounts.c.code).in_(chunk))
+            ):
+                snapshot.targets[(row.book_code, row.code)] = _Target(
+                    id=row.id,
+                    book=row.book_code,
+                    code=row.code,
+                    currency=row.currency,
+                    opened_on=row.opened_on,
+                    closed_on=row.closed_on,
                     balance=row.balance,
                     version=row.version,
-                    head_hash=hashing.GENESIS_HASH,
+                    head_hash=row.head_hash,
                     dmnec=bool(row.debits_must_not_exceed_credits),
                     cmned=bool(row.credits_must_not_exceed_debits),
                 )
-        tips = [(account_id, head.version) for account_id, head in heads.items() if head.version]
-        for chunk in _chunks(tips):
-            rows = await self.conn.execute(
-                select(postings.c.account_id, entries.c.entry_hash)
-                .select_from(postings.join(entries, entries.c.id == postings.c.entry_id))
-                .where(tuple_(postings.c.account_id, postings.c.account_seq).in_(chunk))
-            )
-            for account_id, entry_hash in rows:
-                heads[account_id].head_hash = entry_hash
-        return heads
+        # BEGIN IMMEDIATE holds the database's write lock: max(id) cannot move.
+        start = int((await self.conn.execute(_MAX_ENTRY_ID)).scalar_one())
+        snapshot.entry_ids = list(range(start + 1, start + 1 + len(items)))
+        return snapshot
 
-    async def _allocate_ids(self, count: int) -> list[int]:
-        if self._dialect == "postgresql":
-            rows = await self.conn.execute(
-                text("SELECT nextval('ledger_entry_id_seq') FROM generate_series(1, :n)"),
-                {"n": count},
-            )
-            return [row[0] for row in rows]
-        # SQLite: this write transaction holds the database's write lock
-        # (BEGIN IMMEDIATE), so max(id) cannot move under us.
-        result = await self.conn.execute(select(func.coalesce(func.max(entries.c.id), 0)))
-        start = int(result.scalar_one())
-        return list(range(start + 1, start + 1 + count))
+    # -- the write path, both dialects -----------------------------------------------
 
-    async def _write(self, items: Sequence[_Prepared]) -> dict[str, int]:
-        resolved = await self._resolve(items)
+    async def _write(
+        self, items: Sequence[_Prepared], snapshot: _Snapshot
+    ) -> dict[str, JournalEntry]:
+        """Check, seal and insert ``items``; return their entries by idempotency key."""
+        book_ids = snapshot.book_ids
+        targets = snapshot.targets
+        for code in sorted({item.spec.book for item in items}):
+            if code not in book_ids:
+                raise RiskpoolError(ErrorCode.UNKNOWN_BOOK, f"no book {code!r}", field="book")
+        for book, code in sorted({(i.spec.book, leg[0]) for i in items for leg in i.legs}):
+            if (book, code) not in targets:
+                raise RiskpoolError(
+                    ErrorCode.UNKNOWN_ACCOUNT, f"no account {book}:{code}", field="postings"
+                )
         for item in items:
+            day = item.spec.effective_date
             for code, currency, _units in item.legs:
-                account = resolved[(item.spec.book, code)]
-                if account.currency != currency:
+                target = targets[(item.spec.book, code)]
+                if target.currency != currency:
                     raise RiskpoolError(
                         ErrorCode.CURRENCY_MISMATCH,
-                        f"{account.book}:{account.code} is in {account.currency}, not {currency}",
+                        f"{target.book}:{target.code} is in {target.currency}, not {currency}",
                         field="postings",
                     )
-                if not account.is_open_on(item.spec.effective_date):
+                if target.opened_on > day or (
+                    target.closed_on is not None and day > target.closed_on
+                ):
                     raise RiskpoolError(
                         ErrorCode.ACCOUNT_CLOSED,
-                        f"{account.book}:{account.code} is not open on "
-                        f"{item.spec.effective_date.isoformat()}",
+                        f"{target.book}:{target.code} is not open on {day.isoformat()}",
                         field="postings",
                     )
-        book_ids = {
-            row.code: row.id
-            for row in await self.conn.execute(
-                select(books.c.code, books.c.id).where(
-                    books.c.code.in_(sorted({i.spec.book for i in items}))
-                )
-            )
-        }
-        heads = await self._lock(sorted({a.id for a in resolved.values()}))
-        entry_ids = await self._allocate_ids(len(items))
+
         booked_at = _now()
-        posting_rows: list[dict[str, Any]] = []
-        entry_rows: list[dict[str, Any]] = []
-        assigned: dict[str, int] = {}
-        for entry_id, item in zip(entry_ids, items, strict=True):
+        # Column-wise rows: (entry, account, currency, amount, seq, balance after, prev).
+        p_entry: list[int] = []
+        p_account: list[int] = []
+        p_currency: list[str] = []
+        p_amount: list[int] = []
+        p_seq: list[int] = []
+        p_after: list[int] = []
+        p_prev: list[str] = []
+        e_cols: list[list[Any]] = [[] for _ in range(10)]
+        (e_id, e_book, e_date, e_text, e_meta, e_key, e_payload, e_actor, e_rev, e_hash) = e_cols
+        posted: dict[str, JournalEntry] = {}
+        entry_hash = hashing.entry_hash
+        cuts: list[tuple[int, int]] = []  # chunk ends: (entries, postings)
+        chunk, chunk_start = _PG_CHUNK, 0
+        for entry_id, item in zip(snapshot.entry_ids, items, strict=False):
             spec = item.spec
+            book_id = book_ids[spec.book]
             sealed: list[tuple[int, str, int, int, int, str]] = []
-            touched: list[_Head] = []
+            moved: list[_Target] = []
             for code, currency, units in item.legs:
-                account = resolved[(spec.book, code)]
-                head = heads[account.id]
-                after = head.balance + units
-                if (head.cmned and after < 0) or (head.dmnec and after > 0):
+                target = targets[(spec.book, code)]
+                after = target.balance + units
+                if (target.cmned and after < 0) or (target.dmnec and after > 0):
                     raise RiskpoolError(
                         ErrorCode.INSUFFICIENT_FUNDS,
-                        f"{account.book}:{account.code} holds "
-                        f"{from_minor(head.balance, currency).amount} {currency}; posting "
+                        f"{target.book}:{target.code} holds "
+                        f"{from_minor(target.balance, currency).amount} {currency}; posting "
                         f"{from_minor(units, currency).amount} would break its "
                         + (
                             "no-overdraft flag"
-                            if head.cmned
+                            if target.cmned
                             else "debits-must-not-exceed-credits flag"
                         ),
                         field="postings",
                     )
-                row = {
-                    "entry_id": entry_id,
-                    "account_id": account.id,
-                    "currency": currency,
-                    "amount": units,
-                    "account_seq": head.version + 1,
-                    "balance_after": after,
-                    "prev_hash": head.head_hash,
-                }
-                posting_rows.append(row)
-                sealed.append(
-                    (account.id, currency, units, head.version + 1, after, head.head_hash)
-                )
-                head.balance = after
-                head.version += 1
-                touched.append(head)
-            digest = hashing.entry_hash(
+                seq = target.version + 1
+                sealed.append((target.id, currency, units, seq, after, target.head_hash))
+                target.balance = after
+                target.version = seq
+                moved.append(target)
+            digest = entry_hash(
                 entry_id=entry_id,
-                book_id=book_ids[spec.book],
+                book_id=book_id,
                 effective_date=spec.effective_date,
                 booked_at=booked_at,
                 description=spec.description,
@@ -529,27 +724,85 @@ class LedgerStore:
                 reverses=spec.reverses,
                 postings=sealed,
             )
-            for head in touched:
-                head.head_hash = digest
-            entry_rows.append(
-                {
-                    "id": entry_id,
-                    "book_id": book_ids[spec.book],
-                    "effective_date": spec.effective_date,
-                    "booked_at": booked_at,
-                    "description": spec.description,
-                    "metadata": item.metadata,
-                    "idempotency_key": spec.idempotency_key,
-                    "payload_hash": item.payload_hash,
-                    "actor": spec.actor,
-                    "reverses_entry_id": spec.reverses,
-                    "entry_hash": digest,
-                }
+            legs_out: list[Posting] = []
+            for target, (account_id, currency, units, seq, after, prev) in zip(
+                moved, sealed, strict=True
+            ):
+                target.head_hash = digest
+                p_entry.append(entry_id)
+                p_account.append(account_id)
+                p_currency.append(currency)
+                p_amount.append(units)
+                p_seq.append(seq)
+                p_after.append(after)
+                p_prev.append(prev)
+                legs_out.append(
+                    Posting(
+                        entry_id=entry_id,
+                        account_id=account_id,
+                        account=target.code,
+                        amount=from_minor(units, currency),
+                        account_seq=seq,
+                        balance_after=from_minor(after, currency),
+                        prev_hash=prev,
+                    )
+                )
+            e_id.append(entry_id)
+            e_book.append(book_id)
+            e_date.append(spec.effective_date)
+            e_text.append(spec.description)
+            e_meta.append(item.metadata)
+            e_key.append(spec.idempotency_key)
+            e_payload.append(item.payload_hash)
+            e_actor.append(spec.actor)
+            e_rev.append(spec.reverses)
+            e_hash.append(digest)
+            if len(p_entry) - chunk_start >= chunk:
+                cuts.append((len(e_id), len(p_entry)))
+                chunk_start = len(p_entry)
+            posted[spec.idempotency_key] = JournalEntry(
+                id=entry_id,
+                book=spec.book,
+                effective_date=spec.effective_date,
+                booked_at=booked_at,
+                description=spec.description,
+                metadata=freeze_metadata(item.metadata),
+                idempotency_key=spec.idempotency_key,
+                actor=spec.actor,
+                reverses=spec.reverses,
+                entry_hash=digest,
+                postings=tuple(legs_out),
             )
-            assigned[spec.idempotency_key] = entry_id
+        posting_cols: list[list[Any]] = [
+            p_entry,
+            p_account,
+            p_currency,
+            p_amount,
+            p_seq,
+            p_after,
+            p_prev,
+        ]
         try:
-            await self.conn.execute(postings.insert(), posting_rows)
-            await self.conn.execute(entries.insert(), entry_rows)
+            if self._dialect == "postgresql":
+                e_cols[4] = [hashing.canonical_text(m) if m else "{}" for m in e_meta]
+                if chunk_start < len(p_entry):
+                    cuts.append((len(e_id), len(p_entry)))
+                await self._pg_insert(posting_cols, e_cols, booked_at, cuts)
+            else:
+                await self.conn.execute(
+                    postings.insert(),
+                    [
+                        dict(zip(_POSTING_COLUMNS, row, strict=True))
+                        for row in zip(*posting_cols, strict=True)
+                    ],
+                )
+                await self.conn.execute(
+                    entries.insert(),
+                    [
+                        {"booked_at": booked_at, **dict(zip(_ENTRY_COLUMNS, row, strict=True))}
+                        for row in zip(*e_cols, strict=True)
+                    ],
+                )
         except DBAPIError as exc:
             if isinstance(exc, IntegrityError) and is_idempotency_race(exc):
                 raise
@@ -557,7 +810,7 @@ class LedgerStore:
             if translated is not None:
                 raise translated from exc
             raise
-        return assigned
+        return posted
 
     async def reverse(
         self,

@@ -10,7 +10,9 @@ What is recomputed, and what each check catches:
   running ``balance_after`` of the amounts before them, and point with
   ``prev_hash`` at the hash of the entry holding the previous posting (a
   rewritten or re-hashed entry shows at the next posting of each account);
-* **cached balances** — equal to Σ postings, with ``version`` = their count.
+* **cached balances** — equal to Σ postings, with ``version`` = their count,
+  and ``head_hash`` = the hash of the entry holding the account's last posting
+  (the chain head the next posting will link to).
 
 The rows are streamed in id order, so memory is bounded by the number of
 accounts, not the number of postings. Problems are returned as data (beancount
@@ -68,8 +70,8 @@ async def verify(conn: AsyncConnection, *, max_problems: int = 1_000) -> Verific
             problems.append(problem)
 
     entry_count, posting_count = await _check_entries(conn, report)
-    account_count = await _check_chains(conn, report)
-    await _check_cached_balances(conn, report)
+    account_count, heads = await _check_chains(conn, report)
+    await _check_cached_balances(conn, report, heads)
     return VerificationReport(entry_count, posting_count, account_count, tuple(problems))
 
 
@@ -157,8 +159,8 @@ async def _check_entries(conn: AsyncConnection, report: Any) -> tuple[int, int]:
     return entry_count, posting_count
 
 
-async def _check_chains(conn: AsyncConnection, report: Any) -> int:
-    """Walk every account's postings in sequence order."""
+async def _check_chains(conn: AsyncConnection, report: Any) -> tuple[int, dict[int, str]]:
+    """Walk every account's postings in sequence order; return the chain heads."""
     state: dict[int, tuple[int, int, str]] = {}  # account -> (seq, balance, head hash)
     query = (
         select(
@@ -207,10 +209,10 @@ async def _check_chains(conn: AsyncConnection, report: Any) -> int:
             )
         state[p.account_id] = (p.account_seq, balance + p.amount, p.entry_hash)
     total = await conn.execute(select(func.count()).select_from(accounts))
-    return int(total.scalar_one())
+    return int(total.scalar_one()), {account: head for account, (_, _, head) in state.items()}
 
 
-async def _check_cached_balances(conn: AsyncConnection, report: Any) -> None:
+async def _check_cached_balances(conn: AsyncConnection, report: Any, heads: dict[int, str]) -> None:
     sums = (
         select(
             postings.c.account_id,
@@ -225,6 +227,7 @@ async def _check_cached_balances(conn: AsyncConnection, report: Any) -> None:
             accounts.c.id,
             balances.c.balance,
             balances.c.version,
+            balances.c.head_hash,
             func.coalesce(sums.c.total, 0).label("total"),
             func.coalesce(sums.c.n, 0).label("n"),
         )
@@ -248,6 +251,15 @@ async def _check_cached_balances(conn: AsyncConnection, report: Any) -> None:
                     "cached_balance",
                     f"account #{row.id}: cached balance {row.balance} (version {row.version}) "
                     f"≠ Σ postings {row.total} ({row.n} postings)",
+                    account_id=row.id,
+                )
+            )
+        if row.balance is not None and row.head_hash != heads.get(row.id, hashing.GENESIS_HASH):
+            report(
+                Problem(
+                    "chain_head",
+                    f"account #{row.id}: cached chain head {row.head_hash[:12]}… is not the "
+                    "hash of the entry holding its last posting",
                     account_id=row.id,
                 )
             )

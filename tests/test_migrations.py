@@ -8,10 +8,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+import riskpool.domain.persistence.innovation_tables  # noqa: F401
 import riskpool.domain.persistence.tables  # noqa: F401
 from riskpool import migrate
 from riskpool.db import create_engine, metadata
 from riskpool.ledger import schema as _ledger  # noqa: F401
+from riskpool.reconciliation import tables as _reconciliation  # noqa: F401
 
 
 async def test_migrated_schema_matches_metadata(database: Any) -> None:

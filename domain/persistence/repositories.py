@@ -281,6 +281,7 @@ class LoanRepository:
             "lawsuit_filed_on": loan.lawsuit_filed_on,
             "pool_entry_on": loan.pool_entry.on if loan.pool_entry else None,
             "policy_code": loan.pool_entry.policy_code if loan.pool_entry else None,
+            "pool_entry_tier": loan.pool_entry.innovation_tier if loan.pool_entry else None,
         }
 
     async def get(self, loan_id: int, *, lock: bool = False) -> Loan:
@@ -346,7 +347,7 @@ class LoanRepository:
                 overdue_since=row.overdue_since,
                 lawsuit_filed_on=row.lawsuit_filed_on,
                 pool_entry=(
-                    PoolEntry(row.pool_entry_on, row.policy_code)
+                    PoolEntry(row.pool_entry_on, row.policy_code, row.pool_entry_tier)
                     if row.pool_entry_on is not None
                     else None
                 ),
@@ -453,6 +454,7 @@ class ClaimRepository:
             "paid_amount": fen(paid) if paid is not None else None,
             "submitted_at": claim.submitted_at.astimezone(UTC),
             "updated_at": claim.trail[-1].at.astimezone(UTC),
+            "innovation_tier": claim.innovation_tier,
         }
 
     async def get(self, claim_id: int, *, lock: bool = False) -> Claim:
@@ -517,6 +519,7 @@ class ClaimRepository:
                 policy=SHIPPED_POLICIES.by_code(row.policy_code),
                 claimed_principal=from_minor(row.claimed_principal, CNY),
                 trail=trails[row.id],
+                innovation_tier=row.innovation_tier,
             )
             self._stored[row.id] = len(trails[row.id])
         return result

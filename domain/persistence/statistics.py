@@ -80,6 +80,8 @@ bears the loss (``CLAIMANT``), ``LOAN_TYPE``, ``POLICY`` or the firm's
 ``SECTOR``. Every loan is in exactly one group, so every figure but
 ``firm_count`` (and the rates) sums over the rows to :attr:`StatsResult.totals`.
 
+``TIER`` groups by the firm's current innovation tier.
+
 ``bucket`` splits by calendar period, labelled ``"2025-01"``,
 ``"2025-Q1"`` or ``"2025"``. Each figure lands in the period of **its own
 defining date**, so that a bucket series is both a chart and an additive
@@ -180,6 +182,10 @@ class GroupBy(enum.StrEnum):
     """The policy the loan entered the pool under (新老划断); label: the policy's name."""
     SECTOR = "SECTOR"
     """The borrowing firm's sector."""
+    TIER = "TIER"
+    """The borrowing firm's current innovation-points tier (创新积分制); key ``None``
+    (label "未评级") for firms never scored. Current, not as of ``as_of``: the
+    firms table keeps only the latest tier (the loan keeps its tier at entry)."""
 
 
 class Bucket(enum.StrEnum):
@@ -453,6 +459,9 @@ def _scope(query: StatsQuery) -> FromClause:
         key = firms.c.sector
         label = firms.c.sector
         source = loans.join(firms, firms.c.id == loans.c.firm_id)
+    elif query.group_by is GroupBy.TIER:
+        key = firms.c.innovation_tier
+        source = loans.join(firms, firms.c.id == loans.c.firm_id)
     return (
         select(
             loans.c.id.label("loan_id"),
@@ -665,6 +674,8 @@ def _group_label(group_by: GroupBy | None, key: Any, label: Any) -> str | None:
     if group_by is GroupBy.POLICY:
         known = {p.code: p.name for p in SHIPPED_POLICIES}
         return known.get(str(key), str(key))
+    if group_by is GroupBy.TIER:
+        return "未评级" if key is None else f"第{int(key)}档"
     return None if label is None else str(label)
 
 

@@ -72,6 +72,7 @@ loans = Table(
     Column("lawsuit_filed_on", Date, nullable=True),
     Column("pool_entry_on", Date, nullable=True),
     Column("policy_code", String(32), nullable=True),
+    Column("pool_entry_tier", Integer, nullable=True),  # 0004_innovation
     CheckConstraint("loan_type IN ('BANK_DIRECT', 'GUARANTEED')", name="loan_type"),
     CheckConstraint("credit_line > 0", name="credit_line_positive"),
     Index("ix_loans_lender_id", "lender_id"),
@@ -110,6 +111,7 @@ claims = Table(
     Column("paid_amount", BigInteger, nullable=True),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("innovation_tier", Integer, nullable=True),  # 0004_innovation
     Index("ix_claims_loan_id", "loan_id"),
     Index("ix_claims_claimant_id", "claimant_id"),
     Index("ix_claims_state", "state"),

@@ -18,6 +18,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from riskpool.db import Database
+from riskpool.domain.persistence.innovation import InnovationRepository
 from riskpool.domain.persistence.repositories import (
     ClaimRepository,
     FirmRepository,
@@ -86,6 +87,7 @@ class UnitOfWork(AbstractAsyncContextManager["UnitOfWork"]):
     firms: FirmRepository
     loans: LoanRepository
     claims: ClaimRepository
+    innovation: InnovationRepository
     ledger: LedgerStore
     idempotency: IdempotencyRecords
     conn: AsyncConnection
@@ -101,6 +103,7 @@ class UnitOfWork(AbstractAsyncContextManager["UnitOfWork"]):
         self.firms = FirmRepository(self.conn)
         self.loans = LoanRepository(self.conn)
         self.claims = ClaimRepository(self.conn)
+        self.innovation = InnovationRepository(self.conn)
         self.ledger = LedgerStore(self.conn)
         self.idempotency = IdempotencyRecords(self.conn)
         return self

@@ -77,6 +77,7 @@ def upgrade() -> None:
         sa.Column("version", sa.BigInteger, nullable=False, server_default="0"),
         sa.Column("debits_must_not_exceed_credits", sa.Boolean, nullable=False),
         sa.Column("credits_must_not_exceed_debits", sa.Boolean, nullable=False),
+        sa.Column("head_hash", sa.String(64), nullable=False, server_default="0" * 64),
         sa.PrimaryKeyConstraint("account_id", name="pk_ledger_balances"),
         sa.ForeignKeyConstraint(
             ["account_id"],
@@ -162,6 +163,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP SEQUENCE IF EXISTS ledger_entry_id_seq")
+        op.execute("DROP FUNCTION IF EXISTS ledger_write")
+        op.execute("DROP FUNCTION IF EXISTS ledger_lock")
         for fn in (
             "ledger_refuse_change",
             "ledger_postings_inserted",
@@ -237,7 +240,8 @@ POSTGRESQL_GUARDS = [
     REFERENCING NEW TABLE AS new_postings
     FOR EACH STATEMENT EXECUTE FUNCTION ledger_postings_inserted()
     """,
-    # Entries are written after their postings: check them all at once.
+    # Entries are written after their postings: check them all at once, then
+    # move the touched accounts' chain heads (ledger_balances.head_hash).
     """
     CREATE FUNCTION ledger_entries_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
@@ -262,6 +266,14 @@ POSTGRESQL_GUARDS = [
             RAISE EXCEPTION 'INVALID_ENTRY: entry % posts to an account of another book', bad
                 USING ERRCODE = 'P0001';
         END IF;
+        -- Chain heads: each touched account's head is the hash of the entry
+        -- holding its highest-numbered posting among the new entries.
+        UPDATE ledger_balances b
+           SET head_hash = s.entry_hash
+          FROM (SELECT DISTINCT ON (p.account_id) p.account_id, e.entry_hash
+                  FROM new_entries e JOIN ledger_postings p ON p.entry_id = e.id
+                 ORDER BY p.account_id, p.account_seq DESC) s
+         WHERE b.account_id = s.account_id;
         RETURN NULL;
     END $$
     """,
@@ -269,6 +281,89 @@ POSTGRESQL_GUARDS = [
     CREATE TRIGGER ledger_entries_inserted AFTER INSERT ON ledger_entries
     REFERENCING NEW TABLE AS new_entries
     FOR EACH STATEMENT EXECUTE FUNCTION ledger_entries_inserted()
+    """,
+    # The service's read-and-lock step, one round trip. Rows of four kinds, by
+    # r_kind: 0 = an account posted to, its balance row locked; 1 = an
+    # idempotency key already used (r_t1 key, r_t2 payload hash); 2 = a book;
+    # 3 = a fresh entry id. Balance rows are locked in account-id order (the
+    # ORDER BY sits below the lock), so writers cannot deadlock. Balance,
+    # version and chain head are read from the locked row itself: after waiting
+    # for another writer, READ COMMITTED returns the row that writer committed.
+    # The joined account rows may be of the statement's older snapshot, which
+    # is harmless: an account's id, code and currency never change, its flags
+    # are read from the balance row, and its closing date is read as of the
+    # statement start, as it always was. It only reads and locks; it holds no
+    # rule. SET: plan once per session (re-planning cost more than running it),
+    # and with index probes only, whatever the table sizes were at that time.
+    """
+    CREATE FUNCTION ledger_lock(
+        p_keys text[], p_books varchar[], p_codes varchar[], p_book_codes text[], p_ids int
+    ) RETURNS TABLE (
+        r_kind int, r_id bigint, r_balance bigint, r_version bigint, r_t1 text, r_t2 text,
+        r_t3 text, r_t4 text, r_d1 date, r_d2 date, r_f1 boolean, r_f2 boolean
+    ) LANGUAGE plpgsql
+      SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
+    BEGIN
+        RETURN QUERY
+        WITH wanted AS MATERIALIZED (
+            SELECT a.id, k.code AS book_code, a.code, a.currency, a.opened_on, a.closed_on
+              FROM unnest(p_books, p_codes) AS w(book, code)
+              JOIN ledger_books k ON k.code = w.book
+              CROSS JOIN LATERAL (  -- OFFSET 0: one unique-index probe per pair
+                    SELECT * FROM ledger_accounts a
+                     WHERE a.book_id = k.id AND a.code = w.code OFFSET 0
+              ) a
+        ), locked AS MATERIALIZED (
+            SELECT b.account_id, b.balance, b.version, b.head_hash,
+                   b.debits_must_not_exceed_credits, b.credits_must_not_exceed_debits
+              FROM ledger_balances b
+             WHERE b.account_id IN (SELECT wanted.id FROM wanted)
+             ORDER BY b.account_id
+               FOR UPDATE
+        )
+        SELECT 0, w.id::bigint, l.balance, l.version, w.book_code::text, w.code::text,
+               w.currency::text, l.head_hash::text, w.opened_on, w.closed_on,
+               l.debits_must_not_exceed_credits, l.credits_must_not_exceed_debits
+          FROM wanted w JOIN locked l ON l.account_id = w.id
+        UNION ALL
+        SELECT 1, e.id, NULL, NULL, e.idempotency_key::text, e.payload_hash::text,
+               NULL, NULL, NULL, NULL, NULL, NULL
+          FROM ledger_entries e WHERE e.idempotency_key = ANY(p_keys)
+        UNION ALL
+        SELECT 2, k.id::bigint, NULL, NULL, k.code::text, NULL, NULL, NULL, NULL, NULL,
+               NULL, NULL
+          FROM ledger_books k WHERE k.code = ANY(p_book_codes)
+        UNION ALL
+        SELECT 3, nextval('ledger_entry_id_seq'), NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+               NULL, NULL, NULL
+          FROM generate_series(1, p_ids);
+    END $$
+    """,
+    # The service's write, one round trip: the postings, then their entries, as
+    # two set-based statements (each fires its statement trigger once). A
+    # convenience only: it holds no rule the triggers above do not enforce.
+    """
+    CREATE FUNCTION ledger_write(
+        p_entry bigint[], p_account bigint[], p_currency text[], p_amount bigint[],
+        p_seq bigint[], p_after bigint[], p_prev text[],
+        e_booked_at timestamptz, e_id bigint[], e_book bigint[], e_date date[],
+        e_description text[], e_metadata text[], e_key text[], e_payload text[],
+        e_actor text[], e_reverses bigint[], e_hash text[]
+    ) RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO ledger_postings (entry_id, account_id, currency, amount, account_seq,
+                                     balance_after, prev_hash)
+        SELECT * FROM unnest(p_entry, p_account, p_currency, p_amount, p_seq, p_after, p_prev);
+        INSERT INTO ledger_entries (id, book_id, effective_date, booked_at, description,
+                                    metadata, idempotency_key, payload_hash, actor,
+                                    reverses_entry_id, entry_hash)
+        SELECT u.id, u.book_id, u.effective_date, e_booked_at, u.description, u.metadata::json,
+               u.idempotency_key, u.payload_hash, u.actor, u.reverses, u.entry_hash
+          FROM unnest(e_id, e_book, e_date, e_description, e_metadata, e_key, e_payload,
+                      e_actor, e_reverses, e_hash)
+               AS u(id, book_id, effective_date, description, metadata, idempotency_key,
+                    payload_hash, actor, reverses, entry_hash);
+    END $$
     """,
 ]
 
@@ -315,6 +410,13 @@ SQLITE_GUARDS = [
                  GROUP BY currency HAVING sum(amount) <> 0)
     BEGIN
         SELECT RAISE(ABORT, 'UNBALANCED: entry has no postings or does not sum to zero');
+    END
+    """,
+    """
+    CREATE TRIGGER ledger_entries_chain_head AFTER INSERT ON ledger_entries
+    BEGIN
+        UPDATE ledger_balances SET head_hash = NEW.entry_hash
+         WHERE account_id IN (SELECT account_id FROM ledger_postings WHERE entry_id = NEW.id);
     END
     """,
     """

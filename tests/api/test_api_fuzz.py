@@ -41,7 +41,14 @@ def fuzz_target(database: Any) -> Any:
     app = build(settings_)
     db = Database(create_engine(database.url, pooled=False))
     app.db = db
-    for service in (app.parties, app.loans, app.claims, app.funds, app.ledger):
+    for service in (
+        app.parties,
+        app.loans,
+        app.claims,
+        app.funds,
+        app.ledger,
+        app.reconciliation,
+    ):
         service.db = db
     asyncio.run(build_world(app))
     token = mint(token_settings(app), subject="fuzzer", role=Role.OPERATOR)

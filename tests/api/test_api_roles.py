@@ -96,6 +96,22 @@ def matrix(w: object) -> list[tuple[str, str, set[Role]]]:
             f'book: CITY_POOL, on: "2025-07-01", amount: {MONEY}, period: "p@N@", {key}',
             {O},
         ),
+        ("importStatement", 'content: "", filename: "s@N@.sta"', {O}),
+        ("runReconciliation", "dryRun: true", {O}),
+        ("confirmMatch", "matchId: 999999", {O}),
+        ("rejectMatch", 'matchId: 999999, reason: "wrong"', {O}),
+        (
+            "defineLocalIndicator",
+            'code: "L_X@N@", name: "n", unit: COUNT, minimum: "0", maximum: "10", '
+            "weights: [{stage: STARTUP, weight: \"1\"}]",
+            {O},
+        ),
+        (
+            "submitInnovationIndicators",
+            f'firmId: {w.firm_a}, year: 2024, stage: GROWTH, values: [], source: "s"',  # type: ignore[attr-defined]
+            {O, I},
+        ),
+        ("runInnovationScoring", "year: 1999", {O}),
     ]
 
 

@@ -38,8 +38,9 @@ async def _refused(database: Any, sql: list[str], params: dict[str, Any] | None 
             ids = await _ids(conn)
             bound = {"cash": ids["1002"], "capital": ids["3001"], **(params or {})}
             for statement in sql:
-                await conn.execute(text(statement), {k: v for k, v in bound.items()
-                                                     if f":{k}" in statement})
+                await conn.execute(
+                    text(statement), {k: v for k, v in bound.items() if f":{k}" in statement}
+                )
     return str(caught.value.orig)
 
 
@@ -55,8 +56,10 @@ ENTRY = (
 
 
 async def _state(ledger: Ledger) -> Any:
-    return [(row.account.code, row.debits, row.credits) for row in
-            (await ledger.trial_balance("POOL")).rows]
+    return [
+        (row.account.code, row.debits, row.credits)
+        for row in (await ledger.trial_balance("POOL")).rows
+    ]
 
 
 async def test_unbalanced_entry_is_refused(seeded: Any) -> None:

@@ -161,3 +161,67 @@ async def test_closed_account_refuses_later_entries(ledger: Ledger) -> None:
     with pytest.raises(RiskpoolError) as caught:
         await ledger.post(transfer("b", "5001", "1002", 1, day=date(2025, 4, 1)))
     assert caught.value.code is ErrorCode.ACCOUNT_CLOSED
+
+
+async def test_returned_entries_equal_what_is_loaded_afterwards(ledger: Ledger) -> None:
+    """``post``/``post_many`` build their results from what they wrote (no read-back):
+    every field must equal what ``entry()`` loads, replays and metadata included."""
+    first = await ledger.post(transfer("a", "1002", "3001", "100.50"))
+    assert await ledger.entry(first.id) == first
+    tagged = EntrySpec(
+        "POOL",
+        D0,
+        "带元数据 with metadata",
+        (PostingSpec("5001", cny("0.01")), PostingSpec("1002", -cny("0.01"))),
+        "m",
+        "t",
+        metadata={"claim": "C-1", "n": [1, True, None], "nested": {"z": "ü", "a": 2}},
+    )
+    batch = [
+        transfer("b", "5001", "1002", 30),
+        tagged,
+        transfer("a", "1002", "3001", "100.50"),  # replay of an earlier call
+        transfer("c", "1002", "3001", 7),
+        transfer("b", "5001", "1002", 30),  # replay inside the batch
+    ]
+    posted = await ledger.post_many(batch)
+    assert [e.idempotency_key for e in posted] == ["b", "m", "a", "c", "b"]
+    assert posted[2] == first and posted[4] == posted[0]
+    for entry in posted:
+        assert await ledger.entry(entry.id) == entry
+    # chained: each posting links to the previous entry on its account
+    cash = [
+        p
+        for e in (first, posted[0], posted[1], posted[3])
+        for p in e.postings
+        if p.account == "1002"
+    ]
+    assert [p.account_seq for p in cash] == [1, 2, 3, 4]
+    assert cash[1].prev_hash == first.entry_hash
+    assert cash[3].balance_after == cny("77.49")
+
+
+async def test_post_many_in_several_chunks_checks_and_chains_across_them(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Set-based writes are chunked (PostgreSQL): each chunk writes whole entries, their
+    postings first; balances and chain heads carry over from chunk to chunk, and a
+    refused batch changes nothing."""
+    from riskpool.ledger import store
+
+    monkeypatch.setattr(store, "_PG_CHUNK", 4)
+    specs = [transfer(f"k{i}", "1002", "3001", i + 1) for i in range(9)]
+    specs += [transfer(f"p{i}", "5001", "1002", 1) for i in range(3)]
+    posted = await ledger.post_many(specs)
+    for entry in posted:
+        assert await ledger.entry(entry.id) == entry
+    assert await ledger.balance("POOL", "1002") == cny(45 - 3)
+    again = await ledger.post(transfer("z", "5001", "1002", 2))
+    cash = next(p for p in again.postings if p.account == "1002")
+    assert cash.account_seq == 13 and cash.prev_hash == posted[-1].entry_hash
+    bad = [transfer(f"q{i}", "1002", "3001", 1) for i in range(5)]
+    bad.append(transfer("q-over", "5001", "1002", 10_000))
+    with pytest.raises(RiskpoolError) as caught:
+        await ledger.post_many(bad)
+    assert caught.value.code is ErrorCode.INSUFFICIENT_FUNDS
+    assert await ledger.balance("POOL", "1002") == cny(40)

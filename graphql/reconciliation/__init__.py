@@ -1,0 +1,1 @@
+"""The reconciliation area of the API: statement upload, runs, proposals, decisions, report."""

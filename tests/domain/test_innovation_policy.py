@@ -1,0 +1,68 @@
+"""The innovation tier in the policy: minimum tier for pool entry, ratio uplift (default off)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+from domain_factories import GRANTED, bank, firm, money, new_loan
+
+from riskpool.domain.compensation import compute_compensation
+from riskpool.domain.policies_shipped import SHIPPED_POLICIES, ZKD_2025
+from riskpool.domain.policy import LoanType
+from riskpool.errors import ErrorCode, RiskpoolError
+
+UPLIFTED = replace(ZKD_2025, tier_ratio_uplift={4: Decimal("0.05"), 5: Decimal("0.10")})
+
+
+def test_shipped_policies_have_no_uplift() -> None:
+    for policy in SHIPPED_POLICIES:
+        assert policy.tier_ratio_uplift is None
+        assert policy.uplift_for(5) == 0
+
+
+@pytest.mark.parametrize(
+    ("tier", "ratio"),
+    [(None, "0.50"), (1, "0.50"), (3, "0.50"), (4, "0.55"), (5, "0.60"), (6, "0.60")],
+)
+def test_uplift_by_tier(tier: int | None, ratio: str) -> None:
+    result = compute_compensation(
+        UPLIFTED, LoanType.BANK_DIRECT, money("1000000.00"), innovation_tier=tier
+    )
+    assert result.ratio == Decimal(ratio)
+    assert result.amount == money("1000000.00") * Decimal(ratio)
+    assert result.innovation_tier == tier
+
+
+def test_uplift_never_passes_100_percent_nor_the_cap() -> None:
+    generous = replace(ZKD_2025, tier_ratio_uplift={1: Decimal("0.9")})
+    result = compute_compensation(
+        generous, LoanType.BANK_DIRECT, money("1000000.00"), innovation_tier=1
+    )
+    assert result.ratio == 1 and result.uplift == Decimal("0.50")
+    capped = compute_compensation(
+        generous, LoanType.BANK_DIRECT, money("9000000.00"), innovation_tier=1
+    )
+    assert capped.capped and capped.amount == ZKD_2025.per_loan_cap
+
+
+@pytest.mark.parametrize("uplift", [{0: Decimal("0.1")}, {3: Decimal("0")}, {3: Decimal("1.1")}])
+def test_uplift_is_validated(uplift: dict[int, Decimal]) -> None:
+    with pytest.raises(RiskpoolError) as refused:
+        replace(ZKD_2025, tier_ratio_uplift=uplift)
+    assert refused.value.code is ErrorCode.VALIDATION
+
+
+def test_pool_entry_keeps_the_tier_and_min_tier_refuses() -> None:
+    loan = new_loan()
+    entry = loan.enter_pool(
+        ZKD_2025, GRANTED, firm=firm(tier=4), lender=bank(), firm_exposure_elsewhere=money("0.00")
+    )
+    assert entry.innovation_tier == 4
+    strict = replace(ZKD_2025, min_innovation_tier=4)
+    with pytest.raises(RiskpoolError) as refused:
+        new_loan().enter_pool(
+            strict, GRANTED, firm=firm(tier=3), lender=bank(), firm_exposure_elsewhere=money("0.00")
+        )
+    assert refused.value.field == "firm.innovation_tier"

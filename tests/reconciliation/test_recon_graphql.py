@@ -1,0 +1,171 @@
+"""The reconciliation over GraphQL: upload, run, four eyes, report, and who may do what."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from recon_db import MARCH, counts, pool_ledger, statement
+
+from riskpool.bootstrap import App, build
+from riskpool.domain.parties import Role
+from riskpool.graphql.app import create_app, token_settings
+from riskpool.graphql.auth.tokens import mint
+from riskpool.settings import Settings
+
+READERS = {
+    Role.OPERATOR,
+    Role.AUDITOR,
+    Role.FINANCE_BUREAU,
+    Role.SCIENCE_BUREAU,
+    Role.CITY_GOVERNMENT,
+    Role.VIEWER,
+}
+
+UPLOAD = """
+mutation($content: String!) {
+  importStatement(content: $content, filename: "march.sta") {
+    statementImport { linesAdded alreadyImported format }
+    userErrors { code field message }
+  }
+}"""
+RUN = """
+mutation($dry: Boolean!) {
+  runReconciliation(dryRun: $dry) {
+    run { id dryRun actor matches autoConfirmed proposals }
+    matches { id rule status score components { name points } }
+    userErrors { code }
+  }
+}"""
+CONFIRM = """
+mutation($id: Int!) {
+  confirmMatch(matchId: $id, reason: "bank advice") {
+    match { id status decidedBy reason }
+    userErrors { code message }
+  }
+}"""
+REPORT = """
+query {
+  reconciliationReport(asOf: "2025-03-31") {
+    bankAccount
+    table { balanced bookBalance { amount } bankBalance { amount } difference { amount } }
+    matched { id rule }
+    openProposals { id }
+    unmatchedBankLines { ageDays line { amount { amount } } }
+    unmatchedPostings { ageDays }
+  }
+}"""
+
+
+class Client:
+    def __init__(self, app: App, http: httpx.AsyncClient) -> None:
+        self.app, self.http = app, http
+
+    async def gql(
+        self, query: str, variables: dict[str, Any] | None = None, *, role: Role, subject: str
+    ) -> dict[str, Any]:
+        token = mint(
+            token_settings(self.app),
+            subject=subject,
+            role=role,
+            institution_id=1 if role is Role.INSTITUTION else None,
+        )
+        response = await self.http.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture
+async def client(database: Any) -> AsyncIterator[Client]:
+    app = build(Settings(database_url=database.url, load_demo=False))
+    await app.db.dispose()
+    app.db = database.db
+    for service in (app.parties, app.loans, app.claims, app.funds, app.ledger, app.reconciliation):
+        service.db = database.db
+    await pool_ledger(database.db)
+    transport = httpx.ASGITransport(app=create_app(app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield Client(app, http)
+
+
+def encoded(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+async def test_upload_run_and_four_eyes_over_graphql(client: Client, database: Any) -> None:
+    content = encoded(statement(MARCH))
+    op = {"role": Role.OPERATOR, "subject": "alice"}
+    body = await client.gql(UPLOAD, {"content": content}, **op)
+    payload = body["data"]["importStatement"]
+    assert payload["userErrors"] == []
+    assert payload["statementImport"] == {
+        "linesAdded": 3,
+        "alreadyImported": False,
+        "format": "mt940",
+    }
+    again = await client.gql(UPLOAD, {"content": content}, **op)
+    assert again["data"]["importStatement"]["statementImport"]["alreadyImported"] is True
+
+    before = await counts(database.db)
+    dry = (await client.gql(RUN, {"dry": True}, **op))["data"]["runReconciliation"]
+    assert dry["run"]["id"] is None and dry["run"]["dryRun"] is True
+    assert await counts(database.db) == before
+
+    run = (await client.gql(RUN, {"dry": False}, **op))["data"]["runReconciliation"]
+    assert run["run"]["actor"] == "alice" and run["run"]["proposals"] == 1
+    (proposal,) = [m for m in run["matches"] if m["status"] == "PROPOSED"]
+    assert {c["name"] for c in proposal["components"]} >= {"amount", "date"}
+
+    own = (await client.gql(CONFIRM, {"id": proposal["id"]}, **op))["data"]["confirmMatch"]
+    assert [e["code"] for e in own["userErrors"]] == ["FORBIDDEN"]
+    other = await client.gql(CONFIRM, {"id": proposal["id"]}, role=Role.OPERATOR, subject="bob")
+    confirmed = other["data"]["confirmMatch"]
+    assert confirmed["userErrors"] == []
+    assert confirmed["match"] == {
+        "id": proposal["id"],
+        "status": "CONFIRMED",
+        "decidedBy": "bob",
+        "reason": "bank advice",
+    }
+
+    report = (await client.gql(REPORT, role=Role.AUDITOR, subject="auditor"))["data"]
+    table = report["reconciliationReport"]["table"]
+    assert table["balanced"] is True
+    assert table["bookBalance"]["amount"] == table["bankBalance"]["amount"] == "850.00"
+    assert len(report["reconciliationReport"]["matched"]) == 3
+
+
+async def test_bad_uploads_are_user_errors_and_store_nothing(client: Client, database: Any) -> None:
+    before = await counts(database.db)
+    op = {"role": Role.OPERATOR, "subject": "alice"}
+    for content, code in (
+        ("not base64!", "STATEMENT_INVALID"),
+        (encoded(statement(MARCH, closing="1.00")), "STATEMENT_UNBALANCED"),
+        ("A" * (30 * 1024 * 1024), "FILE_TOO_LARGE"),
+    ):
+        body = await client.gql(UPLOAD, {"content": content}, **op)
+        assert [e["code"] for e in body["data"]["importStatement"]["userErrors"]] == [code]
+    assert await counts(database.db) == before
+
+
+async def test_roles(client: Client) -> None:
+    op = {"role": Role.OPERATOR, "subject": "alice"}
+    await client.gql(UPLOAD, {"content": encoded(statement(MARCH))}, **op)
+    for role in Role:
+        body = await client.gql(REPORT, role=role, subject=f"u-{role.value}")
+        if role in READERS:
+            assert "errors" not in body, (role, body)
+        else:
+            assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", role
+            assert body["data"] is None
+        run = await client.gql(RUN, {"dry": True}, role=role, subject="x")
+        codes = [e["code"] for e in run["data"]["runReconciliation"]["userErrors"]]
+        assert (codes == ["FORBIDDEN"]) is (role is not Role.OPERATOR), (role, codes)

@@ -1,0 +1,63 @@
+"""The demo covers every innovation tier and every kind of early warning (both dialects)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from moneyed import Money
+
+from riskpool.domain.demo import (
+    INNOVATION_YEAR,
+    POOL_WARNING_AS_OF,
+    WARNINGS_AS_OF,
+    load_demo,
+)
+from riskpool.domain.innovation.catalogue import Stage
+from riskpool.domain.innovation.warnings import (
+    Concentration,
+    LoanNearTrigger,
+    PoolBelowFloor,
+    WarningKind,
+)
+from riskpool.domain.services.innovation import InnovationService
+from riskpool.domain.services.warnings import WarningService
+
+
+def cny(value: str) -> Money:
+    return Money(Decimal(value), "CNY")
+
+
+async def test_demo_covers_every_tier_and_every_warning(database: Any) -> None:
+    report = await load_demo(database.db)
+    assert (report.institutions, report.firms, report.loans) == (15, 86, 106)
+    scored = await InnovationService(database.db).scores(year=INNOVATION_YEAR)
+    assert scored is not None
+    assert scored.run.catalogue_version == "NAT-2024+L1"
+    assert scored.run.firm_count == 86
+    for stage in Stage:
+        tiers = {s.tier for s in scored.scores if s.stage is stage}
+        assert tiers == {1, 2, 3, 4, 5}, stage
+    for score in scored.scores:
+        assert sum(c.points for c in score.contributions) == score.score
+        assert len(score.contributions) == 19
+
+    service = WarningService(database.db)
+    late = await service.warnings(WARNINGS_AS_OF)
+    assert {w.kind for w in late} == {
+        WarningKind.LOAN_NEAR_TRIGGER,
+        WarningKind.INSTITUTION_NEAR_SUSPENSION,
+        WarningKind.CONCENTRATION,
+    }
+    (near,) = [w for w in late if isinstance(w, LoanNearTrigger)]
+    assert near.days_overdue == 40 and near.contract_no.startswith("ZKD2-")
+    dimensions = {w.dimension.value for w in late if isinstance(w, Concentration)}
+    assert dimensions == {"INSTITUTION", "SECTOR"}
+    assert any(w.label == "郑州银行" for w in late if isinstance(w, Concentration))
+
+    early = await service.warnings(POOL_WARNING_AS_OF, kind=WarningKind.POOL_BELOW_FLOOR)
+    (pool,) = early
+    assert isinstance(pool, PoolBelowFloor)
+    assert pool.cash == cny("70000000.00")
+    assert pool.floor == cny("100000000.00")
+    assert pool.top_up_needed == cny("30000000.00")
