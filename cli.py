@@ -164,13 +164,24 @@ def export_beancount(
 ) -> None:
     """Write BOOK as a beancount file: check it with bean-check, browse it with fava."""
     from riskpool.export import ExportSummary, export_to_path
+    from riskpool.export.assertions import StatementAssertions, statement_assertions
 
     start, end = _day(date_from, "--from"), _day(date_to, "--to")
 
-    async def work(application: App) -> ExportSummary:
-        return await export_to_path(application.db, out, book, start, end, pause_gc=True)
+    async def work(application: App) -> tuple[ExportSummary, StatementAssertions]:
+        bank = await statement_assertions(application.db, application.reconciliation, book)
+        summary = await export_to_path(
+            application.db, out, book, start, end, assertions=bank.assertions, pause_gc=True
+        )
+        return summary, bank
 
-    summary = _run(work)
+    summary, bank = _run(work)
+    for statement_id, day, balance, booked in bank.disagreeing:
+        console.print(
+            f"[yellow]not asserted[/yellow]: statement {statement_id} closes {day} at "
+            f"{balance.amount:,} but the ledger shows {booked.amount:,} "
+            "(reconciling items: see `riskpool reconcile report`)"
+        )
     closing = (
         f"; closing balances asserted as of {summary.closing_as_of.isoformat()}"
         if summary.closing_as_of
@@ -178,7 +189,8 @@ def export_beancount(
     )
     console.print(
         f"[green]wrote[/green] {out}: {summary.accounts} accounts, {summary.entries} entries, "
-        f"{summary.postings} postings{closing}"
+        f"{summary.postings} postings, {len(bank.assertions)} bank statement balances "
+        f"asserted{closing}"
     )
 
 

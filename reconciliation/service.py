@@ -410,6 +410,24 @@ class ReconciliationService:
             bank_account = await self._bank_account(store, cash)
             return await store.stored_matches(cash, bank_account, statuses=statuses)
 
+    async def statement_closings(self) -> list[tuple[str, date, Money]]:
+        """(statement id, closing date, closing balance) of every proved statement of the
+        reconciled bank account, oldest first; empty before any statement is imported."""
+        async with self.db.transaction(write=False) as conn:
+            store = ReconciliationStore(conn)
+            cash = await store.cash_account(self.pool.book, self.pool.account)
+            try:
+                bank_account = await self._bank_account(store, cash)
+            except RiskpoolError as exc:
+                if exc.code is ErrorCode.NOT_FOUND:
+                    return []
+                raise
+            statements = await store.statements(bank_account)
+        return sorted(
+            ((s.statement_id, s.closing_date, s.closing) for s in statements),
+            key=lambda item: (item[1], item[0]),
+        )
+
     async def runs(self, limit: int = 20) -> list[RunRecord]:
         async with self.db.transaction(write=False) as conn:
             return await ReconciliationStore(conn).runs(max(1, min(limit, 100)))

@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from riskpool.domain.parties import Role
 from riskpool.export import export_beancount
+from riskpool.export.assertions import statement_assertions
 from riskpool.graphql.core.context import Context
 from riskpool.graphql.core.pagination import Connection, connection_of, page_request
 from riskpool.graphql.ledger import loaders
@@ -87,8 +88,12 @@ class LedgerQuery:
         date_to: date | None = None,
     ) -> str:
         info.context.require(*EXPORT_READERS)
+        app = info.context.app
+        bank = await statement_assertions(app.db, app.reconciliation, book)
         return await info.context.session.run(
-            lambda conn: export_beancount(conn, book, date_from, date_to)
+            lambda conn: export_beancount(
+                conn, book, date_from, date_to, assertions=bank.assertions
+            )
         )
 
 

@@ -34,6 +34,22 @@ async def test_every_demo_book_exports_and_checks(demo_app: Any) -> None:
         assert load_export(text).errors == ()
 
 
+async def test_proved_statements_are_asserted_and_disagreeing_ones_listed(demo_app: Any) -> None:
+    from riskpool.export.assertions import statement_assertions
+    from riskpool.reconciliation.demo import load_demo_statements
+
+    await load_demo_statements(demo_app.reconciliation)
+    bank = await statement_assertions(demo_app.db, demo_app.reconciliation, "CITY_POOL")
+    assert bank.assertions, "no statement agrees with the ledger"
+    assert bank.disagreeing, "the demo plants reconciling items"
+    text = await export_beancount(demo_app.db, "CITY_POOL", assertions=bank.assertions)
+    assert load_export(text).errors == ()
+    assert text.count('source: "bank statement"') == len(bank.assertions)
+    assert (await statement_assertions(demo_app.db, demo_app.reconciliation, "MEMO")) == (
+        type(bank)((), ())
+    )
+
+
 async def test_auditor_reads_the_export_through_graphql(demo_app: Any) -> None:
     transport = httpx.ASGITransport(app=create_app(demo_app))
     query = '{ beancountExport(book: "CITY_POOL", dateFrom: "2025-03-01") }'
