@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from alembic import context
 
-import riskpool.domain.persistence.innovation_tables  # noqa: F401 - registers its tables
-import riskpool.domain.persistence.tables  # noqa: F401 - registers the domain tables
-from riskpool.db import metadata
+import riskpool.domain.persistence.innovation_tables  # registers the innovation tables
+import riskpool.domain.persistence.tables  # registers the domain tables
 import riskpool.ledger.schema  # noqa: F401 - registers the ledger tables
+from riskpool.db import metadata
 from riskpool.reconciliation import tables as _reconciliation  # noqa: F401 - registers its tables
 
 config = context.config

@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-import riskpool.domain.persistence.innovation_tables  # noqa: F401
+import riskpool.domain.persistence.innovation_tables
 import riskpool.domain.persistence.tables  # noqa: F401
 from riskpool import migrate
 from riskpool.db import create_engine, metadata

@@ -345,4 +345,3 @@ def lends_to(institution_id: int, firm_id: ColumnElement[Any]) -> ColumnElement[
 def firm_visible(institution_id: int | None, firm_id: ColumnElement[Any]) -> ColumnElement[bool]:
     """Institution users see scores and submissions of the firms they lend to only."""
     return true() if institution_id is None else lends_to(institution_id, firm_id)
-

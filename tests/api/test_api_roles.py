@@ -103,7 +103,7 @@ def matrix(w: object) -> list[tuple[str, str, set[Role]]]:
         (
             "defineLocalIndicator",
             'code: "L_X@N@", name: "n", unit: COUNT, minimum: "0", maximum: "10", '
-            "weights: [{stage: STARTUP, weight: \"1\"}]",
+            'weights: [{stage: STARTUP, weight: "1"}]',
             {O},
         ),
         (

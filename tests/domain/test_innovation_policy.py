@@ -66,3 +66,42 @@ def test_pool_entry_keeps_the_tier_and_min_tier_refuses() -> None:
             strict, GRANTED, firm=firm(tier=3), lender=bank(), firm_exposure_elsewhere=money("0.00")
         )
     assert refused.value.field == "firm.innovation_tier"
+
+
+def test_a_claim_is_compensated_with_the_tier_the_loan_entered_with() -> None:
+    from datetime import date
+
+    from domain_factories import FILING_DAY, actor, at, submitted_claim
+
+    from riskpool.domain.claim import Evidence
+    from riskpool.domain.parties import Role
+
+    loan = new_loan()
+    loan.disburse(GRANTED, money("1000000.00"))
+    loan.enter_pool(
+        UPLIFTED, GRANTED, firm=firm(tier=5), lender=bank(), firm_exposure_elsewhere=money("0")
+    )
+    loan.mark_overdue(date(2025, 6, 1))
+    claim = submitted_claim(loan, policy=UPLIFTED)
+    assert claim.innovation_tier == 5
+    claim.commission_audit(actor(Role.OPERATOR), at(FILING_DAY, 11))
+    claim.record_audit(
+        actor(Role.AUDITOR),
+        at(FILING_DAY, 12),
+        Evidence(audit_report_ref="r", audited_principal_loss=money("800000.00")),
+    )
+    assert claim.compensation == money("480000.00")  # 60% = 50% + 10 points for tier 5
+    plain = submitted_claim(loan_with_tier(None), policy=UPLIFTED)
+    assert plain.innovation_tier is None
+
+
+def loan_with_tier(tier: int | None) -> object:
+    from datetime import date
+
+    loan = new_loan()
+    loan.disburse(GRANTED, money("1000000.00"))
+    loan.enter_pool(
+        UPLIFTED, GRANTED, firm=firm(tier=tier), lender=bank(), firm_exposure_elsewhere=money("0")
+    )
+    loan.mark_overdue(date(2025, 6, 1))
+    return loan

@@ -194,3 +194,46 @@ def test_a_better_firm_never_gets_a_lower_tier(values: list[int]) -> None:
     by_level = sorted(zip(values, scores, strict=True), key=lambda pair: pair[0])
     tiers = [s.tier for _, s in by_level]
     assert tiers == sorted(tiers)
+
+
+def test_the_worked_example_of_the_docs() -> None:
+    """docs/innovation.md, section 3: three GROWTH firms, firm C indicator by indicator."""
+    from riskpool.domain.innovation.submission import validate_submission
+
+    rows = {
+        "RD_EXPENSE": ("3000000.00", "8000000.00", "5000000.00"),
+        "RD_EXPENSE_GROWTH": ("25.00", "40.00", "-5.00"),
+        "RD_INTENSITY": ("6.00", "10.00", "8.00"),
+        "TECH_STAFF_SHARE": ("35.00", "55.00", "40.00"),
+        "INVENTION_PATENT_APPLICATIONS": ("4", "12", "6"),
+        "PCT_APPLICATIONS": ("0", "2", "1"),
+        "TECH_CONTRACT_TURNOVER": ("500000.00", "2000000.00", "0.00"),
+        "HIGH_TECH_PRODUCT_REVENUE": ("30000000.00", "70000000.00", "45000000.00"),
+        "REVENUE": ("50000000.00", "80000000.00", "62500000.00"),
+        "REVENUE_GROWTH": ("12.00", "30.00", "-3.00"),
+        "POSTGRADUATE_SHARE": ("8.00", "20.00", "12.00"),
+        "RD_SUPER_DEDUCTION": ("3000000.00", "8000000.00", "5000000.00"),
+        "RETURN_ON_NET_ASSETS": ("9.00", "15.00", "4.00"),
+        "GRADUATES_HIRED": ("6", "15", "3"),
+        "PROVINCIAL_PLATFORMS": (None, "1", None),
+    }
+    cohort = [
+        validate_submission(
+            NATIONAL_CORE,
+            firm_id=firm,
+            year=2024,
+            stage=Stage.GROWTH,
+            values={k: Decimal(v[firm - 1]) for k, v in rows.items() if v[firm - 1] is not None},
+            source="企业自报",
+            submitted_by=OPERATOR,
+            submitted_at=AT,
+        )
+        for firm in (1, 2, 3)
+    ]
+    a, b, c = score_submissions(NATIONAL_CORE, cohort)
+    assert (a.score, a.percentile, a.tier) == (Decimal("17.7349"), Decimal("16.67"), 1)
+    assert (b.score, b.percentile, b.tier) == (Decimal("95.5000"), Decimal("83.33"), 5)
+    assert (c.score, c.percentile, c.tier) == (Decimal("26.8667"), Decimal("50.00"), 3)
+    assert c.contribution("REVENUE").normalised == Decimal("0.416667")
+    assert c.contribution("REVENUE").points == Decimal("2.5000")
+    assert c.contribution("PROVINCIAL_AWARDS").points == Decimal("1.5000")

@@ -197,6 +197,13 @@ async def test_statistics_by_tier_sum_to_the_totals(database: Any) -> None:
             OPERATOR, int(loan.id), on=date(2025, 3, 3), amount=cny("50000.00"),  # type: ignore[arg-type]
             idempotency_key=f"d-{n}",
         )  # fmt: skip
+    async with db.transaction(write=False) as conn:  # each loan keeps its tier at entry
+        from riskpool.domain.persistence.repositories import LoanRepository
+
+        stored = await LoanRepository(conn).for_firm(firm_ids[0])
+        firm_tier = (await FirmRepository(conn).get(firm_ids[0])).innovation_tier
+    assert stored[0].pool_entry is not None
+    assert stored[0].pool_entry.innovation_tier == firm_tier == 1
     async with db.transaction(write=False) as conn:
         result = await stats.loan_statistics(
             conn, stats.StatsQuery(as_of=date(2025, 6, 30), group_by=stats.GroupBy.TIER)
