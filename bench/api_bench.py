@@ -57,6 +57,16 @@ database:
     the *same* uvicorn process (the riskpool app wrapped, not modified), same
     client. Requests still running at the deadline are awaited and counted;
     rate = completed / time to the last completion. Target: ratio ≥ 1/7.
+    httpx itself costs about 1 ms of CPU a request, so on a small machine the
+    bare figure is bounded by the client (see ``client_cpu_share`` on stderr);
+    the bare route is therefore also driven by a minimal asyncio-socket HTTP/1.1
+    client and reported on stderr (``http_bare_socket_client``) as the server's
+    own ceiling.
+
+Every run also reports on stderr the GraphQL calls' time inside SQLAlchemy's
+cursor execute vs outside it (the Python side: request handling, statement
+construction, strawberry, serialisation), and ``--explain`` adds ``EXPLAIN
+(ANALYZE, BUFFERS)`` of each captured statement.
 
 This is not a test: nothing asserts a target.
 """
@@ -740,7 +750,7 @@ def main() -> None:
     parser.add_argument("--firms", type=int, default=50_000)
     parser.add_argument("--as-of", default="2025-12-31", help="the dashboard's date")
     parser.add_argument("--policy", default=None, help="policyCode filter (default: all loans)")
-    parser.add_argument("--rounds", type=int, default=7, help="latency samples per side")
+    parser.add_argument("--rounds", type=int, default=5, help="latency samples per side")
     parser.add_argument(
         "--operation-rounds", type=int, default=3, help="samples of Statistics.graphql (0: skip)"
     )

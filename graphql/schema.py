@@ -10,15 +10,17 @@ import functools
 from collections.abc import Callable
 
 import strawberry
+from graphql import ASTValidationRule
 from strawberry import relay
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
+    max_aliases,
+    query_depth_limiter,
 )
 
 from riskpool.graphql.claims.mutations import ClaimMutation
@@ -111,13 +113,18 @@ def _schema(
     depth: int, aliases: int, tokens: int, cost: int, production: bool
 ) -> strawberry.Schema:
     # Factories, not instances: extensions keep per-request state (the cost),
-    # so each request gets fresh ones.
+    # so each request gets fresh ones. The depth and alias rules are built once
+    # per schema: the validation cache is keyed by the rule classes, and rule
+    # classes made per request would never hit it.
+    limits: list[type[ASTValidationRule]] = [
+        query_depth_limiter.create_validator(depth, None),
+        max_aliases.create_validator(aliases),
+    ]
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         CodedErrors,
         lambda: ParserCache(maxsize=256),
+        lambda: AddValidationRules(limits),
         lambda: ValidationCache(maxsize=256),
-        lambda: QueryDepthLimiter(max_depth=depth),
-        lambda: MaxAliasesLimiter(max_alias_count=aliases),
         lambda: MaxTokensLimiter(max_token_count=tokens),
         lambda: QueryCost(cost, LIST_FIELDS),
     ]

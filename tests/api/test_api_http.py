@@ -192,3 +192,14 @@ async def test_production_turns_off_introspection_and_graphiql(database: Any) ->
         page = await client.get("/graphql", headers={"Accept": "text/html"})
         assert "graphiql" not in page.text.lower()
     await app.close()
+
+
+async def test_validation_is_cached_across_requests(api: Api) -> None:
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    cache = _get_validate_cache(256)
+    query = "{ loans(first: 3) { totalCount } }"
+    await api.gql(query)
+    before = cache.cache_info().hits
+    await api.gql(query)
+    assert cache.cache_info().hits == before + 1
