@@ -7,9 +7,10 @@ the whole program can be read here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from riskpool.db import Database
+from riskpool.domain.persistence.statistics_cache import StatisticsCache
 from riskpool.domain.services.claims import ClaimService
 from riskpool.domain.services.funds import FundService
 from riskpool.domain.services.innovation import InnovationService
@@ -34,6 +35,7 @@ class App:
     innovation: InnovationService
     warnings: WarningService
     reconciliation: ReconciliationService
+    statistics: StatisticsCache = field(default_factory=StatisticsCache)
 
     async def close(self) -> None:
         await self.db.dispose()

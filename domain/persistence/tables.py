@@ -145,3 +145,14 @@ idempotency_records = Table(
     Column("result", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+
+data_versions = Table(
+    "data_versions",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+"""One counter per data domain ('domain': institutions, firms, loans, claims), advanced
+by every write transaction of the domain; result caches key on it (see
+:mod:`riskpool.domain.persistence.statistics_cache`)."""

@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from riskpool.db import Database
@@ -25,7 +26,7 @@ from riskpool.domain.persistence.repositories import (
     InstitutionRepository,
     LoanRepository,
 )
-from riskpool.domain.persistence.tables import idempotency_records
+from riskpool.domain.persistence.tables import data_versions, idempotency_records
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger import hashing
 from riskpool.ledger.store import LedgerStore
@@ -82,6 +83,33 @@ class IdempotencyRecords:
         )
 
 
+_WROTE = "riskpool_domain_wrote"
+_DOMAIN_TABLES = frozenset(
+    {
+        "institutions",
+        "institution_status_changes",
+        "firms",
+        "loans",
+        "loan_movements",
+        "claims",
+        "claim_events",
+    }
+)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_domain_writes(
+    conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+) -> None:
+    """Mark the connection when a statement writes a table the statistics read."""
+    if conn.info.get(_WROTE) is False:
+        head = statement.lstrip()[:80].upper()
+        if head.startswith(("INSERT", "UPDATE", "DELETE")) and any(
+            f" {name.upper()}" in head for name in _DOMAIN_TABLES
+        ):
+            conn.info[_WROTE] = True
+
+
 class UnitOfWork(AbstractAsyncContextManager["UnitOfWork"]):
     institutions: InstitutionRepository
     firms: FirmRepository
@@ -99,6 +127,8 @@ class UnitOfWork(AbstractAsyncContextManager["UnitOfWork"]):
     async def __aenter__(self) -> UnitOfWork:
         self._scope = self._db.transaction(write=True)
         self.conn = await self._scope.__aenter__()
+        if self.conn.sync_connection is not None:
+            self.conn.sync_connection.info[_WROTE] = False
         self.institutions = InstitutionRepository(self.conn)
         self.firms = FirmRepository(self.conn)
         self.loans = LoanRepository(self.conn)
@@ -115,4 +145,13 @@ class UnitOfWork(AbstractAsyncContextManager["UnitOfWork"]):
         tb: TracebackType | None,
     ) -> bool | None:
         assert self._scope is not None
+        sync = self.conn.sync_connection
+        if exc_type is None and sync is not None and sync.info.pop(_WROTE, False):
+            # Last statement before commit, so the counter's row lock is held
+            # only for the commit itself: writers queue here briefly, never in a cycle.
+            await self.conn.execute(
+                update(data_versions)
+                .where(data_versions.c.name == "domain")
+                .values(version=data_versions.c.version + 1)
+            )
         return await self._scope.__aexit__(exc_type, exc, tb)

@@ -47,7 +47,8 @@ class StatsQuery:
             loan_type=loan_type,
             date_from=date_from,
         )
-        result = await info.context.session.run(lambda conn: stats.loan_statistics(conn, query))
+        cache = info.context.app.statistics
+        result = await info.context.session.run(lambda conn: cache.loan_statistics(conn, query))
         return LoanStatistics(
             as_of=as_of,
             totals=LoanFigures.of(result.totals),

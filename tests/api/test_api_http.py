@@ -203,3 +203,20 @@ async def test_validation_is_cached_across_requests(api: Api) -> None:
     before = cache.cache_info().hits
     await api.gql(query)
     assert cache.cache_info().hits == before + 1
+
+
+async def test_statistics_are_cached_until_the_domain_changes(api: Api) -> None:
+    query = '{ loanStatistics(asOf: "2025-12-31") { totals { disbursed { amount } } } }'
+    cache = api.app.statistics
+    first = await api.gql(query)
+    misses = cache.misses
+    again = await api.gql(query)
+    assert again["data"] == first["data"] and cache.misses == misses and cache.hits >= 1
+    await api.gql(
+        'mutation($l: Int!) { disburseLoan(loanId: $l, on: "2025-03-10", '
+        'amount: {amount: "100000.00"}, idempotencyKey: "more") { userErrors { code } } }',
+        {"l": api.world.loan_b},
+    )
+    after = await api.gql(query)
+    assert cache.misses == misses + 1
+    assert after["data"]["loanStatistics"]["totals"]["disbursed"]["amount"] == "2500000.00"
