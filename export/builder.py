@@ -151,6 +151,41 @@ def _timestamp(moment: datetime) -> str:
     return utc_timestamp(moment)
 
 
+_NO_NAMES: frozenset[str] = frozenset()
+
+# What :meth:`BeancountBuilder.transaction` does with a ledger-metadata key
+# (besides copying it): ``_key_kind`` decides once per distinct key.
+_PLAIN_KEY = "plain"  # a valid beancount key, nothing else to do
+_EXTRA_KEY = "extra"  # reserved or not a beancount key: into ``ledger_metadata``
+_LINKED_KEY = "linked"  # claim_id/loan_id: a link as well
+_PAYEE_KEY = "payee"  # the payee as well
+_REVERSES_KEY = "reverses"  # reserved, skipped when it repeats the entry's column
+_KEY_KINDS: dict[str, str] = {}
+
+
+def _key_kind(key: str) -> str:
+    if key == "reverses":
+        kind = _REVERSES_KEY
+    elif key in RESERVED_KEYS or not naming.is_metadata_key(key):
+        kind = _EXTRA_KEY
+    elif key in LINKED_KEYS:
+        kind = _LINKED_KEY
+    elif key == "payee":
+        kind = _PAYEE_KEY
+    else:
+        kind = _PLAIN_KEY
+    if len(_KEY_KINDS) < 4_096:
+        _KEY_KINDS[key] = kind
+    return kind
+
+
+def _json_text(value: Any) -> str:
+    """``canonical_json(value)`` as text; an ``int`` (not ``bool``) without the encoder."""
+    if type(value) is int:
+        return str(value)  # what the JSON encoder writes for an int
+    return canonical_json(value).decode()
+
+
 class BeancountBuilder:
     """Translates one book's ledger records into beancount directives."""
 
@@ -278,7 +313,13 @@ class BeancountBuilder:
     # -- entries ------------------------------------------------------------------
 
     def transaction(self, entry: JournalEntry, reversed_by: int | None = None) -> data.Transaction:
-        """The journal entry as a beancount transaction (see the module docstring)."""
+        """The journal entry as a beancount transaction (see the module docstring).
+
+        This runs once per entry of a million-posting export, so the per-key
+        and per-posting work is cut to what varies: key checks are cached
+        (:func:`_key_kind`), integers become text without the JSON encoder,
+        and a transaction without tags or links shares one empty set.
+        """
         meta: dict[str, Any] = {
             "entry_id": Decimal(entry.id),
             "idempotency_key": entry.idempotency_key,
@@ -286,61 +327,89 @@ class BeancountBuilder:
             "booked_at": _timestamp(entry.booked_at),
             "actor": entry.actor,
         }
-        links: set[str] = set()
-        tags: set[str] = set()
-        if entry.reverses is not None:
-            meta["reverses"] = Decimal(entry.reverses)
-            links.add(naming.link("entry", str(entry.reverses)))
-            tags.add("reversal")
+        links: set[str] | None = None
+        tags: set[str] | None = None
+        reverses = entry.reverses
+        if reverses is not None:
+            meta["reverses"] = Decimal(reverses)
+            links = {naming.link("entry", str(reverses))}
+            tags = {"reversal"}
         if reversed_by is not None:
             meta["reversed_by"] = Decimal(reversed_by)
+            links = links or set()
             links.add(naming.link("entry", str(entry.id)))
+            tags = tags or set()
             tags.add("reversed")
         payee: str | None = None
-        extra: dict[str, Any] = {}
         ledger_meta = entry.metadata
-        for key in sorted(ledger_meta):
-            value = ledger_meta[key]
-            if key == "reverses" and entry.reverses is not None and value == entry.reverses:
-                continue  # the reversal's own copy of its column
-            if key in LINKED_KEYS and value is not None:
-                text = value if isinstance(value, str) else canonical_json(value).decode()
-                links.add(naming.link(LINKED_KEYS[key], text))
-            if key == "payee" and isinstance(value, str) and value:
-                payee = value
-            if value is None:
-                continue
-            if key in RESERVED_KEYS or not naming.is_metadata_key(key):
-                extra[key] = value
-            else:
-                meta[key] = metadata_value(value)
-        if extra:
-            meta["ledger_metadata"] = canonical_json(extra).decode("utf-8")
+        if ledger_meta:
+            extra: dict[str, Any] = {}
+            for key in sorted(ledger_meta):
+                value = ledger_meta[key]
+                if value is None:
+                    continue
+                kind = _KEY_KINDS.get(key)
+                if kind is None:
+                    kind = _key_kind(key)
+                if kind is not _PLAIN_KEY:
+                    if kind is _REVERSES_KEY and reverses is not None and value == reverses:
+                        continue  # the reversal's own copy of its column
+                    if kind is _LINKED_KEY:
+                        text = value if isinstance(value, str) else _json_text(value)
+                        links = links or set()
+                        links.add(naming.link(LINKED_KEYS[key], text))
+                    elif kind is _PAYEE_KEY and isinstance(value, str) and value:
+                        payee = value
+                    if kind is _EXTRA_KEY or kind is _REVERSES_KEY:
+                        extra[key] = value
+                        continue
+                value_type = type(value)
+                if value_type is str or value_type is bool:
+                    meta[key] = value
+                elif isinstance(value, int):
+                    meta[key] = Decimal(value)
+                else:
+                    meta[key] = metadata_value(value)
+            if extra:
+                meta["ledger_metadata"] = canonical_json(extra).decode("utf-8")
         names = self.names
-        chain = self.chain_metadata
+        posting_type = data.Posting
+        amount_type = amount.Amount
         postings = []
-        for posting in entry.postings:
-            money = posting.amount
-            postings.append(
-                data.Posting(
-                    names[posting.account],
-                    amount.Amount(money.amount, money.currency.code),
-                    None,
-                    None,
-                    None,
-                    {"seq": Decimal(posting.account_seq), "prev_hash": posting.prev_hash}
-                    if chain
-                    else None,
+        if self.chain_metadata:
+            for posting in entry.postings:
+                money = posting.amount
+                postings.append(
+                    posting_type(
+                        names[posting.account],
+                        amount_type(money.amount, money.currency.code),
+                        None,
+                        None,
+                        None,
+                        {"seq": Decimal(posting.account_seq), "prev_hash": posting.prev_hash},
+                    )
                 )
-            )
+        else:
+            for posting in entry.postings:
+                money = posting.amount
+                postings.append(
+                    posting_type(
+                        names[posting.account],
+                        amount_type(money.amount, money.currency.code),
+                        None,
+                        None,
+                        None,
+                        None,
+                    )
+                )
         return data.Transaction(
             meta,
             entry.effective_date,
             flags.FLAG_OKAY,
             payee,
             entry.description,
-            frozenset(tags),
-            frozenset(links),
+            _NO_NAMES if tags is None else frozenset(tags),
+            _NO_NAMES if links is None else frozenset(links),
             postings,
         )
 

@@ -9,8 +9,18 @@ below the export's target. :class:`ExportPrinter` overrides only the two hot
 methods with a fast path for the shapes the export emits (postings with plain
 units — no cost, no price — and metadata of strings and decimals) and hands
 anything else to the stock implementation. Its output is **byte-identical** to
-the stock printer's; ``tests/export/test_printing.py`` proves that on
-generated transactions, so the file is exactly what beancount itself prints.
+the stock printer's; ``tests/export/test_export_printing.py`` proves that on
+generated transactions, metadata and directive sequences (against
+``EntryPrinter`` and ``print_entries``), so the file is exactly what beancount
+itself prints.
+
+What the fast path saves, per transaction: the weight column, the per-entry
+``StringIO`` (:class:`DirectiveWriter` writes each transaction, blank line
+included, with one ``write``), the ``isinstance`` chain and escaping of plain
+metadata values (strings without ``"``/``\\`` are written as they are), and
+the repeated lookups that depend only on the key or currency — each metadata
+key's ``"  key: "`` and each currency's number format are built once per
+printer.
 
 Options (``option "title" …``) are not directives and beancount has no
 printer for them; :func:`option_line` writes them with beancount's own string
@@ -52,25 +62,82 @@ def option_line(name: str, value: str) -> str:
 
 
 class ExportPrinter(printer.EntryPrinter):
-    """beancount's ``EntryPrinter`` with fast paths; same output (see module docstring)."""
+    """beancount's ``EntryPrinter`` with fast paths; same output (see module docstring).
 
-    def _metadata_lines(self, meta: Any, prefix: str, parts: list[str]) -> None:
-        """Append ``write_metadata``'s lines to ``parts``; rare value types go to it."""
-        ignore = self.META_IGNORE
+    Per-key metadata prefixes and per-currency number formatters are cached
+    on the instance (they depend only on the key, the indentation and the
+    display context); everything a directive varies in is rendered afresh.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
+        #: ``{prefix: {key: "prefix key: " or "" when the key is not printed}}``.
+        self._heads: dict[str, dict[str, str]] = {}
+        #: ``currency -> formatter`` of ``_formats_of`` (rebuilt if ``dformat`` changes).
+        self._formats: dict[str, Callable[[Decimal], str]] = {}
+        self._formats_of: Any = None
+
+    def _heads_for(self, prefix: str) -> dict[str, str]:
+        heads = self._heads.get(prefix)
+        if heads is None:
+            heads = self._heads[prefix] = {}
+        return heads
+
+    def _head(self, key: str, prefix: str) -> str:
+        """``"prefix key: "``, or ``""`` for a key ``write_metadata`` skips."""
+        ignored = key in self.META_IGNORE or key.startswith("__")
+        head = "" if ignored else f"{prefix}{key}: "
+        heads = self._heads_for(prefix)
+        if len(heads) < 4_096:
+            heads[key] = head
+        return head
+
+    def _number_format(self, currency: str) -> Callable[[Decimal], str] | None:
+        """``self.dformat.format(·, currency)`` as one cached callable.
+
+        ``None`` for a currency that does not start with an upper-case letter
+        (the stock printer aligns on the first one, which would then not be
+        the currency's first character): the fast path does not apply.
+        """
+        if not ("A" <= currency[:1] <= "Z"):
+            return None
+        dformat = self.dformat
+        if self._formats_of is not dformat:
+            self._formats = {}
+            self._formats_of = dformat
+        funcs = dformat.fmtfuncs
+        func: Callable[[Decimal], str] = funcs.get(currency) or funcs["__default__"]
+        if len(self._formats) < 4_096:
+            self._formats[currency] = func
+        return func
+
+    def _metadata_lines(
+        self, meta: Any, prefix: str, parts: list[str], heads: dict[str, str] | None = None
+    ) -> None:
+        """Append ``write_metadata``'s lines to ``parts``; rare value types go to it.
+
+        ``heads`` is ``self._heads_for(prefix)``, if the caller has it at hand.
+        """
+        if heads is None:
+            heads = self._heads_for(prefix)
+        append = parts.append
         for key, value in meta.items():
-            if key in ignore or key.startswith("__"):
+            head = heads.get(key)
+            if head is None:
+                head = self._head(key, prefix)
+            if not head:
                 continue
             kind = type(value)
             if kind is str:
                 if '"' in value or "\\" in value:
                     value = _escape(value)
-                parts.append(f'{prefix}{key}: "{value}"\n')
+                append(f'{head}"{value}"\n')
             elif kind is Decimal:
-                parts.append(f"{prefix}{key}: {value}\n")
+                append(f"{head}{value!s}\n")
             else:
                 buffer = io.StringIO()
                 super().write_metadata({key: value}, buffer, prefix)  # type: ignore[no-untyped-call]
-                parts.append(buffer.getvalue())
+                append(buffer.getvalue())
 
     def write_metadata(self, meta: Any, oss: Any, prefix: str | None = None) -> None:
         if meta is None:
@@ -80,63 +147,94 @@ class ExportPrinter(printer.EntryPrinter):
         oss.write("".join(parts))
 
     def Transaction(self, entry: data.Transaction, oss: Any) -> None:
-        postings = entry.postings
-        simple = not self.render_weight and not self.min_width_account
-        numbers: list[Decimal] = []
-        currencies: list[str] = []
-        if simple:
-            for posting in postings:
-                units = posting.units
-                if (
-                    posting.cost is not None
-                    or posting.price is not None
-                    or units is None
-                    or type(units) is not amount.Amount
-                    or type(units.number) is not Decimal
-                    or not units.number.is_finite()
-                ):
-                    simple = False
-                    break
-                numbers.append(units.number)
-                currencies.append(units.currency)
-        if not simple:
+        text = self.render_transaction(entry)
+        if text is None:
             super().Transaction(entry, oss)  # type: ignore[no-untyped-call]
-            return
+        else:
+            oss.write(text)
+
+    def render_transaction(self, entry: data.Transaction, lead: str = "") -> str | None:
+        """``lead`` and what ``Transaction`` writes, or ``None`` if the fast path does not apply.
+
+        It applies to postings with plain units (an ``Amount`` of a finite
+        ``Decimal``; no cost, no price) when weights are not rendered and no
+        minimum account width is set.
+        """
+        if self.render_weight or self.min_width_account:
+            return None
+        if self._formats_of is not self.dformat:
+            self._formats = {}
+            self._formats_of = self.dformat
+        formats = self._formats
+        amount_type = amount.Amount
+        # First every posting's pieces (and whether all of them are simple):
+        # the column widths depend on all of them.
+        rows = []
+        width_account = before = after = 0
+        for posting in entry.postings:
+            units = posting.units
+            if (
+                posting.cost is not None
+                or posting.price is not None
+                or type(units) is not amount_type
+            ):
+                return None
+            number, currency = units
+            if type(number) is not Decimal or type(currency) is not str or not number.is_finite():
+                return None
+            fmt = formats.get(currency)
+            if fmt is None:
+                fmt = self._number_format(currency)
+                if fmt is None:
+                    return None
+            # The stock printer aligns "number CURRENCY" on the currency's first
+            # letter: numbers right-aligned, currencies left-aligned.
+            number_text = fmt(number) + " "
+            flag = posting.flag
+            account = f"{flag} {posting.account}" if flag else posting.account
+            if len(account) > width_account:
+                width_account = len(account)
+            if len(number_text) > before:
+                before = len(number_text)
+            if len(currency) > after:
+                after = len(currency)
+            rows.append((account, number_text, currency, posting.meta))
+        if not rows:
+            width_account = 1
 
         strings = []
-        if entry.payee:
-            strings.append(f'"{_escape(entry.payee)}"')
-        if entry.narration:
-            strings.append(f'"{_escape(entry.narration)}"')
-        elif entry.payee:
+        payee = entry.payee
+        narration = entry.narration
+        if payee:
+            if '"' in payee or "\\" in payee:
+                payee = _escape(payee)
+            strings.append(f'"{payee}"')
+        if narration:
+            if '"' in narration or "\\" in narration:
+                narration = _escape(narration)
+            strings.append(f'"{narration}"')
+        elif payee:
             strings.append('""')
         if entry.tags:
             strings.extend(f"#{tag}" for tag in sorted(entry.tags))
         if entry.links:
             strings.extend(f"^{link}" for link in sorted(entry.links))
-        parts = [f"{entry.date} {printer.render_flag(entry.flag)} {' '.join(strings)}\n"]
-        if entry.meta is not None:
-            self._metadata_lines(entry.meta, self.prefix, parts)
-
-        # The stock printer aligns "number CURRENCY" on the currency's first
-        # letter: numbers right-aligned, currencies left-aligned.
-        fmt = self.dformat.format
-        accounts = [f"{p.flag} {p.account}" if p.flag else p.account for p in postings]
-        rendered = [fmt(n, c) + " " for n, c in zip(numbers, currencies, strict=True)]
-        width_account = max(map(len, accounts)) if accounts else 1
-        before = max(map(len, rendered)) if rendered else 0
-        after = max(map(len, currencies)) if currencies else 0
-        width_position = max(1, before + after)
+        parts = [f"{lead}{entry.date} {entry.flag or ''} {' '.join(strings)}\n"]
         prefix = self.prefix
-        for posting, account, number, currency in zip(
-            postings, accounts, rendered, currencies, strict=True
-        ):
-            position = f"{number:>{before}}{currency:{after}}"
-            parts.append(f"{prefix}{account:{width_account}}  {position:{width_position}}".rstrip())
-            parts.append("\n")
-            if posting.meta:
-                self._metadata_lines(posting.meta, "    ", parts)
-        oss.write("".join(parts))
+        if entry.meta is not None:
+            self._metadata_lines(entry.meta, prefix, parts)
+
+        width_position = max(1, before + after)
+        append = parts.append
+        lines = self._metadata_lines
+        heads = self._heads_for("    ")
+        for account, number_text, currency, meta in rows:
+            position = f"{number_text:>{before}}{currency:{after}}"
+            append(f"{prefix}{account:{width_account}}  {position:{width_position}}".rstrip())
+            append("\n")
+            if meta:
+                lines(meta, "    ", parts, heads)
+        return "".join(parts)
 
 
 class DirectiveWriter:
@@ -150,23 +248,33 @@ class DirectiveWriter:
 
     def __init__(self, out: TextIO, context: display_context.DisplayContext) -> None:
         self.out = out
-        self._printer = ExportPrinter(context)  # type: ignore[no-untyped-call]
+        self._printer = ExportPrinter(context)
         self._print: Callable[[data.Directive], str] = self._printer
         self._previous: type | None = None
         self.count = 0
 
     def write(self, directive: data.Directive) -> None:
         kind = type(directive)
-        if kind is data.Transaction or kind is data.Commodity or kind is not self._previous:
-            self.out.write("\n")
-            self._previous = kind
-        if isinstance(directive, data.Transaction) and type(self._printer) is ExportPrinter:
-            # What ``EntryPrinter.__call__`` does, minus its per-entry StringIO
-            # (it writes no source comment: ``write_source`` is off).
-            self._printer.Transaction(directive, self.out)
-        else:
-            self.out.write(self._print(directive))
+        out = self.out
         self.count += 1
+        if kind is data.Transaction:
+            self._previous = kind
+            fast = self._printer
+            if type(fast) is ExportPrinter:
+                # What ``EntryPrinter.__call__`` does (it writes no source
+                # comment: ``write_source`` is off), minus its per-entry
+                # StringIO, and the blank line in the same write.
+                text = fast.render_transaction(directive, "\n")  # type: ignore[arg-type]
+                if text is not None:
+                    out.write(text)
+                    return
+            out.write("\n")
+            out.write(self._print(directive))
+            return
+        if kind is data.Commodity or kind is not self._previous:
+            out.write("\n")
+            self._previous = kind
+        out.write(self._print(directive))
 
     def write_all(self, directives: Iterable[data.Directive]) -> None:
         for directive in directives:
