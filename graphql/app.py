@@ -108,6 +108,7 @@ class RequestScope:
                 await session.close()
                 log.info(
                     "http.request",
+                    request_id=request_id,
                     method=scope.get("method"),
                     path=scope.get("path"),
                     status=status,

@@ -220,3 +220,13 @@ async def test_statistics_are_cached_until_the_domain_changes(api: Api) -> None:
     after = await api.gql(query)
     assert cache.misses == misses + 1
     assert after["data"]["loanStatistics"]["totals"]["disbursed"]["amount"] == "2500000.00"
+
+
+async def test_access_log_is_structured_and_carries_the_request_id(api: Api) -> None:
+    from structlog.testing import capture_logs
+
+    with capture_logs() as logs:
+        await api.client.get("/healthz", headers={"X-Request-ID": "req-42"})
+    access = [e for e in logs if e.get("event") == "http.request"]
+    assert access and access[0]["request_id"] == "req-42"
+    assert access[0]["status"] == 200 and access[0]["path"] == "/healthz"
