@@ -10,6 +10,8 @@ import strawberry
 from strawberry.types import Info
 
 from riskpool.domain.chart import BookCode as DomainBookCode
+from riskpool.domain.parties import Actor
+from riskpool.domain.services.funds import FundService
 from riskpool.graphql.core.context import Context
 from riskpool.graphql.core.errors import UserError
 from riskpool.graphql.core.mutations import attempt
@@ -26,15 +28,25 @@ class EntriesPayload:
     user_errors: list[UserError]
 
 
-async def _payload(work: Callable[[], Awaitable[list[JournalEntry]]]) -> EntriesPayload:
+Posted = JournalEntry | tuple[JournalEntry, ...] | None
+
+
+async def _posting(
+    info: Info[Context, None], call: Callable[[FundService, Actor], Awaitable[Posted]]
+) -> EntriesPayload:
+    """Run one fund use case; its entries, or its refusal as user errors."""
+    actor, funds = info.context.actor(), info.context.app.funds
+
+    async def work() -> list[JournalEntry]:
+        posted = await call(funds, actor)
+        if posted is None:
+            return []
+        return [posted] if isinstance(posted, JournalEntry) else list(posted)
+
     result, errors = await attempt(work)
     return EntriesPayload(
         entries=[JournalEntryType.of(e) for e in result or []], user_errors=errors
     )
-
-
-def _one(entry: JournalEntry | None) -> list[JournalEntry]:
-    return [entry] if entry is not None else []
 
 
 @strawberry.type
@@ -48,20 +60,16 @@ class FundMutation:
         amount: MoneyInput,
         idempotency_key: str,
     ) -> EntriesPayload:
-        actor, funds = info.context.actor(), info.context.app.funds
-
-        async def work() -> list[JournalEntry]:
-            return _one(
-                await funds.reserve_tranche(
-                    actor,
-                    tranche_no=tranche_no,
-                    on=on,
-                    amount=amount.to_money(),
-                    idempotency_key=idempotency_key,
-                )
-            )
-
-        return await _payload(work)
+        return await _posting(
+            info,
+            lambda funds, actor: funds.reserve_tranche(
+                actor,
+                tranche_no=tranche_no,
+                on=on,
+                amount=amount.to_money(),
+                idempotency_key=idempotency_key,
+            ),
+        )
 
     @strawberry.mutation(description="Finance bureau: an allocation (财政拨款) to a fund.")
     async def allocate_funds(
@@ -73,21 +81,17 @@ class FundMutation:
         reference: str,
         idempotency_key: str,
     ) -> EntriesPayload:
-        actor, funds = info.context.actor(), info.context.app.funds
-
-        async def work() -> list[JournalEntry]:
-            return _one(
-                await funds.allocate(
-                    actor,
-                    book=book,
-                    on=on,
-                    amount=amount.to_money(),
-                    reference=reference,
-                    idempotency_key=idempotency_key,
-                )
-            )
-
-        return await _payload(work)
+        return await _posting(
+            info,
+            lambda funds, actor: funds.allocate(
+                actor,
+                book=book,
+                on=on,
+                amount=amount.to_money(),
+                reference=reference,
+                idempotency_key=idempotency_key,
+            ),
+        )
 
     @strawberry.mutation(description="Finance bureau: a top-up (动态补足) of a stated amount.")
     async def top_up(
@@ -99,21 +103,17 @@ class FundMutation:
         reference: str,
         idempotency_key: str,
     ) -> EntriesPayload:
-        actor, funds = info.context.actor(), info.context.app.funds
-
-        async def work() -> list[JournalEntry]:
-            return _one(
-                await funds.top_up(
-                    actor,
-                    book=book,
-                    on=on,
-                    amount=amount.to_money(),
-                    reference=reference,
-                    idempotency_key=idempotency_key,
-                )
-            )
-
-        return await _payload(work)
+        return await _posting(
+            info,
+            lambda funds, actor: funds.top_up(
+                actor,
+                book=book,
+                on=on,
+                amount=amount.to_money(),
+                reference=reference,
+                idempotency_key=idempotency_key,
+            ),
+        )
 
     @strawberry.mutation(description="Finance bureau: annual settlement top-up to the floor.")
     async def settlement_top_up(
@@ -124,31 +124,23 @@ class FundMutation:
         reference: str,
         idempotency_key: str,
     ) -> EntriesPayload:
-        actor, funds = info.context.actor(), info.context.app.funds
-
-        async def work() -> list[JournalEntry]:
-            return _one(
-                await funds.settlement_top_up(
-                    actor, book=book, on=on, reference=reference, idempotency_key=idempotency_key
-                )
-            )
-
-        return await _payload(work)
+        return await _posting(
+            info,
+            lambda funds, actor: funds.settlement_top_up(
+                actor, book=book, on=on, reference=reference, idempotency_key=idempotency_key
+            ),
+        )
 
     @strawberry.mutation(description="Finance bureau: move the 郑科贷 reserve into the pool.")
     async def transfer_reserve_to_pool(
         self, info: Info[Context, None], on: date, amount: MoneyInput, idempotency_key: str
     ) -> EntriesPayload:
-        actor, funds = info.context.actor(), info.context.app.funds
-
-        async def work() -> list[JournalEntry]:
-            return list(
-                await funds.transfer_reserve_to_pool(
-                    actor, on=on, amount=amount.to_money(), idempotency_key=idempotency_key
-                )
-            )
-
-        return await _payload(work)
+        return await _posting(
+            info,
+            lambda funds, actor: funds.transfer_reserve_to_pool(
+                actor, on=on, amount=amount.to_money(), idempotency_key=idempotency_key
+            ),
+        )
 
     @strawberry.mutation(description="Operator: interest earned on a fund's account.")
     async def record_interest(
@@ -160,21 +152,17 @@ class FundMutation:
         period: str,
         idempotency_key: str,
     ) -> EntriesPayload:
-        actor, funds = info.context.actor(), info.context.app.funds
-
-        async def work() -> list[JournalEntry]:
-            return _one(
-                await funds.record_interest(
-                    actor,
-                    book=book,
-                    on=on,
-                    amount=amount.to_money(),
-                    period=period,
-                    idempotency_key=idempotency_key,
-                )
-            )
-
-        return await _payload(work)
+        return await _posting(
+            info,
+            lambda funds, actor: funds.record_interest(
+                actor,
+                book=book,
+                on=on,
+                amount=amount.to_money(),
+                period=period,
+                idempotency_key=idempotency_key,
+            ),
+        )
 
     @strawberry.mutation(description="Operator: the management fee, refused above the cap.")
     async def charge_management_fee(
@@ -186,18 +174,14 @@ class FundMutation:
         period: str,
         idempotency_key: str,
     ) -> EntriesPayload:
-        actor, funds = info.context.actor(), info.context.app.funds
-
-        async def work() -> list[JournalEntry]:
-            return _one(
-                await funds.charge_management_fee(
-                    actor,
-                    book=book,
-                    on=on,
-                    amount=amount.to_money(),
-                    period=period,
-                    idempotency_key=idempotency_key,
-                )
-            )
-
-        return await _payload(work)
+        return await _posting(
+            info,
+            lambda funds, actor: funds.charge_management_fee(
+                actor,
+                book=book,
+                on=on,
+                amount=amount.to_money(),
+                period=period,
+                idempotency_key=idempotency_key,
+            ),
+        )
