@@ -38,6 +38,11 @@ class ReadSession:
         async with self._lock:
             if self._conn is None:
                 self._conn = await self._db.engine.connect()
+                if self._db.dialect == "postgresql":
+                    # One snapshot for the whole request (READ COMMITTED would take a
+                    # new one per statement); SQLite's deferred read transaction already
+                    # reads one snapshot under WAL.
+                    await self._conn.execution_options(isolation_level="REPEATABLE READ")
                 self._tx = await self._conn.begin()
             return await work(self._conn)
 

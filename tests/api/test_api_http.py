@@ -230,3 +230,21 @@ async def test_access_log_is_structured_and_carries_the_request_id(api: Api) -> 
     access = [e for e in logs if e.get("event") == "http.request"]
     assert access and access[0]["request_id"] == "req-42"
     assert access[0]["status"] == 200 and access[0]["path"] == "/healthz"
+
+
+async def test_a_request_reads_one_snapshot(api: Api) -> None:
+    """On PostgreSQL the request's read session is REPEATABLE READ: every figure of a
+    dashboard comes from the same snapshot (SQLite's WAL read transaction is one already)."""
+    from sqlalchemy import text
+
+    from riskpool.graphql.core.context import ReadSession
+
+    session = ReadSession(api.app.db)
+    try:
+        if api.app.db.dialect == "postgresql":
+            level = await session.run(lambda conn: conn.scalar(text("SHOW transaction_isolation")))
+            assert level == "repeatable read"
+        else:
+            assert await session.run(lambda conn: conn.scalar(text("SELECT 1"))) == 1
+    finally:
+        await session.close()
