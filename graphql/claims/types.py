@@ -54,6 +54,10 @@ class ClaimNode(relay.Node):
     loan_id: strawberry.Private[int]
     claimant_id: strawberry.Private[int]
 
+    @strawberry.field(description="The integer id that mutations take (e.g. claimId).")
+    def database_id(self) -> int:
+        return self.claim_id
+
     @classmethod
     def of(cls, claim: model.Claim) -> ClaimNode:
         assert claim.id is not None

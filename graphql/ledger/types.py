@@ -108,6 +108,10 @@ class JournalEntryType(relay.Node):
     entry_hash: str
     postings: list[PostingType]
 
+    @strawberry.field(description="The integer id that mutations take (e.g. claimId).")
+    def database_id(self) -> int:
+        return self.entry_id
+
     @classmethod
     def of(cls, entry: model.JournalEntry) -> JournalEntryType:
         return cls(

@@ -76,6 +76,10 @@ class LoanNode(relay.Node):
     guarantor_id: strawberry.Private[int | None]
     firm_id: strawberry.Private[int]
 
+    @strawberry.field(description="The integer id that mutations take (e.g. claimId).")
+    def database_id(self) -> int:
+        return self.loan_id
+
     @classmethod
     def of(cls, loan: model.Loan) -> LoanNode:
         assert loan.id is not None

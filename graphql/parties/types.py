@@ -38,6 +38,10 @@ class InstitutionType(relay.Node):
     status: CooperationStatus  # type: ignore[valid-type]
     history: list[StatusChangeType]
 
+    @strawberry.field(description="The integer id that mutations take (e.g. claimId).")
+    def database_id(self) -> int:
+        return self.institution_id
+
     @classmethod
     def of(cls, i: model.Institution) -> InstitutionType:
         assert i.id is not None
@@ -77,6 +81,10 @@ class FirmType(relay.Node):
     sector: str
     annual_revenue: MoneyType
     innovation_tier: int | None
+
+    @strawberry.field(description="The integer id that mutations take (e.g. claimId).")
+    def database_id(self) -> int:
+        return self.firm_id
 
     @classmethod
     def of(cls, f: model.Firm) -> FirmType:

@@ -1,0 +1,102 @@
+"""A claim through every step over GraphQL, by the actor of each step, with the money
+it moves checked in the ledger — and timestamps kept exact across time zones."""
+
+from __future__ import annotations
+
+from conftest import Api
+
+from riskpool.domain.parties import Role
+
+
+async def _mutate(api: Api, query: str, role: Role, institution_id: int | None = None) -> dict:
+    body = await api.gql("mutation " + query, role=role, institution_id=institution_id)
+    assert "errors" not in body, body
+    payload = next(iter(body["data"].values()))
+    assert payload["userErrors"] == [], payload
+    return payload  # type: ignore[no-any-return]
+
+
+async def test_claim_from_submission_to_payment(api: Api) -> None:
+    w = api.world
+    await _mutate(
+        api,
+        '{ allocateFunds(book: CITY_POOL, on: "2025-03-01", amount: '
+        '{amount: "10000000.00"}, reference: "r", idempotencyKey: "fund") '
+        "{ userErrors { code } } }",
+        Role.FINANCE_BUREAU,
+    )
+    await _mutate(
+        api,
+        f'{{ markLoanOverdue(loanId: {w.loan_b}, since: "2025-04-01") '
+        "{ userErrors { code } } }",
+        Role.INSTITUTION,
+        w.bank_b,
+    )
+    submitted = await _mutate(
+        api,
+        f'{{ submitClaim(loanId: {w.loan_b}, claimedPrincipal: {{amount: "800000.00"}}, '
+        'documents: "材料", idempotencyKey: "c1", at: "2025-07-01T07:30:00+08:00") '
+        "{ claim { databaseId state submittedAt } userErrors { code } } }",
+        Role.INSTITUTION,
+        w.bank_b,
+    )
+    # 07:30 in Beijing is 23:30 UTC the day before, on both dialects.
+    assert submitted["claim"]["submittedAt"].startswith("2025-06-30T23:30:00")
+    cid = submitted["claim"]["databaseId"]
+    steps = [
+        (
+            Role.OPERATOR,
+            f'{{ commissionAudit(claimId: {cid}, idempotencyKey: "s1", '
+            'at: "2025-07-02T02:00:00Z") { claim { state } userErrors { code } } }',
+        ),
+        (
+            Role.AUDITOR,
+            f'{{ recordAudit(claimId: {cid}, auditReportRef: "AUD-1", '
+            'auditedPrincipalLoss: {amount: "700000.00"}, idempotencyKey: "s2", '
+            'at: "2025-07-10T02:00:00Z") { claim { state compensation { amount } } '
+            "userErrors { code } } }",
+        ),
+        (
+            Role.SCIENCE_BUREAU,
+            f'{{ reviewClaim(claimId: {cid}, reviewOpinion: "同意", '
+            'financeConcurrenceReference: "财-1", financeConcurrenceBy: "市财政局", '
+            'idempotencyKey: "s3", at: "2025-07-20T02:00:00Z") { claim { state } '
+            "userErrors { code } } }",
+        ),
+        (
+            Role.CITY_GOVERNMENT,
+            f'{{ approveClaim(claimId: {cid}, approvalDocumentNo: "批-1", '
+            'idempotencyKey: "s4", at: "2025-08-01T02:00:00Z") { claim { state } '
+            "userErrors { code } } }",
+        ),
+        (
+            Role.OPERATOR,
+            f'{{ payClaim(claimId: {cid}, paymentReference: "PAY-1", '
+            'idempotencyKey: "s5", at: "2025-08-10T02:00:00Z") { claim { state paidAmount '
+            "{ amount } trail { action actorRole } } userErrors { code } } }",
+        ),
+    ]
+    payloads = [await _mutate(api, query, role) for role, query in steps]
+    assert payloads[1]["claim"]["compensation"]["amount"] == "350000.00"  # 50% of 700k
+    paid = payloads[-1]["claim"]
+    assert paid["state"] == "PAID" and paid["paidAmount"]["amount"] == "350000.00"
+    assert [e["action"] for e in paid["trail"]] == [
+        "SUBMIT",
+        "COMMISSION_AUDIT",
+        "RECORD_AUDIT",
+        "REVIEW",
+        "APPROVE",
+        "PAY",
+    ]
+    balances = await api.gql(
+        '{ accounts(book: "CITY_POOL", first: 50) { nodes { code balance { amount } } } }'
+    )
+    by_code = {n["code"]: n["balance"]["amount"] for n in balances["data"]["accounts"]["nodes"]}
+    assert by_code["100201"] == "9650000.00"
+    assert by_code["2201"] == "0.00" and by_code["5101"] == "350000.00"
+    replay = await _mutate(api, steps[-1][1], Role.OPERATOR)
+    assert replay["claim"]["state"] == "PAID"
+    again = await api.gql(
+        '{ accounts(book: "CITY_POOL", first: 50) { nodes { code balance { amount } } } }'
+    )
+    assert again == balances
