@@ -1,6 +1,9 @@
-"""Ledger operations on one open database connection (inside a caller's transaction).
+"""The ledger on one open database connection: the write path, over the reads.
 
-:class:`LedgerStore` does not begin or commit: it runs inside whatever
+:class:`LedgerStore` is the ledger's whole surface on a connection: it adds the
+write path (this module) to the reads and reports of
+:mod:`riskpool.ledger.reads`, which build on the books and accounts of
+:mod:`riskpool.ledger.accounts`. It does not begin or commit: it runs inside whatever
 transaction its caller holds, so a domain use case can post its entries in the
 same transaction as its own changes (one unit of work = one transaction).
 :class:`riskpool.ledger.service.Ledger` wraps it with a transaction per call for
@@ -35,40 +38,33 @@ statements and ``executemany`` (its triggers are row-level anyway).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
 from moneyed import Money
-from sqlalchemy import case, func, select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger import hashing
+from riskpool.ledger.accounts import chunks
 from riskpool.ledger.model import (
-    Account,
-    AccountSpec,
-    AccountStatement,
-    AccountType,
-    Book,
     EntrySpec,
     JournalEntry,
     Posting,
     PostingSpec,
-    StatementLine,
-    TrialBalance,
-    TrialBalanceRow,
     freeze_metadata,
 )
-from riskpool.ledger.money import currency_exponent, from_minor, to_minor
+from riskpool.ledger.money import from_minor, to_minor
+from riskpool.ledger.reads import LedgerReads
 from riskpool.ledger.schema import accounts, balances, books, entries, postings
 
 MAX_DESCRIPTION = 2_000
 MAX_KEY = 200
-_CHUNK = 500  # bound on IN-lists and VALUES rows per statement
 _PG_CHUNK = 50_000  # posting rows per set-based write on PostgreSQL
 _PG_COPY_MIN = 2_000  # from this many postings, COPY (cheaper per row, 2 more round trips)
 
@@ -133,11 +129,6 @@ _ENTRY_COLUMNS = (
     "reverses_entry_id",
     "entry_hash",
 )
-
-
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _now() -> datetime:
@@ -265,153 +256,12 @@ def is_idempotency_race(exc: IntegrityError) -> bool:
     )
 
 
-class LedgerStore:
+class LedgerStore(LedgerReads):
     """The ledger's operations bound to one connection; see the module docstring."""
 
     def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-        self._dialect = conn.dialect.name
+        super().__init__(conn)
         self._raw: Any = None  # the asyncpg connection, once needed (PostgreSQL)
-
-    # -- books and accounts ---------------------------------------------------
-
-    async def create_book(self, code: str, name: str, description: str = "") -> Book:
-        if not code or len(code) > 32:
-            raise RiskpoolError(ErrorCode.INVALID_ACCOUNT, "book code must be 1–32 characters")
-        if await self._book_row(code) is not None:
-            raise RiskpoolError(ErrorCode.DUPLICATE, f"book {code} exists", field="code")
-        result = await self.conn.execute(
-            books.insert()
-            .values(code=code, name=name, description=description)
-            .returning(books.c.id)
-        )
-        return Book(id=result.scalar_one(), code=code, name=name, description=description)
-
-    async def books(self) -> list[Book]:
-        rows = await self.conn.execute(select(books).order_by(books.c.id))
-        return [Book(r.id, r.code, r.name, r.description) for r in rows]
-
-    async def book(self, code: str) -> Book:
-        row = await self._book_row(code)
-        if row is None:
-            raise RiskpoolError(ErrorCode.UNKNOWN_BOOK, f"no book {code!r}", field="book")
-        return Book(row.id, row.code, row.name, row.description)
-
-    async def _book_row(self, code: str) -> Any:
-        result = await self.conn.execute(select(books).where(books.c.code == code))
-        return result.first()
-
-    async def open_account(self, spec: AccountSpec) -> Account:
-        book = await self.book(spec.book)
-        if not spec.code or len(spec.code) > 64:
-            raise RiskpoolError(ErrorCode.INVALID_ACCOUNT, "account code must be 1–64 characters")
-        if not spec.name or len(spec.name) > 200:
-            raise RiskpoolError(ErrorCode.INVALID_ACCOUNT, "account name must be 1–200 characters")
-        currency_exponent(spec.currency)
-        if spec.debits_must_not_exceed_credits and spec.credits_must_not_exceed_debits:
-            raise RiskpoolError(ErrorCode.INVALID_ACCOUNT, "an account takes at most one flag")
-        parent_id = None
-        if spec.parent is not None:
-            parent = await self.account(spec.book, spec.parent)
-            parent_id = parent.id
-        existing = await self.conn.execute(
-            select(accounts.c.id).where(accounts.c.book_id == book.id, accounts.c.code == spec.code)
-        )
-        if existing.first() is not None:
-            raise RiskpoolError(
-                ErrorCode.DUPLICATE, f"account {spec.book}:{spec.code} exists", field="code"
-            )
-        result = await self.conn.execute(
-            accounts.insert()
-            .values(
-                book_id=book.id,
-                code=spec.code,
-                name=spec.name,
-                type=spec.type.value,
-                currency=spec.currency,
-                parent_id=parent_id,
-                opened_on=spec.opened_on,
-                closed_on=None,
-                debits_must_not_exceed_credits=spec.debits_must_not_exceed_credits,
-                credits_must_not_exceed_debits=spec.credits_must_not_exceed_debits,
-            )
-            .returning(accounts.c.id)
-        )
-        return await self.account_by_id(result.scalar_one())
-
-    async def close_account(self, book: str, code: str, on: date) -> Account:
-        """Close an account from ``on`` onwards; entries dated after it are refused."""
-        account = await self.account(book, code)
-        if account.closed_on is not None:
-            raise RiskpoolError(ErrorCode.ACCOUNT_CLOSED, f"{book}:{code} is already closed")
-        if on < account.opened_on:
-            raise RiskpoolError(ErrorCode.INVALID_ACCOUNT, "closing date before opening date")
-        later = await self.conn.execute(
-            select(func.count())
-            .select_from(postings.join(entries, entries.c.id == postings.c.entry_id))
-            .where(postings.c.account_id == account.id, entries.c.effective_date > on)
-        )
-        if later.scalar_one():
-            raise RiskpoolError(
-                ErrorCode.INVALID_ACCOUNT, "the account has postings after the closing date"
-            )
-        await self.conn.execute(
-            accounts.update().where(accounts.c.id == account.id).values(closed_on=on)
-        )
-        return await self.account_by_id(account.id)
-
-    def account_query(self) -> Any:
-        parent = accounts.alias("parent")
-        return select(
-            accounts,
-            books.c.code.label("book_code"),
-            parent.c.code.label("parent_code"),
-        ).select_from(
-            accounts.join(books, books.c.id == accounts.c.book_id).outerjoin(
-                parent, parent.c.id == accounts.c.parent_id
-            )
-        )
-
-    @staticmethod
-    def account_from_row(row: Any) -> Account:
-        return Account(
-            id=row.id,
-            book=row.book_code,
-            code=row.code,
-            name=row.name,
-            type=AccountType(row.type),
-            currency=row.currency,
-            opened_on=row.opened_on,
-            closed_on=row.closed_on,
-            parent=row.parent_code,
-            debits_must_not_exceed_credits=bool(row.debits_must_not_exceed_credits),
-            credits_must_not_exceed_debits=bool(row.credits_must_not_exceed_debits),
-        )
-
-    async def account(self, book: str, code: str) -> Account:
-        result = await self.conn.execute(
-            self.account_query().where(books.c.code == book, accounts.c.code == code)
-        )
-        row = result.first()
-        if row is None:
-            raise RiskpoolError(
-                ErrorCode.UNKNOWN_ACCOUNT, f"no account {book}:{code}", field="account"
-            )
-        return self.account_from_row(row)
-
-    async def account_by_id(self, account_id: int) -> Account:
-        result = await self.conn.execute(self.account_query().where(accounts.c.id == account_id))
-        row = result.first()
-        if row is None:
-            raise RiskpoolError(ErrorCode.UNKNOWN_ACCOUNT, f"no account #{account_id}")
-        return self.account_from_row(row)
-
-    async def accounts(self, book: str | None = None) -> list[Account]:
-        query = self.account_query().order_by(books.c.code, accounts.c.code)
-        if book is not None:
-            await self.book(book)
-            query = query.where(books.c.code == book)
-        return [self.account_from_row(row) for row in await self.conn.execute(query)]
 
     # -- posting ----------------------------------------------------------------
 
@@ -466,20 +316,6 @@ class LedgerStore:
             for key, (entry_id, _digest) in existing.items():
                 posted[key] = replayed[entry_id]
         return [posted[item.spec.idempotency_key] for item in prepared]
-
-    async def _existing_keys(self, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
-        found: dict[str, tuple[int, str]] = {}
-        for chunk in _chunks(keys):
-            rows = await self.conn.execute(
-                select(entries.c.idempotency_key, entries.c.id, entries.c.payload_hash).where(
-                    entries.c.idempotency_key.in_(chunk)
-                )
-            )
-            for key, entry_id, digest in rows:
-                found[key] = (entry_id, digest)
-        return found
-
-    # -- the write path, PostgreSQL: raw asyncpg on the SQLAlchemy connection ------
 
     async def _driver(self) -> Any:
         """The asyncpg connection under ``self.conn``, inside the caller's transaction.
@@ -614,7 +450,7 @@ class LedgerStore:
         ):
             snapshot.book_ids[code] = book_id
         wanted = sorted({(item.spec.book, leg[0]) for item in items for leg in item.legs})
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted):
             for row in await self.conn.execute(
                 _TARGETS.where(tuple_(books.c.code, accounts.c.code).in_(chunk))
             ):
@@ -859,197 +695,3 @@ class LedgerStore:
                 field="idempotencyKey",
             )
         return await self.post(spec)
-
-    # -- reading ----------------------------------------------------------------
-
-    async def entries_by_id(self, entry_ids: Sequence[int]) -> dict[int, JournalEntry]:
-        """Load entries with their postings, two queries per chunk of ids."""
-        result: dict[int, JournalEntry] = {}
-        unique = sorted(set(entry_ids))
-        for chunk in _chunks(unique, 2_000):
-            entry_rows = (
-                await self.conn.execute(
-                    select(entries, books.c.code.label("book_code"))
-                    .select_from(entries.join(books, books.c.id == entries.c.book_id))
-                    .where(entries.c.id.in_(chunk))
-                )
-            ).all()
-            posting_rows = (
-                await self.conn.execute(
-                    select(postings, accounts.c.code.label("account_code"))
-                    .select_from(postings.join(accounts, accounts.c.id == postings.c.account_id))
-                    .where(postings.c.entry_id.in_(chunk))
-                    .order_by(postings.c.entry_id, postings.c.id)
-                )
-            ).all()
-            grouped: dict[int, list[Posting]] = defaultdict(list)
-            for p in posting_rows:
-                grouped[p.entry_id].append(
-                    Posting(
-                        entry_id=p.entry_id,
-                        account_id=p.account_id,
-                        account=p.account_code,
-                        amount=from_minor(p.amount, p.currency),
-                        account_seq=p.account_seq,
-                        balance_after=from_minor(p.balance_after, p.currency),
-                        prev_hash=p.prev_hash,
-                    )
-                )
-            for e in entry_rows:
-                booked_at = e.booked_at
-                if booked_at.tzinfo is None:
-                    booked_at = booked_at.replace(tzinfo=UTC)
-                result[e.id] = JournalEntry(
-                    id=e.id,
-                    book=e.book_code,
-                    effective_date=e.effective_date,
-                    booked_at=booked_at,
-                    description=e.description,
-                    metadata=freeze_metadata(e.metadata),
-                    idempotency_key=e.idempotency_key,
-                    actor=e.actor,
-                    reverses=e.reverses_entry_id,
-                    entry_hash=e.entry_hash,
-                    postings=tuple(grouped[e.id]),
-                )
-        return result
-
-    async def entry(self, entry_id: int) -> JournalEntry:
-        found = (await self.entries_by_id([entry_id])).get(entry_id)
-        if found is None:
-            raise RiskpoolError(ErrorCode.UNKNOWN_ENTRY, f"no entry #{entry_id}", field="entry")
-        return found
-
-    async def entry_by_key(self, idempotency_key: str) -> JournalEntry | None:
-        found = await self._existing_keys([idempotency_key])
-        if idempotency_key not in found:
-            return None
-        return await self.entry(found[idempotency_key][0])
-
-    async def reversal_of(self, entry_id: int) -> int | None:
-        result = await self.conn.execute(
-            select(entries.c.id).where(entries.c.reverses_entry_id == entry_id)
-        )
-        return result.scalar_one_or_none()
-
-    async def balance(self, book: str, code: str, as_of: date | None = None) -> Money:
-        """Debit-positive balance; the cached one now, or Σ postings dated ≤ ``as_of``."""
-        account = await self.account(book, code)
-        return from_minor(await self._balance_units(account.id, as_of), account.currency)
-
-    async def balances(self, book: str, as_of: date | None = None) -> dict[str, Money]:
-        """Every account of ``book`` with its balance (one aggregate query)."""
-        tb = await self.trial_balance(book, as_of)
-        return {row.account.code: row.balance for row in tb.rows}
-
-    async def _balance_units(self, account_id: int, as_of: date | None) -> int:
-        if as_of is None:
-            result = await self.conn.execute(
-                select(balances.c.balance).where(balances.c.account_id == account_id)
-            )
-            return int(result.scalar_one())
-        result = await self.conn.execute(
-            select(func.coalesce(func.sum(postings.c.amount), 0))
-            .select_from(postings.join(entries, entries.c.id == postings.c.entry_id))
-            .where(postings.c.account_id == account_id, entries.c.effective_date <= as_of)
-        )
-        return int(result.scalar_one())
-
-    async def statement(
-        self, book: str, code: str, date_from: date, date_to: date
-    ) -> AccountStatement:
-        """Movements of one account between two dates with a running balance."""
-        account = await self.account(book, code)
-        opening = await self._balance_units(account.id, date.fromordinal(date_from.toordinal() - 1))
-        running = func.sum(postings.c.amount).over(
-            order_by=(entries.c.effective_date, entries.c.id)
-        )
-        rows = await self.conn.execute(
-            select(
-                entries.c.id,
-                entries.c.effective_date,
-                entries.c.description,
-                entries.c.reverses_entry_id,
-                postings.c.amount,
-                running.label("running"),
-            )
-            .select_from(postings.join(entries, entries.c.id == postings.c.entry_id))
-            .where(
-                postings.c.account_id == account.id,
-                entries.c.effective_date >= date_from,
-                entries.c.effective_date <= date_to,
-            )
-            .order_by(entries.c.effective_date, entries.c.id)
-        )
-        lines = tuple(
-            StatementLine(
-                entry_id=row.id,
-                effective_date=row.effective_date,
-                description=row.description,
-                amount=from_minor(row.amount, account.currency),
-                running_balance=from_minor(opening + int(row.running), account.currency),
-                reverses=row.reverses_entry_id,
-            )
-            for row in rows
-        )
-        closing = lines[-1].running_balance if lines else from_minor(opening, account.currency)
-        return AccountStatement(
-            account=account,
-            date_from=date_from,
-            date_to=date_to,
-            opening=from_minor(opening, account.currency),
-            lines=lines,
-            closing=closing,
-        )
-
-    async def trial_balance(self, book: str, as_of: date | None = None) -> TrialBalance:
-        """Σ debits and Σ credits of every account of ``book`` dated ≤ ``as_of``."""
-        book_row = await self.book(book)
-        debit = func.coalesce(
-            func.sum(case((postings.c.amount > 0, postings.c.amount), else_=0)), 0
-        )
-        credit = func.coalesce(
-            func.sum(case((postings.c.amount < 0, -postings.c.amount), else_=0)), 0
-        )
-        joined = postings.join(entries, entries.c.id == postings.c.entry_id)
-        movement = select(
-            postings.c.account_id.label("account_id"),
-            debit.label("debits"),
-            credit.label("credits"),
-        ).select_from(joined)
-        if as_of is not None:
-            movement = movement.where(entries.c.effective_date <= as_of)
-        sums = (
-            movement.where(entries.c.book_id == book_row.id)
-            .group_by(postings.c.account_id)
-            .subquery()
-        )
-        query = (
-            self.account_query()
-            .add_columns(sums.c.debits, sums.c.credits)
-            .outerjoin(sums, sums.c.account_id == accounts.c.id)
-            .where(accounts.c.book_id == book_row.id)
-            .order_by(accounts.c.code)
-        )
-        rows: list[TrialBalanceRow] = []
-        totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for row in await self.conn.execute(query):
-            account = self.account_from_row(row)
-            debits, credits = int(row.debits or 0), int(row.credits or 0)
-            totals[account.currency][0] += debits
-            totals[account.currency][1] += credits
-            rows.append(
-                TrialBalanceRow(
-                    account=account,
-                    debits=from_minor(debits, account.currency),
-                    credits=from_minor(credits, account.currency),
-                )
-            )
-        return TrialBalance(
-            book=book,
-            as_of=as_of,
-            rows=tuple(rows),
-            totals={
-                cur: (from_minor(d, cur), from_minor(c, cur)) for cur, (d, c) in totals.items()
-            },
-        )
