@@ -34,6 +34,11 @@ class CooperationStatus(enum.StrEnum):
     SUSPENDED = "SUSPENDED"
 
 
+MAX_NAME = 200
+"""Longest institution or firm name (the registry's 200-character field)."""
+MAX_SECTOR = 100
+
+
 class Role(enum.StrEnum):
     """Who acts in the scheme's workflow (seed, section 3).
 
@@ -108,6 +113,10 @@ class Institution:
     ) -> None:
         if not name.strip():
             raise RiskpoolError(ErrorCode.VALIDATION, "institution name is empty", field="name")
+        if len(name) > MAX_NAME:
+            raise RiskpoolError(
+                ErrorCode.VALIDATION, f"institution name over {MAX_NAME} characters", field="name"
+            )
         self.id = id
         self.name = name
         self.kind = InstitutionKind(kind)
@@ -196,6 +205,12 @@ class Firm:
     def __post_init__(self) -> None:
         if not self.name.strip():
             raise RiskpoolError(ErrorCode.VALIDATION, "firm name is empty", field="name")
+        if len(self.name) > MAX_NAME or len(self.sector) > MAX_SECTOR:
+            raise RiskpoolError(
+                ErrorCode.VALIDATION,
+                f"firm name over {MAX_NAME} or sector over {MAX_SECTOR} characters",
+                field="name" if len(self.name) > MAX_NAME else "sector",
+            )
         validate_uscc(self.uscc)
         require_amount(self.annual_revenue, "annual_revenue", allow_zero=True)
         if self.innovation_tier is not None and self.innovation_tier < 1:

@@ -26,7 +26,7 @@ from strawberry.extensions import (
 from riskpool.graphql.claims.mutations import ClaimMutation
 from riskpool.graphql.claims.queries import ClaimQuery
 from riskpool.graphql.claims.types import ClaimNode
-from riskpool.graphql.core.extensions import CodedErrors
+from riskpool.graphql.core.extensions import CodedErrors, RefuseNulCharacters
 from riskpool.graphql.core.limits import QueryCost
 from riskpool.graphql.funds.mutations import FundMutation
 from riskpool.graphql.innovation.mutations import InnovationMutation
@@ -127,6 +127,7 @@ def _schema(
         lambda: ValidationCache(maxsize=256),
         lambda: MaxTokensLimiter(max_token_count=tokens),
         lambda: QueryCost(cost, LIST_FIELDS),
+        RefuseNulCharacters,
     ]
     if production:
         extensions.append(DisableIntrospection)

@@ -73,6 +73,10 @@ def check_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
     """
 
     def walk(value: Any, path: str) -> None:
+        if isinstance(value, str) and "\x00" in value:
+            raise RiskpoolError(
+                ErrorCode.INVALID_ENTRY, f"NUL character in metadata at {path}", field="metadata"
+            )
         if isinstance(value, bool | int | str) or value is None:
             return
         if isinstance(value, list | tuple):
@@ -81,7 +85,7 @@ def check_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
             return
         if isinstance(value, Mapping):
             for key, item in value.items():
-                if not isinstance(key, str):
+                if not isinstance(key, str) or "\x00" in key:
                     raise RiskpoolError(
                         ErrorCode.INVALID_ENTRY, f"metadata key {key!r} at {path} is not a string"
                     )

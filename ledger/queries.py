@@ -16,6 +16,7 @@ from moneyed import Money
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger.model import Account, JournalEntry
 from riskpool.ledger.money import from_minor
 from riskpool.ledger.schema import accounts, balances, books, entries, postings
@@ -84,7 +85,9 @@ class LedgerQueries:
             query = query.where(books.c.code == where.book)
         if where.account is not None:
             if where.book is None:
-                raise ValueError("filtering by account needs a book")
+                raise RiskpoolError(
+                    ErrorCode.VALIDATION, "filtering by account needs a book", field="account"
+                )
             account = await self.store.account(where.book, where.account)
             query = query.where(
                 select(postings.c.id)

@@ -186,6 +186,14 @@ def prepare(spec: EntrySpec) -> _Prepared:
         raise RiskpoolError(ErrorCode.INVALID_ENTRY, "entry needs an actor", field="actor")
     if len(spec.description) > MAX_DESCRIPTION:
         raise RiskpoolError(ErrorCode.INVALID_ENTRY, "description too long", field="description")
+    for name, text in (
+        ("book", spec.book),
+        ("idempotencyKey", spec.idempotency_key),
+        ("actor", spec.actor),
+        ("description", spec.description),
+    ):
+        if "\x00" in text:  # PostgreSQL cannot store U+0000 in text
+            raise RiskpoolError(ErrorCode.INVALID_ENTRY, "NUL character in text", field=name)
     if len(spec.postings) < 2:
         raise RiskpoolError(
             ErrorCode.UNBALANCED, "an entry needs at least two postings", field="postings"

@@ -3,7 +3,7 @@ it moves checked in the ledger — and timestamps kept exact across time zones."
 
 from __future__ import annotations
 
-from conftest import Api
+from api_harness import Api
 
 from riskpool.domain.parties import Role
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from conftest import build_world
+from api_harness import build_world
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.graphql import nodes

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from conftest import Api
+from api_harness import Api
 
 from riskpool.bootstrap import build
 from riskpool.domain.parties import Role
@@ -248,3 +248,15 @@ async def test_a_request_reads_one_snapshot(api: Api) -> None:
             assert await session.run(lambda conn: conn.scalar(text("SELECT 1"))) == 1
     finally:
         await session.close()
+
+
+async def test_nul_characters_are_refused_before_anything_runs(api: Api) -> None:
+    literal = await api.gql('{ journalEntries(book: "CITY\\u0000POOL") { totalCount } }')
+    assert literal["errors"][0]["extensions"]["code"] == "VALIDATION"
+    variable = await api.gql(
+        'mutation($k: String!) { topUp(book: CITY_POOL, on: "2025-07-01", '
+        'amount: {amount: "1.00"}, reference: "r", idempotencyKey: $k) { userErrors { code } } }',
+        {"k": "key\x00"},
+        role=Role.FINANCE_BUREAU,
+    )
+    assert variable["errors"][0]["extensions"]["code"] == "VALIDATION"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from conftest import OPERATOR, Api
+from api_harness import OPERATOR, Api
 
 from riskpool.domain.innovation.catalogue import NATIONAL_CORE, IndicatorGroup
 from riskpool.domain.parties import Role

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from conftest import Api, cny
+from api_harness import Api, cny
 from sqlalchemy import event
 
 from riskpool.domain.loan import Loan

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Api
+from api_harness import Api
 
 PAGE = """query($first: Int, $after: String, $last: Int, $before: String, $desc: Boolean!) {
   loans(first: $first, after: $after, last: $last, before: $before, sort: CONTRACT_SORT,
@@ -79,3 +79,8 @@ async def test_journal_and_accounts_page(api: Api) -> None:
     )
     assert body["data"]["accounts"]["pageInfo"]["hasNextPage"]
     assert body["data"]["journalEntries"]["totalCount"] == 0
+
+
+async def test_account_filter_without_a_book_is_a_validation_error(api: Api) -> None:
+    body = await api.gql('{ journalEntries(account: "100201") { totalCount } }')
+    assert body["errors"][0]["extensions"]["code"] == "VALIDATION"

@@ -8,7 +8,7 @@ only allowed calls can move it, and allowed calls are never asserted to succeed
 
 from __future__ import annotations
 
-from conftest import Api
+from api_harness import Api
 
 from riskpool.domain.parties import Role
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from conftest import Api
+from api_harness import Api
 
 from riskpool.domain.parties import Role
 

@@ -4,7 +4,7 @@ reinstatement restores it."""
 
 from __future__ import annotations
 
-from conftest import Api
+from api_harness import Api
 
 from riskpool.domain.parties import Role
 

@@ -225,3 +225,22 @@ async def test_post_many_in_several_chunks_checks_and_chains_across_them(
         await ledger.post_many(bad)
     assert caught.value.code is ErrorCode.INSUFFICIENT_FUNDS
     assert await ledger.balance("POOL", "1002") == cny(40)
+
+
+async def test_nul_characters_are_refused(ledger: Ledger) -> None:
+    for spec in (
+        transfer("k\x00", "1002", "3001", 1),
+        transfer("k", "1002", "3001", 1, description="a\x00b"),
+        EntrySpec(
+            "POOL",
+            D0,
+            "x",
+            (PostingSpec("1002", cny(1)), PostingSpec("3001", cny(-1))),
+            "m",
+            "t",
+            metadata={"note": "\x00"},
+        ),
+    ):
+        with pytest.raises(RiskpoolError) as caught:
+            await ledger.post(spec)
+        assert caught.value.code is ErrorCode.INVALID_ENTRY
