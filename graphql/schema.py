@@ -22,12 +22,14 @@ from strawberry.extensions import (
     max_aliases,
     query_depth_limiter,
 )
+from strawberry.schema.config import StrawberryConfig
 
 from riskpool.graphql.claims.mutations import ClaimMutation
 from riskpool.graphql.claims.queries import ClaimQuery
 from riskpool.graphql.claims.types import ClaimNode
 from riskpool.graphql.core.extensions import CodedErrors, RefuseNulCharacters
 from riskpool.graphql.core.limits import QueryCost
+from riskpool.graphql.core.scalars import SCALARS
 from riskpool.graphql.funds.mutations import FundMutation
 from riskpool.graphql.innovation.mutations import InnovationMutation
 from riskpool.graphql.innovation.queries import InnovationQuery
@@ -136,6 +138,7 @@ def _schema(
         mutation=Mutation,
         types=[*NODE_TYPES, *WARNING_TYPES],
         extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALARS),
     )
 
 

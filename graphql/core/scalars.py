@@ -15,6 +15,7 @@ from typing import NewType
 
 import strawberry
 from moneyed import Money as PyMoney
+from strawberry.types.scalar import ScalarDefinition
 
 from riskpool.errors import RiskpoolError
 from riskpool.ledger.money import currency_exponent, to_minor
@@ -41,18 +42,23 @@ def format_amount(value: Decimal) -> str:
     return format(value, "f")
 
 
-Amount = strawberry.scalar(
-    NewType("Amount", Decimal),
-    name="Amount",
-    description='An exact decimal amount as a plain string, e.g. "1234.56".',
-    serialize=format_amount,
-    parse_value=parse_amount,
-)
+Amount = NewType("Amount", Decimal)
+"""An exact decimal; on the wire the ``Amount`` scalar below (see ``SCALARS``)."""
+
+SCALARS: dict[object, ScalarDefinition] = {
+    Amount: strawberry.scalar(
+        name="Amount",
+        description='An exact decimal amount as a plain string, e.g. "1234.56".',
+        serialize=format_amount,
+        parse_value=parse_amount,
+    )
+}
+"""The schema's scalar map: registered with ``StrawberryConfig(scalar_map=...)``."""
 
 
 @strawberry.type(name="Money", description="An amount of a currency, exact to its minor unit.")
 class MoneyType:
-    amount: Amount  # type: ignore[valid-type]
+    amount: Amount
     currency: str
     minor_units: str = strawberry.field(
         description="The amount in the currency's minor units (fen for CNY), as a string."
@@ -63,12 +69,12 @@ class MoneyType:
         code = money.currency.code
         exponent = currency_exponent(code)
         amount = money.amount.quantize(Decimal(1).scaleb(-exponent))
-        return cls(amount=amount, currency=code, minor_units=str(to_minor(amount, code)))
+        return cls(amount=Amount(amount), currency=code, minor_units=str(to_minor(amount, code)))
 
 
 @strawberry.input(name="MoneyInput", description="An amount; CNY unless another currency is named.")
 class MoneyInput:
-    amount: Amount  # type: ignore[valid-type]
+    amount: Amount
     currency: str = "CNY"
 
     def to_money(self) -> PyMoney:

@@ -90,9 +90,9 @@ async def test_dashboard_operations_run_against_the_real_server(server: str) -> 
     assert documents
     async with Client(transport=transport, fetch_schema_from_transport=False) as session:
         for path in documents:
-            result = await session.execute(
-                gql(path.read_text(encoding="utf-8")), variable_values=VARIABLES[path.stem]
-            )
+            request = gql(path.read_text(encoding="utf-8"))
+            request.variable_values = VARIABLES[path.stem]
+            result = await session.execute(request)
             assert result, path.stem
             if path.stem == "LoansPage":
                 assert result["loans"]["totalCount"] > 0
