@@ -116,5 +116,18 @@ class Database:
             async with conn.begin():
                 yield conn
 
+    @asynccontextmanager
+    async def driver_connection(self) -> AsyncIterator[Any]:
+        """The driver's own connection (asyncpg's, on PostgreSQL), from the pool,
+        outside any transaction: each statement on it is its own transaction.
+
+        For a write that is one atomic statement (the ledger's single-call post),
+        this saves BEGIN and COMMIT; anything needing more than one statement
+        belongs in :meth:`transaction`.
+        """
+        async with self.engine.connect() as conn:
+            fairy = await conn.get_raw_connection()
+            yield fairy.driver_connection
+
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -244,6 +244,61 @@ def entry_document(
     }
 
 
+def seal_fragments(
+    *,
+    book_id: int | None = None,
+    effective_date: date,
+    booked_at: datetime,
+    description: str,
+    metadata: Mapping[str, Any],
+    idempotency_key: str,
+    actor: str,
+    reverses: int | None,
+) -> tuple[str, str, str, str] | None:
+    """The canonical entry encoding around the values only a lock can tell.
+
+    :func:`entry_hash` hashes ``f1 + book id + f2 + entry id + f3 + legs + f4``
+    (legs as :func:`leg_text`, in account-id order, comma-separated). The
+    database's ``ledger_post`` (migration 0007) fills in the same blanks when it
+    seals an entry in one call, so the layout is written down once, here.
+    ``None`` when a field has an unusual type: such entries are encoded by the
+    generic encoder (:func:`entry_document`), never by fragments.
+    """
+    if not (
+        type(description) is str
+        and type(idempotency_key) is str
+        and type(actor) is str
+        and (reverses is None or type(reverses) is int)
+        and (book_id is None or type(book_id) is int)
+    ):
+        return None
+    return (
+        f'{{"actor":{_string(actor)},"book":',
+        f',"booked_at":{_string(utc_timestamp(booked_at))},'
+        f'"description":{_string(description)},'
+        f'"effective_date":{_string(effective_date.isoformat())},"id":',
+        f',"idempotency_key":{_string(idempotency_key)},'
+        f'"metadata":{_metadata_text(metadata)},"postings":[',
+        f'],"reverses":{"null" if reverses is None else reverses},"v":{ENCODING_VERSION}}}',
+    )
+
+
+def leg_text(leg: tuple[int, str, int, int, int, str]) -> str | None:
+    """A sealed posting (account id, currency, amount, seq, balance after, prev
+    hash) as the entry encoding writes it; ``None`` for unusual types."""
+    account, currency, amount, seq, after, prev = leg
+    if (
+        type(account) is not int
+        or type(currency) is not str
+        or type(amount) is not int
+        or type(seq) is not int
+        or type(after) is not int
+        or type(prev) is not str
+    ):
+        return None
+    return f"[{account},{_string(currency)},{amount},{seq},{after},{_string(prev)}]"
+
+
 def entry_hash(
     *,
     entry_id: int,
@@ -264,48 +319,38 @@ def entry_hash(
     on the order rows come back from the database.
 
     Equal to ``sha256_hex(canonical_json(entry_document(...)))``; assembled
-    directly when the fields have their usual types (see :func:`payload_hash`).
+    from :func:`seal_fragments` and :func:`leg_text` when the fields have their
+    usual types (see :func:`payload_hash`).
     """
     legs: list[str] = []
     ordered: list[Any]
     try:
         ordered = sorted(postings)
     except TypeError:  # a mix of lists and tuples: leave it to the general encoder
-        ordered = [(None, None, None, None, None, None)]
+        ordered = []
     for leg in ordered:
-        account, currency, amount, seq, after, prev = leg
-        if (
-            type(account) is not int
-            or type(currency) is not str
-            or type(amount) is not int
-            or type(seq) is not int
-            or type(after) is not int
-            or type(prev) is not str
-        ):
+        text = leg_text(leg)
+        if text is None:
             legs = []
             break
-        legs.append(f"[{account},{_string(currency)},{amount},{seq},{after},{_string(prev)}]")
-    else:
-        if (
-            type(entry_id) is int
-            and type(book_id) is int
-            and type(description) is str
-            and type(idempotency_key) is str
-            and type(actor) is str
-            and (reverses is None or type(reverses) is int)
-        ):
-            return _sha256(
-                (
-                    f'{{"actor":{_string(actor)},"book":{book_id},'
-                    f'"booked_at":{_string(utc_timestamp(booked_at))},'
-                    f'"description":{_string(description)},'
-                    f'"effective_date":{_string(effective_date.isoformat())},'
-                    f'"id":{entry_id},"idempotency_key":{_string(idempotency_key)},'
-                    f'"metadata":{_metadata_text(metadata)},"postings":[{",".join(legs)}],'
-                    f'"reverses":{"null" if reverses is None else reverses},'
-                    f'"v":{ENCODING_VERSION}}}'
-                ).encode()
-            ).hexdigest()
+        legs.append(text)
+    fragments = (
+        seal_fragments(
+            book_id=book_id,
+            effective_date=effective_date,
+            booked_at=booked_at,
+            description=description,
+            metadata=metadata,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            reverses=reverses,
+        )
+        if legs and type(entry_id) is int
+        else None
+    )
+    if fragments is not None:
+        f1, f2, f3, f4 = fragments
+        return _sha256(f"{f1}{book_id}{f2}{entry_id}{f3}{','.join(legs)}{f4}".encode()).hexdigest()
     return sha256_hex(
         canonical_json(
             entry_document(

@@ -37,21 +37,20 @@ statements and ``executemany`` (its triggers are row-level anyway).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
-from moneyed import Money
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from riskpool.errors import ErrorCode, RiskpoolError
-from riskpool.ledger import hashing
+from riskpool.ledger import hashing, onecall
 from riskpool.ledger.accounts import chunks
+from riskpool.ledger.checks import Target, balance_after, check_accounts
 from riskpool.ledger.model import (
     EntrySpec,
     JournalEntry,
@@ -59,12 +58,14 @@ from riskpool.ledger.model import (
     PostingSpec,
     freeze_metadata,
 )
-from riskpool.ledger.money import from_minor, to_minor
+from riskpool.ledger.money import from_minor
+from riskpool.ledger.onecall import as_sqlalchemy_error
 from riskpool.ledger.reads import LedgerReads
+from riskpool.ledger.requests import Prepared, prepare
 from riskpool.ledger.schema import accounts, balances, books, entries, postings
 
-MAX_DESCRIPTION = 2_000
-MAX_KEY = 200
+T = TypeVar("T")
+
 _PG_CHUNK = 50_000  # posting rows per set-based write on PostgreSQL
 _PG_COPY_MIN = 2_000  # from this many postings, COPY (cheaper per row, 2 more round trips)
 
@@ -131,35 +132,9 @@ _ENTRY_COLUMNS = (
 )
 
 
-def _now() -> datetime:
+def booking_time() -> datetime:
+    """The clock every write path stamps ``booked_at`` with (one place, so tests can fix it)."""
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    """A validated request: minor units per account code and its payload hash."""
-
-    spec: EntrySpec
-    legs: tuple[tuple[str, str, int], ...]  # (account code, currency, minor units)
-    metadata: dict[str, Any]
-    payload_hash: str
-
-
-@dataclass(slots=True)
-class _Target:
-    """An account a batch posts to, with its balance row's state (locked)."""
-
-    id: int
-    book: str
-    code: str
-    currency: str
-    opened_on: date
-    closed_on: date | None
-    balance: int
-    version: int
-    head_hash: str
-    dmnec: bool  # debits must not exceed credits
-    cmned: bool  # credits must not exceed debits
 
 
 @dataclass(slots=True)
@@ -168,78 +143,8 @@ class _Snapshot:
 
     existing: dict[str, tuple[int, str]] = field(default_factory=dict)  # key -> (id, payload)
     book_ids: dict[str, int] = field(default_factory=dict)
-    targets: dict[tuple[str, str], _Target] = field(default_factory=dict)
+    targets: dict[tuple[str, str], Target] = field(default_factory=dict)
     entry_ids: list[int] = field(default_factory=list)
-
-
-def prepare(spec: EntrySpec) -> _Prepared:
-    """Validate a request without the database (step 1 of the write path)."""
-    if not spec.book:
-        raise RiskpoolError(ErrorCode.UNKNOWN_BOOK, "entry has no book", field="book")
-    if not spec.idempotency_key or len(spec.idempotency_key) > MAX_KEY:
-        raise RiskpoolError(
-            ErrorCode.INVALID_ENTRY,
-            f"idempotency key must be 1–{MAX_KEY} characters",
-            field="idempotencyKey",
-        )
-    if not spec.actor or len(spec.actor) > 200:
-        raise RiskpoolError(ErrorCode.INVALID_ENTRY, "entry needs an actor", field="actor")
-    if len(spec.description) > MAX_DESCRIPTION:
-        raise RiskpoolError(ErrorCode.INVALID_ENTRY, "description too long", field="description")
-    for name, text in (
-        ("book", spec.book),
-        ("idempotencyKey", spec.idempotency_key),
-        ("actor", spec.actor),
-        ("description", spec.description),
-    ):
-        if "\x00" in text:  # PostgreSQL cannot store U+0000 in text
-            raise RiskpoolError(ErrorCode.INVALID_ENTRY, "NUL character in text", field=name)
-    if len(spec.postings) < 2:
-        raise RiskpoolError(
-            ErrorCode.UNBALANCED, "an entry needs at least two postings", field="postings"
-        )
-    seen: set[str] = set()
-    legs: list[tuple[str, str, int]] = []
-    sums: dict[str, int] = defaultdict(int)
-    for index, leg in enumerate(spec.postings):
-        if not isinstance(leg, PostingSpec) or not isinstance(leg.amount, Money):
-            raise RiskpoolError(
-                ErrorCode.INVALID_AMOUNT, "posting amount must be Money", field=f"postings.{index}"
-            )
-        if leg.account in seen:
-            raise RiskpoolError(
-                ErrorCode.INVALID_ENTRY,
-                f"account {leg.account} appears twice in one entry; merge the postings",
-                field=f"postings.{index}.account",
-            )
-        seen.add(leg.account)
-        currency = leg.amount.currency.code
-        units = to_minor(leg.amount)
-        if units == 0:
-            raise RiskpoolError(
-                ErrorCode.INVALID_AMOUNT, "a posting of zero", field=f"postings.{index}.amount"
-            )
-        legs.append((leg.account, currency, units))
-        sums[currency] += units
-    unbalanced = {cur: total for cur, total in sums.items() if total != 0}
-    if unbalanced:
-        detail = ", ".join(
-            f"{from_minor(total, cur).amount} {cur}" for cur, total in sorted(unbalanced.items())
-        )
-        raise RiskpoolError(
-            ErrorCode.UNBALANCED, f"postings do not sum to zero: off by {detail}", field="postings"
-        )
-    metadata = hashing.check_metadata(spec.metadata)
-    digest = hashing.payload_hash(
-        book=spec.book,
-        effective_date=spec.effective_date,
-        description=spec.description,
-        postings=legs,
-        metadata=metadata,
-        actor=spec.actor,
-        reverses=spec.reverses,
-    )
-    return _Prepared(spec, tuple(legs), metadata, digest)
 
 
 def translate_db_error(exc: DBAPIError) -> RiskpoolError | None:
@@ -264,6 +169,23 @@ def is_idempotency_race(exc: IntegrityError) -> bool:
     )
 
 
+async def translated(work: Awaitable[T]) -> T:
+    """Await ``work``, turning a refusal by the database's guards into its typed error.
+
+    An idempotency race stays a database error: the transaction is lost
+    anyway, and :class:`~riskpool.ledger.service.Ledger` retries it whole.
+    """
+    try:
+        return await work
+    except DBAPIError as exc:
+        if isinstance(exc, IntegrityError) and is_idempotency_race(exc):
+            raise
+        refusal = translate_db_error(exc)
+        if refusal is not None:
+            raise refusal from exc
+        raise
+
+
 class LedgerStore(LedgerReads):
     """The ledger's operations bound to one connection; see the module docstring."""
 
@@ -274,6 +196,15 @@ class LedgerStore(LedgerReads):
     # -- posting ----------------------------------------------------------------
 
     async def post(self, spec: EntrySpec) -> JournalEntry:
+        """Post one entry. On PostgreSQL that is one call of ``ledger_post`` (see
+        :mod:`riskpool.ledger.onecall`); otherwise a batch of one."""
+        if self._dialect == "postgresql":
+            item = prepare(spec)
+            outcome = await translated(onecall.post_one(await self._driver(), item, booking_time()))
+            if isinstance(outcome, onecall.Replay):
+                return (await self.entries_by_id([outcome.entry_id]))[outcome.entry_id]
+            if outcome is not None:
+                return outcome
         return (await self.post_many([spec]))[0]
 
     async def post_many(self, specs: Sequence[EntrySpec]) -> list[JournalEntry]:
@@ -283,7 +214,7 @@ class LedgerStore(LedgerReads):
         (they equal what :meth:`entry` loads later); only replays are read back.
         """
         prepared = [prepare(spec) for spec in specs]
-        by_key: dict[str, _Prepared] = {}
+        by_key: dict[str, Prepared] = {}
         for item in prepared:
             key = item.spec.idempotency_key
             earlier = by_key.get(key)
@@ -302,7 +233,7 @@ class LedgerStore(LedgerReads):
             existing = snapshot.existing
         else:
             existing = await self._existing_keys(list(by_key))
-        fresh: list[_Prepared] = []
+        fresh: list[Prepared] = []
         for key, item in by_key.items():
             stored = existing.get(key)
             if stored is None:
@@ -353,14 +284,9 @@ class LedgerStore(LedgerReads):
         try:
             return await getattr(driver, method)(sql, *args)
         except asyncpg.PostgresError as exc:
-            kind = (
-                IntegrityError
-                if isinstance(exc, asyncpg.IntegrityConstraintViolationError)
-                else DBAPIError
-            )
-            raise kind(sql, None, exc) from exc
+            raise as_sqlalchemy_error(sql, exc) from exc
 
-    async def _pg_snapshot(self, items: Sequence[_Prepared]) -> _Snapshot:
+    async def _pg_snapshot(self, items: Sequence[Prepared]) -> _Snapshot:
         book_codes = sorted({item.spec.book for item in items})
         pairs = sorted({(item.spec.book, leg[0]) for item in items for leg in item.legs})
         rows = await self._pg(
@@ -376,7 +302,7 @@ class LedgerStore(LedgerReads):
         for row in rows:
             kind = row[0]
             if kind == 0:
-                snapshot.targets[(row[4], row[5])] = _Target(
+                snapshot.targets[(row[4], row[5])] = Target(
                     id=row[1],
                     book=row[4],
                     code=row[5],
@@ -430,12 +356,7 @@ class LedgerStore(LedgerReads):
                             table, records=rows[start : start + _PG_CHUNK], columns=columns
                         )
                     except asyncpg.PostgresError as exc:
-                        kind = (
-                            IntegrityError
-                            if isinstance(exc, asyncpg.IntegrityConstraintViolationError)
-                            else DBAPIError
-                        )
-                        raise kind(f"COPY {table}", None, exc) from exc
+                        raise as_sqlalchemy_error(f"COPY {table}", exc) from exc
             return
         entry_start = posting_start = 0
         for entry_end, posting_end in cuts:
@@ -450,7 +371,7 @@ class LedgerStore(LedgerReads):
 
     # -- the write path, SQLite: the write lock is held since BEGIN IMMEDIATE -------
 
-    async def _sqlite_snapshot(self, items: Sequence[_Prepared]) -> _Snapshot:
+    async def _sqlite_snapshot(self, items: Sequence[Prepared]) -> _Snapshot:
         snapshot = _Snapshot()
         book_codes = sorted({item.spec.book for item in items})
         for code, book_id in await self.conn.execute(
@@ -462,7 +383,7 @@ class LedgerStore(LedgerReads):
             for row in await self.conn.execute(
                 _TARGETS.where(tuple_(books.c.code, accounts.c.code).in_(chunk))
             ):
-                snapshot.targets[(row.book_code, row.code)] = _Target(
+                snapshot.targets[(row.book_code, row.code)] = Target(
                     id=row.id,
                     book=row.book_code,
                     code=row.code,
@@ -480,42 +401,35 @@ class LedgerStore(LedgerReads):
         snapshot.entry_ids = list(range(start + 1, start + 1 + len(items)))
         return snapshot
 
+    async def _sqlite_insert(
+        self, posting_cols: list[list[Any]], entry_cols: list[list[Any]], booked_at: datetime
+    ) -> None:
+        await self.conn.execute(
+            postings.insert(),
+            [
+                dict(zip(_POSTING_COLUMNS, row, strict=True))
+                for row in zip(*posting_cols, strict=True)
+            ],
+        )
+        await self.conn.execute(
+            entries.insert(),
+            [
+                {"booked_at": booked_at, **dict(zip(_ENTRY_COLUMNS, row, strict=True))}
+                for row in zip(*entry_cols, strict=True)
+            ],
+        )
+
     # -- the write path, both dialects -----------------------------------------------
 
     async def _write(
-        self, items: Sequence[_Prepared], snapshot: _Snapshot
+        self, items: Sequence[Prepared], snapshot: _Snapshot
     ) -> dict[str, JournalEntry]:
         """Check, seal and insert ``items``; return their entries by idempotency key."""
         book_ids = snapshot.book_ids
         targets = snapshot.targets
-        for code in sorted({item.spec.book for item in items}):
-            if code not in book_ids:
-                raise RiskpoolError(ErrorCode.UNKNOWN_BOOK, f"no book {code!r}", field="book")
-        for book, code in sorted({(i.spec.book, leg[0]) for i in items for leg in i.legs}):
-            if (book, code) not in targets:
-                raise RiskpoolError(
-                    ErrorCode.UNKNOWN_ACCOUNT, f"no account {book}:{code}", field="postings"
-                )
-        for item in items:
-            day = item.spec.effective_date
-            for code, currency, _units in item.legs:
-                target = targets[(item.spec.book, code)]
-                if target.currency != currency:
-                    raise RiskpoolError(
-                        ErrorCode.CURRENCY_MISMATCH,
-                        f"{target.book}:{target.code} is in {target.currency}, not {currency}",
-                        field="postings",
-                    )
-                if target.opened_on > day or (
-                    target.closed_on is not None and day > target.closed_on
-                ):
-                    raise RiskpoolError(
-                        ErrorCode.ACCOUNT_CLOSED,
-                        f"{target.book}:{target.code} is not open on {day.isoformat()}",
-                        field="postings",
-                    )
+        check_accounts(items, book_ids, targets)
 
-        booked_at = _now()
+        booked_at = booking_time()
         # Column-wise rows: (entry, account, currency, amount, seq, balance after, prev).
         p_entry: list[int] = []
         p_account: list[int] = []
@@ -534,23 +448,10 @@ class LedgerStore(LedgerReads):
             spec = item.spec
             book_id = book_ids[spec.book]
             sealed: list[tuple[int, str, int, int, int, str]] = []
-            moved: list[_Target] = []
+            moved: list[Target] = []
             for code, currency, units in item.legs:
                 target = targets[(spec.book, code)]
-                after = target.balance + units
-                if (target.cmned and after < 0) or (target.dmnec and after > 0):
-                    raise RiskpoolError(
-                        ErrorCode.INSUFFICIENT_FUNDS,
-                        f"{target.book}:{target.code} holds "
-                        f"{from_minor(target.balance, currency).amount} {currency}; posting "
-                        f"{from_minor(units, currency).amount} would break its "
-                        + (
-                            "no-overdraft flag"
-                            if target.cmned
-                            else "debits-must-not-exceed-credits flag"
-                        ),
-                        field="postings",
-                    )
+                after = balance_after(target, currency, units)
                 seq = target.version + 1
                 sealed.append((target.id, currency, units, seq, after, target.head_hash))
                 target.balance = after
@@ -626,34 +527,13 @@ class LedgerStore(LedgerReads):
             p_after,
             p_prev,
         ]
-        try:
-            if self._dialect == "postgresql":
-                e_cols[4] = [hashing.canonical_text(m) if m else "{}" for m in e_meta]
-                if chunk_start < len(p_entry):
-                    cuts.append((len(e_id), len(p_entry)))
-                await self._pg_insert(posting_cols, e_cols, booked_at, cuts)
-            else:
-                await self.conn.execute(
-                    postings.insert(),
-                    [
-                        dict(zip(_POSTING_COLUMNS, row, strict=True))
-                        for row in zip(*posting_cols, strict=True)
-                    ],
-                )
-                await self.conn.execute(
-                    entries.insert(),
-                    [
-                        {"booked_at": booked_at, **dict(zip(_ENTRY_COLUMNS, row, strict=True))}
-                        for row in zip(*e_cols, strict=True)
-                    ],
-                )
-        except DBAPIError as exc:
-            if isinstance(exc, IntegrityError) and is_idempotency_race(exc):
-                raise
-            translated = translate_db_error(exc)
-            if translated is not None:
-                raise translated from exc
-            raise
+        if self._dialect == "postgresql":
+            e_cols[4] = [hashing.canonical_text(m) if m else "{}" for m in e_meta]
+            if chunk_start < len(p_entry):
+                cuts.append((len(e_id), len(p_entry)))
+            await translated(self._pg_insert(posting_cols, e_cols, booked_at, cuts))
+        else:
+            await translated(self._sqlite_insert(posting_cols, e_cols, booked_at))
         return posted
 
     async def reverse(

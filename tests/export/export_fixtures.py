@@ -29,7 +29,7 @@ def cny(amount: str | int) -> Money:
 
 def fix_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make ``booked_at`` (and so every entry hash) the same on every run and dialect."""
-    monkeypatch.setattr(store, "_now", lambda: FIXED_NOW)
+    monkeypatch.setattr(store, "booking_time", lambda: FIXED_NOW)
 
 
 def entry(

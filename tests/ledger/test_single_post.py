@@ -1,0 +1,164 @@
+"""A single post: one database call on PostgreSQL (``ledger_post``), a batch of one on
+SQLite. Both must seal, refuse and replay exactly as the batch path does."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from helpers import D0, cny, pool_book, transfer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from moneyed import Money
+
+from riskpool.errors import ErrorCode, RiskpoolError
+from riskpool.ledger import hashing
+from riskpool.ledger.model import EntrySpec, JournalEntry, PostingSpec
+from riskpool.ledger.service import Ledger
+from riskpool.ledger.store import LedgerStore
+from riskpool.ledger.verify import verify
+
+
+@pytest.fixture
+async def ledger(database: Any) -> Ledger:
+    ledger = Ledger(database.db)
+    await pool_book(ledger)
+    return ledger
+
+
+async def python_seal(ledger: Ledger, entry: JournalEntry) -> str:
+    """The entry's hash as the service's own Python encoder computes it."""
+    book_id = next(book.id for book in await ledger.books() if book.code == entry.book)
+    return hashing.entry_hash(
+        entry_id=entry.id,
+        book_id=book_id,
+        effective_date=entry.effective_date,
+        booked_at=entry.booked_at,
+        description=entry.description,
+        metadata=dict(entry.metadata),
+        idempotency_key=entry.idempotency_key,
+        actor=entry.actor,
+        reverses=entry.reverses,
+        postings=[
+            (
+                p.account_id,
+                p.amount.currency.code,
+                int(p.amount.amount * 100),
+                p.account_seq,
+                int(p.balance_after.amount * 100),
+                p.prev_hash,
+            )
+            for p in entry.postings
+        ],
+    )
+
+
+# Text the canonical encoding must escape or keep: quotes, backslashes, control
+# characters, CJK, astral-plane characters; never NUL (refused before sealing).
+TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
+)
+_serial = itertools.count()
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    description=TEXT,
+    actor=TEXT.filter(bool),
+    key=TEXT,
+    metadata=st.dictionaries(TEXT, TEXT | st.integers() | st.booleans() | st.none(), max_size=3),
+    fen=st.integers(min_value=1, max_value=10**15),
+)
+async def test_the_database_seals_exactly_as_python_does(
+    ledger: Ledger, description: str, actor: str, key: str, metadata: dict[str, Any], fen: int
+) -> None:
+    amount = cny(fen) / 100
+    spec = EntrySpec(
+        "POOL",
+        D0,
+        description,
+        (PostingSpec("1002", amount), PostingSpec("3001", -amount)),
+        f"{next(_serial)}:{key}",
+        actor,
+        metadata=metadata,
+    )
+    entry = await ledger.post(spec)
+    assert entry.entry_hash == await python_seal(ledger, entry)
+    assert await ledger.entry(entry.id) == entry
+    async with ledger.db.transaction(write=False) as conn:
+        report = await verify(conn)
+    assert report.ok, report.problems
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        transfer("u", "1002", "9999", 5),
+        transfer("u", "1002", "3001", 5, book="NOPE"),
+        transfer("u", "3001", "1002", 5),
+        transfer("u", "2201", "3001", 5),
+        transfer("u", "1002", "3001", 5, day=date(2024, 12, 31)),
+        EntrySpec(
+            "POOL",
+            D0,
+            "x",
+            (PostingSpec("1002", Money(Decimal(5), "USD")), PostingSpec("3001", cny(-5))),
+            "u",
+            "t",
+        ),
+    ],
+    ids=["account", "book", "overdraft", "debit-flag", "not-open", "currency"],
+)
+async def test_refusals_read_the_same_on_the_single_and_the_batch_path(
+    ledger: Ledger, spec: EntrySpec
+) -> None:
+    with pytest.raises(RiskpoolError) as single:
+        await ledger.post(spec)
+    with pytest.raises(RiskpoolError) as batch:
+        await ledger.post_many([spec])
+    assert (single.value.code, single.value.message) == (batch.value.code, batch.value.message)
+    assert single.value.code is not ErrorCode.INVALID_ENTRY
+    tb = await ledger.trial_balance("POOL")
+    assert all(row.debits == cny(0) and row.credits == cny(0) for row in tb.rows)
+
+
+async def test_inside_a_unit_of_work_a_post_replays_and_rolls_back_with_it(
+    ledger: Ledger,
+) -> None:
+    db = ledger.db
+    async with db.transaction() as conn:
+        store = LedgerStore(conn)
+        first = await store.post(transfer("uow", "1002", "3001", 12))
+        assert await store.post(transfer("uow", "1002", "3001", 12)) == first
+        with pytest.raises(RiskpoolError) as caught:
+            await store.post(transfer("uow", "1002", "3001", 13))
+        assert caught.value.code is ErrorCode.IDEMPOTENCY_CONFLICT
+    assert await ledger.entry(first.id) == first
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom):
+        async with db.transaction() as conn:
+            await LedgerStore(conn).post(transfer("lost", "1002", "3001", 99))
+            raise Boom
+    assert await ledger.balance("POOL", "1002") == cny(12)
+
+
+async def test_fields_of_unusual_types_take_the_generic_encoder(ledger: Ledger) -> None:
+    class Text(str):
+        """A str subclass: the fragment encoder leaves it to the generic one."""
+
+    spec = transfer("odd", "1002", "3001", 3, description=Text("子类 subclass"))
+    entry = await ledger.post(spec)
+    assert entry.entry_hash == await python_seal(ledger, entry)
+    async with ledger.db.transaction(write=False) as conn:
+        assert (await verify(conn)).ok
