@@ -411,7 +411,8 @@ async def instrumented(phases: dict[str, float]) -> AsyncIterator[None]:
         setattr(store_cls, name, wrapper)
 
     timed_method("_pg_snapshot", "sql snapshot: keys, books, accounts, locks, ids (1 stmt)")
-    timed_method("_pg_insert", "sql set-based inserts (postings, then entries)")
+    timed_method("_pg_stream", "sealing + COPY, overlapped (postings, then entries)")
+    timed_method("_pg_write", "sql set-based inserts (postings, then entries)")
     timed_method("entries_by_id", "reload of replayed entries (sql + objects)")
     timed_method("_write", "_write total")
     original_prepare = ledger_store.prepare
@@ -465,12 +466,15 @@ async def timed_post_many(
             phases["post_many total"] = time.perf_counter() - started
     finally:
         await engine.dispose()
-    # What _write does besides its timed sub-steps: the checks, the loop building
-    # the column arrays and the returned JournalEntry objects.
-    phases["python checks + rows + result objects (rest of _write)"] = (
+    # What _write does besides its timed sub-steps: the checks and, for small
+    # batches, sealing (rows and the returned JournalEntry objects); large
+    # batches seal inside the COPY stream, overlapped with it.
+    streamed = phases["sealing + COPY, overlapped (postings, then entries)"]
+    phases["python checks (+ sealing unless streamed) (rest of _write)"] = (
         phases["_write total"]
-        - phases["python entry hash"]
+        - (0.0 if streamed else phases["python entry hash"])
         - phases["sql set-based inserts (postings, then entries)"]
+        - streamed
     )
     phases["begin + commit (deferred FK checks) + pool + rest"] = phases["post_many total"] - (
         phases["_write total"]

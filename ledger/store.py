@@ -11,33 +11,38 @@ callers that only need the ledger.
 
 The write path, for a batch of entries:
 
-1. validate every request in Python (amounts exact, ≥ 2 postings, each account
-   once, zero-sum per currency, metadata) — nothing touches the database yet;
+1. validate every request in Python (:mod:`riskpool.ledger.requests`: amounts
+   exact, ≥ 2 postings, each account once, zero-sum per currency, metadata) —
+   nothing touches the database yet;
 2. look up idempotency keys: a replay returns the stored entry, a key reused
    with another payload is ``IDEMPOTENCY_CONFLICT``;
-3. resolve books and accounts, check currency and open/closed dates;
+3. resolve books and accounts, check currency and open/closed dates
+   (:mod:`riskpool.ledger.checks`);
 4. lock the balance rows of every touched account **in account-id order**
    (``SELECT … FOR UPDATE``; ``BEGIN IMMEDIATE`` on SQLite), read each
    account's balance, version and chain head (``head_hash``) from the locked
-   row, allocate entry ids, and apply the balance flags posting by posting
-   (``INSUFFICIENT_FUNDS``);
-5. seal each entry (hash over its fields and postings, chained to each
-   account's head) and write the postings, then the entry rows (the database
-   re-checks the sums when the entry rows arrive, moves the cached balances and
-   the chain heads); the returned entries are built from what was written.
+   row and allocate entry ids;
+5. seal each entry (:mod:`riskpool.ledger.sealing`: balance flags posting by
+   posting, hash over its fields and postings, chained to each account's head)
+   and write the postings, then the entry rows (the database re-checks the sums
+   when the entry rows arrive, moves the cached balances and the chain heads);
+   the returned entries are built from what was written.
 
-Round trips. On PostgreSQL steps 2–4 are one statement and step 5 one call of
-the migration's ``ledger_write`` (two set-based ``INSERT … SELECT FROM
-unnest(…)``; ``COPY`` for large batches), both on the asyncpg connection under
-the SQLAlchemy one and inside its transaction — so a ``post`` is BEGIN, two
-round trips, COMMIT, and the statement-level triggers run once per chunk of a
-batch rather than once per row. SQLite (not benchmarked) keeps SQLAlchemy Core
-statements and ``executemany`` (its triggers are row-level anyway).
+Round trips. On PostgreSQL steps 2–4 are one statement (``ledger_lock``) and
+step 5 one call of ``ledger_write`` (two set-based ``INSERT … SELECT FROM
+unnest(…)``), both on the asyncpg connection under the SQLAlchemy one and
+inside its transaction, so the statement-level triggers run once per call
+rather than once per row. Large batches stream through ``COPY`` instead,
+chunk by chunk, while the next chunk is sealed. A single entry skips all of
+this: :meth:`LedgerStore.post` is one call of ``ledger_post``
+(:mod:`riskpool.ledger.onecall`). SQLite (not benchmarked) keeps SQLAlchemy
+Core statements and ``executemany`` (its triggers are row-level anyway).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+import asyncio
+from collections.abc import Awaitable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -48,17 +53,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from riskpool.errors import ErrorCode, RiskpoolError
-from riskpool.ledger import hashing, onecall
+from riskpool.ledger import onecall, sealing
 from riskpool.ledger.accounts import chunks
-from riskpool.ledger.checks import Target, balance_after, check_accounts
+from riskpool.ledger.checks import Target, check_accounts
 from riskpool.ledger.model import (
     EntrySpec,
     JournalEntry,
-    Posting,
     PostingSpec,
-    freeze_metadata,
 )
-from riskpool.ledger.money import from_minor
 from riskpool.ledger.onecall import as_sqlalchemy_error
 from riskpool.ledger.reads import LedgerReads
 from riskpool.ledger.requests import Prepared, prepare
@@ -66,7 +68,7 @@ from riskpool.ledger.schema import accounts, balances, books, entries, postings
 
 T = TypeVar("T")
 
-_PG_CHUNK = 50_000  # posting rows per set-based write on PostgreSQL
+_PG_CHUNK = 50_000  # posting rows per COPY chunk on PostgreSQL (whole entries)
 _PG_COPY_MIN = 2_000  # from this many postings, COPY (cheaper per row, 2 more round trips)
 
 # PostgreSQL, steps 2–4 in one round trip: the migration's ``ledger_lock``
@@ -81,8 +83,8 @@ _PG_LOCK = "SELECT * FROM ledger_lock($1::text[], $2::varchar[], $3::varchar[], 
 # Postings, then their entries, in one round trip: the migration's
 # ``ledger_write`` runs two set-based INSERTs (unnest of arrays), so each
 # statement-level trigger runs once per call (asyncpg's executemany would run
-# them once per row). Large batches are cut into calls of about _PG_CHUNK
-# postings, each with whole entries.
+# them once per row). For batches below _PG_COPY_MIN postings; larger ones
+# stream through COPY in chunks of about _PG_CHUNK postings (whole entries).
 _PG_WRITE = """
 SELECT ledger_write($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[],
                     $6::bigint[], $7::text[], $8::timestamptz, $9::bigint[], $10::bigint[],
@@ -109,27 +111,6 @@ _TARGETS = select(
     )
 )
 _MAX_ENTRY_ID = select(func.coalesce(func.max(entries.c.id), 0))
-_POSTING_COLUMNS = (
-    "entry_id",
-    "account_id",
-    "currency",
-    "amount",
-    "account_seq",
-    "balance_after",
-    "prev_hash",
-)
-_ENTRY_COLUMNS = (
-    "id",
-    "book_id",
-    "effective_date",
-    "description",
-    "metadata",
-    "idempotency_key",
-    "payload_hash",
-    "actor",
-    "reverses_entry_id",
-    "entry_hash",
-)
 
 
 def booking_time() -> datetime:
@@ -324,50 +305,52 @@ class LedgerStore(LedgerReads):
         snapshot.entry_ids.sort()
         return snapshot
 
-    async def _pg_insert(
-        self,
-        posting_cols: list[list[Any]],
-        entry_cols: list[list[Any]],
-        booked_at: datetime,
-        cuts: list[tuple[int, int]],
-    ) -> None:
-        """One ``ledger_write`` call per chunk; ``cuts`` are (entry end, posting end).
+    async def _pg_write(self, rows: sealing.Chunk) -> None:
+        """A small batch: one ``ledger_write`` call (postings, then their entries)."""
+        posting_cols = [list(col) for col in zip(*rows.postings, strict=True)]
+        entry_cols = [list(col) for col in zip(*rows.entries, strict=True)]
+        await self._pg("execute", _PG_WRITE, *posting_cols, entry_cols[0][0], *entry_cols[1:])
 
-        Large batches use ``COPY`` instead (it fires statement triggers once per
-        COPY too): all posting chunks first, then all entry chunks, so every
-        entry's postings are in place when the entries trigger checks them.
+    async def _pg_stream(self, chunks: Iterator[sealing.Chunk | None]) -> None:
+        """A large batch: ``COPY`` chunk by chunk while the next chunk is sealed.
+
+        Each chunk holds whole entries: its postings are copied, then its entries
+        (statement triggers fire once per ``COPY``; the entries trigger finds the
+        postings it checks in place). At most one ``COPY`` is in flight; sealing
+        goes on meanwhile, yielding to the event loop at the generator's yield
+        points so the ``COPY`` data keeps flowing. The database and Python work
+        side by side instead of in turn. If sealing refuses an entry, the
+        ``COPY`` in flight is let finish (the caller's transaction rolls it back).
         """
-        if len(posting_cols[0]) >= _PG_COPY_MIN:
-            driver = await self._driver()
-            entries_rows = list(zip(*entry_cols, strict=True))
-            posting_rows = list(zip(*posting_cols, strict=True))
-            booked = [booked_at] * len(entries_rows)
-            for table, columns, rows in (
-                ("ledger_postings", _POSTING_COLUMNS, posting_rows),
-                (
-                    "ledger_entries",
-                    ("booked_at", *_ENTRY_COLUMNS),
-                    [(b, *row) for b, row in zip(booked, entries_rows, strict=True)],
-                ),
-            ):
-                for start in range(0, len(rows), _PG_CHUNK):
-                    try:
-                        await driver.copy_records_to_table(
-                            table, records=rows[start : start + _PG_CHUNK], columns=columns
-                        )
-                    except asyncpg.PostgresError as exc:
-                        raise as_sqlalchemy_error(f"COPY {table}", exc) from exc
-            return
-        entry_start = posting_start = 0
-        for entry_end, posting_end in cuts:
-            await self._pg(
-                "execute",
-                _PG_WRITE,
-                *(c[posting_start:posting_end] for c in posting_cols),
-                booked_at,
-                *(c[entry_start:entry_end] for c in entry_cols),
-            )
-            entry_start, posting_start = entry_end, posting_end
+        driver = await self._driver()
+        in_flight: asyncio.Task[None] | None = None
+        try:
+            for chunk in chunks:
+                if chunk is None:
+                    await asyncio.sleep(0)
+                    if in_flight is not None and in_flight.done():
+                        in_flight.result()  # a refusal by the database stops sealing
+                    continue
+                if in_flight is not None:
+                    await in_flight
+                in_flight = asyncio.create_task(self._copy(driver, chunk))
+            if in_flight is not None:
+                await in_flight
+        except BaseException:
+            if in_flight is not None and not in_flight.done():
+                await asyncio.wait([in_flight])
+            raise
+
+    @staticmethod
+    async def _copy(driver: Any, chunk: sealing.Chunk) -> None:
+        for table, columns, rows in (
+            ("ledger_postings", sealing.POSTING_COLUMNS, chunk.postings),
+            ("ledger_entries", sealing.ENTRY_COLUMNS, chunk.entries),
+        ):
+            try:
+                await driver.copy_records_to_table(table, records=rows, columns=columns)
+            except asyncpg.PostgresError as exc:
+                raise as_sqlalchemy_error(f"COPY {table}", exc) from exc
 
     # -- the write path, SQLite: the write lock is held since BEGIN IMMEDIATE -------
 
@@ -401,22 +384,14 @@ class LedgerStore(LedgerReads):
         snapshot.entry_ids = list(range(start + 1, start + 1 + len(items)))
         return snapshot
 
-    async def _sqlite_insert(
-        self, posting_cols: list[list[Any]], entry_cols: list[list[Any]], booked_at: datetime
-    ) -> None:
+    async def _sqlite_insert(self, rows: sealing.Chunk) -> None:
         await self.conn.execute(
             postings.insert(),
-            [
-                dict(zip(_POSTING_COLUMNS, row, strict=True))
-                for row in zip(*posting_cols, strict=True)
-            ],
+            [dict(zip(sealing.POSTING_COLUMNS, row, strict=True)) for row in rows.postings],
         )
         await self.conn.execute(
             entries.insert(),
-            [
-                {"booked_at": booked_at, **dict(zip(_ENTRY_COLUMNS, row, strict=True))}
-                for row in zip(*entry_cols, strict=True)
-            ],
+            [dict(zip(sealing.ENTRY_COLUMNS, row, strict=True)) for row in rows.entries],
         )
 
     # -- the write path, both dialects -----------------------------------------------
@@ -425,115 +400,25 @@ class LedgerStore(LedgerReads):
         self, items: Sequence[Prepared], snapshot: _Snapshot
     ) -> dict[str, JournalEntry]:
         """Check, seal and insert ``items``; return their entries by idempotency key."""
-        book_ids = snapshot.book_ids
-        targets = snapshot.targets
-        check_accounts(items, book_ids, targets)
-
-        booked_at = booking_time()
-        # Column-wise rows: (entry, account, currency, amount, seq, balance after, prev).
-        p_entry: list[int] = []
-        p_account: list[int] = []
-        p_currency: list[str] = []
-        p_amount: list[int] = []
-        p_seq: list[int] = []
-        p_after: list[int] = []
-        p_prev: list[str] = []
-        e_cols: list[list[Any]] = [[] for _ in range(10)]
-        (e_id, e_book, e_date, e_text, e_meta, e_key, e_payload, e_actor, e_rev, e_hash) = e_cols
+        check_accounts(items, snapshot.book_ids, snapshot.targets)
+        postgres = self._dialect == "postgresql"
         posted: dict[str, JournalEntry] = {}
-        entry_hash = hashing.entry_hash
-        cuts: list[tuple[int, int]] = []  # chunk ends: (entries, postings)
-        chunk, chunk_start = _PG_CHUNK, 0
-        for entry_id, item in zip(snapshot.entry_ids, items, strict=False):
-            spec = item.spec
-            book_id = book_ids[spec.book]
-            sealed: list[tuple[int, str, int, int, int, str]] = []
-            moved: list[Target] = []
-            for code, currency, units in item.legs:
-                target = targets[(spec.book, code)]
-                after = balance_after(target, currency, units)
-                seq = target.version + 1
-                sealed.append((target.id, currency, units, seq, after, target.head_hash))
-                target.balance = after
-                target.version = seq
-                moved.append(target)
-            digest = entry_hash(
-                entry_id=entry_id,
-                book_id=book_id,
-                effective_date=spec.effective_date,
-                booked_at=booked_at,
-                description=spec.description,
-                metadata=item.metadata,
-                idempotency_key=spec.idempotency_key,
-                actor=spec.actor,
-                reverses=spec.reverses,
-                postings=sealed,
-            )
-            legs_out: list[Posting] = []
-            for target, (account_id, currency, units, seq, after, prev) in zip(
-                moved, sealed, strict=True
-            ):
-                target.head_hash = digest
-                p_entry.append(entry_id)
-                p_account.append(account_id)
-                p_currency.append(currency)
-                p_amount.append(units)
-                p_seq.append(seq)
-                p_after.append(after)
-                p_prev.append(prev)
-                legs_out.append(
-                    Posting(
-                        entry_id=entry_id,
-                        account_id=account_id,
-                        account=target.code,
-                        amount=from_minor(units, currency),
-                        account_seq=seq,
-                        balance_after=from_minor(after, currency),
-                        prev_hash=prev,
-                    )
-                )
-            e_id.append(entry_id)
-            e_book.append(book_id)
-            e_date.append(spec.effective_date)
-            e_text.append(spec.description)
-            e_meta.append(item.metadata)
-            e_key.append(spec.idempotency_key)
-            e_payload.append(item.payload_hash)
-            e_actor.append(spec.actor)
-            e_rev.append(spec.reverses)
-            e_hash.append(digest)
-            if len(p_entry) - chunk_start >= chunk:
-                cuts.append((len(e_id), len(p_entry)))
-                chunk_start = len(p_entry)
-            posted[spec.idempotency_key] = JournalEntry(
-                id=entry_id,
-                book=spec.book,
-                effective_date=spec.effective_date,
-                booked_at=booked_at,
-                description=spec.description,
-                metadata=freeze_metadata(item.metadata),
-                idempotency_key=spec.idempotency_key,
-                actor=spec.actor,
-                reverses=spec.reverses,
-                entry_hash=digest,
-                postings=tuple(legs_out),
-            )
-        posting_cols: list[list[Any]] = [
-            p_entry,
-            p_account,
-            p_currency,
-            p_amount,
-            p_seq,
-            p_after,
-            p_prev,
-        ]
-        if self._dialect == "postgresql":
-            e_cols[4] = [hashing.canonical_text(m) if m else "{}" for m in e_meta]
-            if chunk_start < len(p_entry):
-                cuts.append((len(e_id), len(p_entry)))
-            await translated(self._pg_insert(posting_cols, e_cols, booked_at, cuts))
+        chunks = sealing.seal(
+            items,
+            snapshot.entry_ids,
+            snapshot.book_ids,
+            snapshot.targets,
+            booking_time(),
+            posted,
+            chunk_postings=_PG_CHUNK,
+            metadata_as_text=postgres,
+        )
+        if postgres and sum(len(item.legs) for item in items) >= _PG_COPY_MIN:
+            await translated(self._pg_stream(chunks))
+        elif postgres:
+            await translated(self._pg_write(sealing.gathered(chunks)))
         else:
-            await translated(self._sqlite_insert(posting_cols, e_cols, booked_at))
+            await translated(self._sqlite_insert(sealing.gathered(chunks)))
         return posted
 
     async def reverse(

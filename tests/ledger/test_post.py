@@ -204,12 +204,13 @@ async def test_returned_entries_equal_what_is_loaded_afterwards(ledger: Ledger) 
 async def test_post_many_in_several_chunks_checks_and_chains_across_them(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Set-based writes are chunked (PostgreSQL): each chunk writes whole entries, their
-    postings first; balances and chain heads carry over from chunk to chunk, and a
+    """Large batches stream through COPY in chunks (PostgreSQL): each chunk writes whole
+    entries, their postings first; balances and chain heads carry over from chunk to chunk, and a
     refused batch changes nothing."""
     from riskpool.ledger import store
 
     monkeypatch.setattr(store, "_PG_CHUNK", 4)
+    monkeypatch.setattr(store, "_PG_COPY_MIN", 1)  # stream chunk by chunk through COPY
     specs = [transfer(f"k{i}", "1002", "3001", i + 1) for i in range(9)]
     specs += [transfer(f"p{i}", "5001", "1002", 1) for i in range(3)]
     posted = await ledger.post_many(specs)

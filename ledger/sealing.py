@@ -1,0 +1,174 @@
+"""Sealing a batch in Python: sequence numbers, balances after, chain links, hashes.
+
+Given prepared requests and the locked state of their accounts, each entry
+gets, per posting, the account's next sequence number, its balance after the
+posting (refusing ``INSUFFICIENT_FUNDS`` when a balance flag would break) and
+the hash of the account's previous entry; then the entry's own hash. The
+accounts' state moves as it goes, so later entries of the batch chain onto
+earlier ones. Nothing here touches the database.
+
+:func:`seal` is a generator so that a writer can stream: it yields a
+:class:`Chunk` of rows whenever enough postings are sealed, and ``None`` every
+few hundred entries, a point where an async caller can let the previous
+chunk's I/O run (:meth:`riskpool.ledger.store.LedgerStore.post_many` overlaps
+sealing with ``COPY`` that way on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from riskpool.ledger import hashing
+from riskpool.ledger.checks import Target, balance_after
+from riskpool.ledger.model import JournalEntry, Posting, freeze_metadata
+from riskpool.ledger.money import from_minor
+from riskpool.ledger.requests import Prepared
+
+YIELD_EVERY = 256  # entries between two yield points
+
+POSTING_COLUMNS = (
+    "entry_id",
+    "account_id",
+    "currency",
+    "amount",
+    "account_seq",
+    "balance_after",
+    "prev_hash",
+)
+ENTRY_COLUMNS = (
+    "booked_at",
+    "id",
+    "book_id",
+    "effective_date",
+    "description",
+    "metadata",
+    "idempotency_key",
+    "payload_hash",
+    "actor",
+    "reverses_entry_id",
+    "entry_hash",
+)
+
+
+@dataclass(slots=True)
+class Chunk:
+    """Rows of whole entries, in :data:`POSTING_COLUMNS` / :data:`ENTRY_COLUMNS` order."""
+
+    postings: list[tuple[Any, ...]] = field(default_factory=list)
+    entries: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+def seal(
+    items: Sequence[Prepared],
+    entry_ids: Sequence[int],
+    book_ids: Mapping[str, int],
+    targets: Mapping[tuple[str, str], Target],
+    booked_at: datetime,
+    posted: dict[str, JournalEntry],
+    *,
+    chunk_postings: int,
+    metadata_as_text: bool,
+) -> Iterator[Chunk | None]:
+    """Seal ``items`` (entry ids in ``entry_ids``), moving ``targets`` along.
+
+    Fills ``posted`` (idempotency key -> the entry as written) and yields row
+    chunks of at least ``chunk_postings`` postings (the last one smaller),
+    each holding whole entries, with ``None`` in between as yield points.
+    Metadata goes into the rows as canonical JSON text when
+    ``metadata_as_text`` (PostgreSQL), as the dict otherwise.
+    """
+    entry_hash = hashing.entry_hash
+    chunk = Chunk()
+    for count, (entry_id, item) in enumerate(zip(entry_ids, items, strict=False), 1):
+        spec = item.spec
+        book_id = book_ids[spec.book]
+        sealed: list[tuple[int, str, int, int, int, str]] = []
+        moved: list[Target] = []
+        for code, currency, units in item.legs:
+            target = targets[(spec.book, code)]
+            after = balance_after(target, currency, units)
+            seq = target.version + 1
+            sealed.append((target.id, currency, units, seq, after, target.head_hash))
+            target.balance = after
+            target.version = seq
+            moved.append(target)
+        digest = entry_hash(
+            entry_id=entry_id,
+            book_id=book_id,
+            effective_date=spec.effective_date,
+            booked_at=booked_at,
+            description=spec.description,
+            metadata=item.metadata,
+            idempotency_key=spec.idempotency_key,
+            actor=spec.actor,
+            reverses=spec.reverses,
+            postings=sealed,
+        )
+        legs_out: list[Posting] = []
+        for target, (account_id, currency, units, seq, after, prev) in zip(
+            moved, sealed, strict=True
+        ):
+            target.head_hash = digest
+            chunk.postings.append((entry_id, account_id, currency, units, seq, after, prev))
+            legs_out.append(
+                Posting(
+                    entry_id=entry_id,
+                    account_id=account_id,
+                    account=target.code,
+                    amount=from_minor(units, currency),
+                    account_seq=seq,
+                    balance_after=from_minor(after, currency),
+                    prev_hash=prev,
+                )
+            )
+        metadata: Any = item.metadata
+        if metadata_as_text:
+            metadata = hashing.canonical_text(metadata) if metadata else "{}"
+        chunk.entries.append(
+            (
+                booked_at,
+                entry_id,
+                book_id,
+                spec.effective_date,
+                spec.description,
+                metadata,
+                spec.idempotency_key,
+                item.payload_hash,
+                spec.actor,
+                spec.reverses,
+                digest,
+            )
+        )
+        posted[spec.idempotency_key] = JournalEntry(
+            id=entry_id,
+            book=spec.book,
+            effective_date=spec.effective_date,
+            booked_at=booked_at,
+            description=spec.description,
+            metadata=freeze_metadata(item.metadata),
+            idempotency_key=spec.idempotency_key,
+            actor=spec.actor,
+            reverses=spec.reverses,
+            entry_hash=digest,
+            postings=tuple(legs_out),
+        )
+        if len(chunk.postings) >= chunk_postings:
+            yield chunk
+            chunk = Chunk()
+        elif count % YIELD_EVERY == 0:
+            yield None
+    if chunk.entries:
+        yield chunk
+
+
+def gathered(chunks: Iterable[Chunk | None]) -> Chunk:
+    """All the rows of ``chunks`` in one chunk (for writers that do not stream)."""
+    whole = Chunk()
+    for chunk in chunks:
+        if chunk is not None:
+            whole.postings.extend(chunk.postings)
+            whole.entries.extend(chunk.entries)
+    return whole
