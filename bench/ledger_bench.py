@@ -32,6 +32,17 @@ measured in the same run on the same server):
     the same, but every client credits one shared source account (so all
     writers queue on that account's balance-row lock); same baseline.
 
+With ``--ceiling``, two more lines measure the database alone, as an upper
+bound for any client (same baselines):
+
+``ledger_post_many_db_only``
+    the rows ``post_many`` wrote, ``COPY``ed into a fresh clone (every guard
+    on) in one transaction: what the database spends on a bulk post with no
+    Python at all;
+``ledger_post_concurrent_db_only``
+    raw asyncpg clients calling ``ledger_post`` (one statement per entry,
+    every guard on) with arguments built in a few lines, no service.
+
 Concurrency runs alternate raw / disjoint / shared for ``--rounds`` rounds and
 keep the best of each; bulk: best of ``--rounds`` ``post_many`` runs (each on a
 fresh clone) and best of ``--rounds`` baseline runs.
@@ -55,7 +66,7 @@ import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -66,7 +77,7 @@ from sqlalchemy.engine import make_url
 
 from riskpool import migrate
 from riskpool.db import Database, create_engine
-from riskpool.ledger import hashing
+from riskpool.ledger import hashing, onecall, sealing
 from riskpool.ledger import service as ledger_service
 from riskpool.ledger import store as ledger_store
 from riskpool.ledger.model import AccountSpec, AccountType, EntrySpec, PostingSpec
@@ -221,7 +232,9 @@ def bulk_specs(entries: int, pairs: int, tag: str) -> list[EntrySpec]:
     return specs
 
 
-async def bench_bulk(server: Server, template: str, entries: int, pairs: int, rounds: int) -> None:
+async def bench_bulk(
+    server: Server, template: str, entries: int, pairs: int, rounds: int, *, ceiling: bool
+) -> None:
     specs = bulk_specs(entries, pairs, "bulk")
     elapsed_ledger = float("inf")
     database = ""
@@ -263,6 +276,22 @@ async def bench_bulk(server: Server, template: str, entries: int, pairs: int, ro
             elapsed_raw = min(elapsed_raw, time.perf_counter() - started)
         finally:
             await conn.close()
+    elapsed_db = float("inf")
+    if ceiling:
+        source = await asyncpg.connect(server.dsn(database))
+        try:
+            entry_rows = [
+                tuple(r)
+                for r in await source.fetch(
+                    f"SELECT {', '.join(sealing.ENTRY_COLUMNS)} FROM ledger_entries ORDER BY id"
+                )
+            ]
+        finally:
+            await source.close()
+        for _ in range(rounds):
+            elapsed_db = min(
+                elapsed_db, await copy_into_clone(server, template, records, entry_rows)
+            )
     note(
         phase="bulk",
         entries=entries,
@@ -277,6 +306,42 @@ async def bench_bulk(server: Server, template: str, entries: int, pairs: int, ro
         "postings/s",
         len(records) / elapsed_raw,
     )
+    if ceiling:
+        emit(
+            "ledger_post_many_db_only",
+            len(records) / elapsed_db,
+            "postings/s",
+            len(records) / elapsed_raw,
+        )
+
+
+async def copy_into_clone(
+    server: Server,
+    template: str,
+    postings: Sequence[tuple[Any, ...]],
+    entry_rows: Sequence[tuple[Any, ...]],
+) -> float:
+    """The database's share of a bulk post, without Python: the rows a post_many
+    wrote, COPYed into a fresh clone (postings, then entries, every guard on) in one
+    transaction, in the store's chunk size; seconds from BEGIN to COMMIT."""
+    database = await clone(server, template, "bench_db_only")
+    await checkpoint(server.dsn(database))
+    conn = await asyncpg.connect(server.dsn(database))
+    try:
+        started = time.perf_counter()
+        async with conn.transaction():
+            for table, columns, rows in (
+                ("ledger_postings", sealing.POSTING_COLUMNS, postings),
+                ("ledger_entries", sealing.ENTRY_COLUMNS, entry_rows),
+            ):
+                chunk = ledger_store._PG_CHUNK
+                for start in range(0, len(rows), chunk):
+                    await conn.copy_records_to_table(
+                        table, records=rows[start : start + chunk], columns=columns
+                    )
+        return time.perf_counter() - started
+    finally:
+        await conn.close()
 
 
 # -- (b) concurrency: Ledger.post vs raw transactions ---------------------------
@@ -368,8 +433,63 @@ async def bench_concurrent_raw(
             await conn.close()
 
 
+async def bench_concurrent_db_only(
+    server: Server, database: str, clients: int, seconds: float
+) -> float:
+    """The database's share of a single post, without the service: raw asyncpg
+    clients calling ``ledger_post`` (one statement, every guard on) with arguments
+    built in a few lines; the entries it writes are real and verifiable."""
+    conns = [await asyncpg.connect(server.dsn(database)) for _ in range(clients)]
+    serial = itertools.count()
+    booked = datetime.now(UTC)
+    payload = "0" * 64
+
+    async def client(index: int, deadline: float) -> int:
+        conn = conns[index]
+        debit, credit = client_codes(index)
+        done = 0
+        while time.perf_counter() < deadline:
+            key = f"db-only-{next(serial)}"
+            fragments = hashing.seal_fragments(
+                effective_date=DAY,
+                booked_at=booked,
+                description="db only",
+                metadata={},
+                idempotency_key=key,
+                actor="bench",
+                reverses=None,
+            )
+            row = await conn.fetchrow(
+                onecall.POST_SQL,
+                key,
+                payload,
+                BOOK,
+                [debit, credit],
+                [CURRENCY, CURRENCY],
+                [100, -100],
+                DAY,
+                booked,
+                "db only",
+                "{}",
+                "bench",
+                None,
+                list(fragments or ()),
+            )
+            assert row["r_status"] == "posted", row["r_status"]
+            done += 1
+        return done
+
+    try:
+        await run_clients(clients, 1.0, client)
+        await checkpoint(server.dsn(database))
+        return await run_clients(clients, seconds, client, "db only")
+    finally:
+        for conn in conns:
+            await conn.close()
+
+
 async def bench_concurrency(
-    server: Server, template: str, clients: int, seconds: float, rounds: int
+    server: Server, template: str, clients: int, seconds: float, rounds: int, *, ceiling: bool
 ) -> None:
     """Alternate raw / disjoint / shared runs, each on a fresh clone; keep the best of
     ``rounds`` for each, so a burst of outside load on a shared machine hurts less."""
@@ -383,9 +503,16 @@ async def bench_concurrency(
                 server, db, clients, seconds, shared=kind == "shared"
             )
             best[kind] = max(best[kind], rate)
+        if ceiling:
+            db = await clone(server, template, "bench_conc_db_only")
+            best["db_only"] = max(
+                best["db_only"], await bench_concurrent_db_only(server, db, clients, seconds)
+            )
     note(phase="concurrency", clients=clients, seconds=seconds, rounds=rounds)
     emit("ledger_post_concurrent_disjoint", best["disjoint"], "entries/s", best["raw"])
     emit("ledger_post_concurrent_shared_source", best["shared"], "entries/s", best["raw"])
+    if ceiling:
+        emit("ledger_post_concurrent_db_only", best["db_only"], "entries/s", best["raw"])
 
 
 # -- --breakdown: where the time of one post_many goes ---------------------------
@@ -563,7 +690,14 @@ async def run(args: argparse.Namespace, server: Server) -> None:
         accounts=2 * args.pairs + 2 * args.clients + 1,
         seconds=round(time.perf_counter() - started, 3),
     )
-    created = ["bench_bulk", "bench_conc_raw", "bench_conc_disjoint", "bench_conc_shared"]
+    created = [
+        "bench_bulk",
+        "bench_db_only",
+        "bench_conc_raw",
+        "bench_conc_disjoint",
+        "bench_conc_shared",
+        "bench_conc_db_only",
+    ]
     try:
         if not args.skip_bulk:
             await bench_bulk(
@@ -572,9 +706,12 @@ async def run(args: argparse.Namespace, server: Server) -> None:
                 args.entries,
                 args.pairs,
                 args.rounds,
+                ceiling=args.ceiling,
             )
         if not args.skip_concurrency:
-            await bench_concurrency(server, template, args.clients, args.seconds, args.rounds)
+            await bench_concurrency(
+                server, template, args.clients, args.seconds, args.rounds, ceiling=args.ceiling
+            )
         if args.breakdown:
             created += ["bench_breakdown_on", "bench_breakdown_off", "bench_breakdown_setbased"]
             await bench_breakdown(
@@ -596,6 +733,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="best of N (every figure)")
     parser.add_argument("--durable", action="store_true", help="own server with fsync on")
     parser.add_argument("--breakdown", action="store_true", help="time post_many's phases")
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="also measure the database alone (no Python service): *_db_only lines",
+    )
     parser.add_argument("--breakdown-entries", type=int, default=0)
     parser.add_argument("--skip-bulk", action="store_true")
     parser.add_argument("--skip-concurrency", action="store_true")
