@@ -7,7 +7,7 @@ Invariants, where each is enforced, and the test that proves it
 -----------------------------------------------------------------
 
 1. **Zero sum.** An entry's postings sum to zero in every currency, and an
-   entry has postings. *Service:* ``store.prepare`` refuses ``UNBALANCED``.
+   entry has postings. *Service:* ``requests.prepare`` refuses ``UNBALANCED``.
    *Database:* see "Why postings are written first" below.
    Tests: ``test_post.py::test_bad_requests_get_their_code_and_change_nothing``,
    ``test_database_guards.py::test_unbalanced_entry_is_refused``,
@@ -52,9 +52,14 @@ Invariants, where each is enforced, and the test that proves it
    :mod:`riskpool.ledger.hashing`). The chain head — the hash of the entry
    holding an account's last posting — is kept on its balance row
    (``head_hash``) by the entries trigger, so the balance-row lock returns it.
+   A single post on PostgreSQL is sealed by the database itself
+   (``ledger_post``, from the fragments of
+   :func:`riskpool.ledger.hashing.seal_fragments`), batches in Python
+   (:mod:`riskpool.ledger.sealing`); the encoding is the same.
    :func:`riskpool.ledger.verify.verify` recomputes everything, heads
    included, and names the first bad entry. Tests: ``test_verify.py``,
-   ``test_cli.py::test_verify_passes_then_names_the_tampered_entry``.
+   ``test_cli.py::test_verify_passes_then_names_the_tampered_entry``,
+   ``test_single_post.py::test_the_database_seals_exactly_as_python_does``.
 8. **Cached balance = Σ postings**, changed only by the posting trigger, in
    the same transaction; ``verify`` proves it. Tests: ``test_verify.py``,
    ``test_ledger_stateful.py`` (model-based, every step).
