@@ -73,7 +73,7 @@ from typing import Any
 import asyncpg
 from _pg import LocalPostgres
 from moneyed import Money
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from riskpool import migrate
 from riskpool.db import Database, create_engine
@@ -137,17 +137,15 @@ def transfer(key: str, debit: str, credit: str, fen: int, description: str) -> E
 
 @dataclass
 class Server:
-    url_base: str  # postgresql+asyncpg://user@host:port (no database)
+    base: URL  # postgresql+asyncpg://user@host:port[/any]; the database is replaced
     admin_db: str
 
     def url(self, database: str) -> str:
-        return f"{self.url_base}/{database}"
+        return self.base.set(database=database).render_as_string(hide_password=False)
 
     def dsn(self, database: str) -> str:
-        return (
-            make_url(self.url(database))
-            .set(drivername="postgresql")
-            .render_as_string(hide_password=False)
+        return self.base.set(database=database, drivername="postgresql").render_as_string(
+            hide_password=False
         )
 
 
@@ -746,13 +744,10 @@ def main() -> None:
     local: LocalPostgres | None = None
     if args.url:
         url = make_url(args.url)
-        server = Server(
-            url.set(database=None).render_as_string(hide_password=False),
-            url.database or "postgres",
-        )
+        server = Server(url, url.database or "postgres")
     else:
         local = LocalPostgres(durable=args.durable)
-        server = Server(local.start(), "postgres")
+        server = Server(make_url(local.start()), "postgres")
         note(server=local.version(), durable=args.durable, pid=os.getpid())
     try:
         asyncio.run(run(args, server))
