@@ -69,6 +69,16 @@ def check_accounts(
                 )
 
 
+def key_reused(key: str, entry_id: int) -> RiskpoolError:
+    """``IDEMPOTENCY_CONFLICT``: ``key`` already names entry ``entry_id``, whose
+    payload differs from the request's."""
+    return RiskpoolError(
+        ErrorCode.IDEMPOTENCY_CONFLICT,
+        f"key {key!r} was used for entry #{entry_id} with a different payload",
+        field="idempotencyKey",
+    )
+
+
 def balance_after(target: Target, currency: str, units: int) -> int:
     """The account's balance after posting ``units``; ``INSUFFICIENT_FUNDS`` if a
     balance flag would break."""

@@ -26,9 +26,8 @@ from typing import Any
 import asyncpg
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger import hashing
-from riskpool.ledger.checks import Target, balance_after, check_accounts
+from riskpool.ledger.checks import Target, balance_after, check_accounts, key_reused
 from riskpool.ledger.model import JournalEntry, Posting, freeze_metadata
 from riskpool.ledger.money import from_minor
 from riskpool.ledger.requests import Prepared
@@ -100,12 +99,7 @@ async def post_one(
     status = row["r_status"]
     if status == "replay":
         if row["r_hash"] != item.payload_hash:
-            raise RiskpoolError(
-                ErrorCode.IDEMPOTENCY_CONFLICT,
-                f"key {spec.idempotency_key!r} was used for entry #{row['r_entry']} "
-                "with a different payload",
-                field="idempotencyKey",
-            )
+            raise key_reused(spec.idempotency_key, row["r_entry"])
         return Replay(row["r_entry"])
     if status == "refused":
         _raise_refusal(item, row)

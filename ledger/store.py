@@ -55,7 +55,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger import onecall, sealing
 from riskpool.ledger.accounts import chunks
-from riskpool.ledger.checks import Target, check_accounts
+from riskpool.ledger.checks import Target, check_accounts, key_reused
 from riskpool.ledger.model import (
     EntrySpec,
     JournalEntry,
@@ -220,11 +220,7 @@ class LedgerStore(LedgerReads):
             if stored is None:
                 fresh.append(item)
             elif stored[1] != item.payload_hash:
-                raise RiskpoolError(
-                    ErrorCode.IDEMPOTENCY_CONFLICT,
-                    f"key {key!r} was used for entry #{stored[0]} with a different payload",
-                    field="idempotencyKey",
-                )
+                raise key_reused(key, stored[0])
 
         posted: dict[str, JournalEntry] = {}
         if fresh:

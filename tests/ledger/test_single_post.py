@@ -3,6 +3,8 @@ SQLite. Both must seal, refuse and replay exactly as the batch path does."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 from datetime import date
 from decimal import Decimal
@@ -162,3 +164,28 @@ async def test_fields_of_unusual_types_take_the_generic_encoder(ledger: Ledger) 
     assert entry.entry_hash == await python_seal(ledger, entry)
     async with ledger.db.transaction(write=False) as conn:
         assert (await verify(conn)).ok
+
+
+async def test_a_post_cancelled_in_flight_leaves_the_pool_usable(database: Any) -> None:
+    """Cancelled at any point (here: as soon as it has started), a post either happened
+    whole or not at all, and the connection it held is not handed out half-used."""
+    from riskpool.db import Database, create_engine
+
+    db = Database(create_engine(database.url, pool_size=1))
+    try:
+        ledger = Ledger(db)
+        await pool_book(ledger)
+        for attempt in range(5):
+            task = asyncio.create_task(ledger.post(transfer(f"c{attempt}", "1002", "3001", 1)))
+            for _ in range(attempt):
+                await asyncio.sleep(0)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        after = [await ledger.post(transfer(f"n{i}", "1002", "3001", 1)) for i in range(3)]
+        assert [e.idempotency_key for e in after] == ["n0", "n1", "n2"]
+        async with db.transaction(write=False) as conn:
+            report = await verify(conn)
+        assert report.ok, report.problems
+    finally:
+        await db.dispose()
