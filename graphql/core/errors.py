@@ -50,4 +50,8 @@ def should_mask(error: GraphQLError) -> bool:
         return False  # parse and validation errors: about the client's document
     if isinstance(original, (ApiError, *CLIENT_ERRORS)):
         return False
+    if isinstance(original, GraphQLError):
+        # Variable coercion wraps the cause ("Variable '$x' got invalid value …"
+        # around "Expected a value of type …"): judge the cause.
+        return should_mask(original)
     return not isinstance(original, RiskpoolError)

@@ -260,3 +260,27 @@ async def test_nul_characters_are_refused_before_anything_runs(api: Api) -> None
         role=Role.FINANCE_BUREAU,
     )
     assert variable["errors"][0]["extensions"]["code"] == "VALIDATION"
+
+
+async def test_bad_variables_are_client_errors_not_internal_ones(api: Api) -> None:
+    """A missing or malformed variable is the client's mistake: a coded error that says
+    what is wrong, never the masked INTERNAL one."""
+    query = (
+        "query($book: String!, $asOf: Date) "
+        "{ accounts(book: $book, asOf: $asOf, first: 5) { totalCount } }"
+    )
+    amount = (
+        'mutation($a: Amount!) { topUp(book: CITY_POOL, on: "2025-07-01", '
+        'amount: {amount: $a}, reference: "r", idempotencyKey: "k") { userErrors { code } } }'
+    )
+    cases: list[tuple[str, dict[str, Any], Role, str]] = [
+        (query, {}, Role.OPERATOR, "$book"),
+        (query, {"book": 5}, Role.OPERATOR, "$book"),
+        (query, {"book": "CITY_POOL", "asOf": "not-a-date"}, Role.OPERATOR, "$asOf"),
+        (amount, {"a": "1e3"}, Role.FINANCE_BUREAU, "$a"),
+    ]
+    for document, variables, role, named in cases:
+        body = await api.gql(document, variables, role=role)
+        (error,) = body["errors"]
+        assert error["extensions"]["code"] in {"GRAPHQL_VALIDATION", "VALIDATION"}, error
+        assert named in error["message"], (variables, error)
