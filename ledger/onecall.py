@@ -28,9 +28,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from riskpool.ledger import hashing
 from riskpool.ledger.checks import Target, balance_after, check_accounts, key_reused
-from riskpool.ledger.model import JournalEntry, Posting, freeze_metadata
-from riskpool.ledger.money import from_minor
+from riskpool.ledger.model import JournalEntry
 from riskpool.ledger.requests import Prepared
+from riskpool.ledger.sealing import written_entry
 
 POST_SQL = (
     "SELECT * FROM ledger_post($1, $2, $3, $4::text[], $5::text[], $6::bigint[], $7::date, "
@@ -103,37 +103,12 @@ async def post_one(
         return Replay(row["r_entry"])
     if status == "refused":
         _raise_refusal(item, row)
-    entry_id = row["r_entry"]
-    return JournalEntry(
-        id=entry_id,
-        book=spec.book,
-        effective_date=spec.effective_date,
-        booked_at=booked_at,
-        description=spec.description,
-        metadata=freeze_metadata(item.metadata),
-        idempotency_key=spec.idempotency_key,
-        actor=spec.actor,
-        reverses=spec.reverses,
-        entry_hash=row["r_hash"],
-        postings=tuple(
-            Posting(
-                entry_id=entry_id,
-                account_id=account_id,
-                account=code,
-                amount=from_minor(units, currency),
-                account_seq=seq,
-                balance_after=from_minor(after, currency),
-                prev_hash=prev,
-            )
-            for (code, currency, units), account_id, seq, after, prev in zip(
-                item.legs,
-                row["r_account"],
-                row["r_seq"],
-                row["r_after"],
-                row["r_prev"],
-                strict=True,
-            )
-        ),
+    return written_entry(
+        item,
+        row["r_entry"],
+        booked_at,
+        row["r_hash"],
+        zip(row["r_account"], row["r_seq"], row["r_after"], row["r_prev"], strict=True),
     )
 
 

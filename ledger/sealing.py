@@ -107,23 +107,11 @@ def seal(
             reverses=spec.reverses,
             postings=sealed,
         )
-        legs_out: list[Posting] = []
         for target, (account_id, currency, units, seq, after, prev) in zip(
             moved, sealed, strict=True
         ):
             target.head_hash = digest
             chunk.postings.append((entry_id, account_id, currency, units, seq, after, prev))
-            legs_out.append(
-                Posting(
-                    entry_id=entry_id,
-                    account_id=account_id,
-                    account=target.code,
-                    amount=from_minor(units, currency),
-                    account_seq=seq,
-                    balance_after=from_minor(after, currency),
-                    prev_hash=prev,
-                )
-            )
         metadata: Any = item.metadata
         if metadata_as_text:
             metadata = hashing.canonical_text(metadata) if metadata else "{}"
@@ -142,18 +130,8 @@ def seal(
                 digest,
             )
         )
-        posted[spec.idempotency_key] = JournalEntry(
-            id=entry_id,
-            book=spec.book,
-            effective_date=spec.effective_date,
-            booked_at=booked_at,
-            description=spec.description,
-            metadata=freeze_metadata(item.metadata),
-            idempotency_key=spec.idempotency_key,
-            actor=spec.actor,
-            reverses=spec.reverses,
-            entry_hash=digest,
-            postings=tuple(legs_out),
+        posted[spec.idempotency_key] = written_entry(
+            item, entry_id, booked_at, digest, ((a, q, f, p) for a, _c, _u, q, f, p in sealed)
         )
         if len(chunk.postings) >= chunk_postings:
             yield chunk
@@ -162,6 +140,44 @@ def seal(
             yield None
     if chunk.entries:
         yield chunk
+
+
+def written_entry(
+    item: Prepared,
+    entry_id: int,
+    booked_at: datetime,
+    entry_hash: str,
+    legs: Iterable[tuple[int, int, int, str]],
+) -> JournalEntry:
+    """The entry as written, without reading it back: ``legs`` are, in the order of
+    ``item.legs``, each posting's (account id, account seq, balance after, prev hash)."""
+    spec = item.spec
+    return JournalEntry(
+        id=entry_id,
+        book=spec.book,
+        effective_date=spec.effective_date,
+        booked_at=booked_at,
+        description=spec.description,
+        metadata=freeze_metadata(item.metadata),
+        idempotency_key=spec.idempotency_key,
+        actor=spec.actor,
+        reverses=spec.reverses,
+        entry_hash=entry_hash,
+        postings=tuple(
+            Posting(
+                entry_id=entry_id,
+                account_id=account_id,
+                account=code,
+                amount=from_minor(units, currency),
+                account_seq=seq,
+                balance_after=from_minor(after, currency),
+                prev_hash=prev,
+            )
+            for (code, currency, units), (account_id, seq, after, prev) in zip(
+                item.legs, legs, strict=True
+            )
+        ),
+    )
 
 
 def gathered(chunks: Iterable[Chunk | None]) -> Chunk:
