@@ -57,14 +57,9 @@ class Ledger:
         for attempt in range(2):
             try:
                 return await work()
-            except IntegrityError as exc:
-                if attempt == 0 and is_idempotency_race(exc):
-                    continue
-                translated = translate_db_error(exc)
-                if translated is not None:
-                    raise translated from exc
-                raise
             except DBAPIError as exc:
+                if attempt == 0 and isinstance(exc, IntegrityError) and is_idempotency_race(exc):
+                    continue
                 translated = translate_db_error(exc)
                 if translated is not None:
                     raise translated from exc
