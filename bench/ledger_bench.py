@@ -40,8 +40,9 @@ bound for any client (same baselines):
     on) in one transaction: what the database spends on a bulk post with no
     Python at all;
 ``ledger_post_concurrent_db_only``
-    raw asyncpg clients calling ``ledger_post`` (one statement per entry,
-    every guard on) with arguments built in a few lines, no service.
+    raw asyncpg clients calling ``ledger_post_batch`` with one entry per
+    statement (every guard on), arguments built in a few lines, no service and
+    no group commit: what one post alone costs the database.
 
 Concurrency runs alternate raw / disjoint / shared for ``--rounds`` rounds and
 keep the best of each; bulk: best of ``--rounds`` ``post_many`` runs (each on a
@@ -435,7 +436,7 @@ async def bench_concurrent_db_only(
     server: Server, database: str, clients: int, seconds: float
 ) -> float:
     """The database's share of a single post, without the service: raw asyncpg
-    clients calling ``ledger_post`` (one statement, every guard on) with arguments
+    clients calling ``ledger_post_batch`` with one entry (every guard on) with arguments
     built in a few lines; the entries it writes are real and verifiable."""
     conns = [await asyncpg.connect(server.dsn(database)) for _ in range(clients)]
     serial = itertools.count()
@@ -457,23 +458,25 @@ async def bench_concurrent_db_only(
                 actor="bench",
                 reverses=None,
             )
-            row = await conn.fetchrow(
+            rows = await conn.fetch(
                 onecall.POST_SQL,
-                key,
-                payload,
-                BOOK,
+                [key],
+                [payload],
+                [BOOK],
+                [DAY],
+                ["db only"],
+                ["{}"],
+                ["bench"],
+                [None],
+                [2],
+                list(fragments or ()),
+                [BOOK, BOOK],
                 [debit, credit],
                 [CURRENCY, CURRENCY],
                 [100, -100],
-                DAY,
                 booked,
-                "db only",
-                "{}",
-                "bench",
-                None,
-                list(fragments or ()),
             )
-            assert row["r_status"] == "posted", row["r_status"]
+            assert rows[0]["r_status"] == "posted", rows[0]["r_status"]
             done += 1
         return done
 

@@ -1,24 +1,27 @@
-"""One entry, one database call (PostgreSQL): the migration's ``ledger_post``.
+"""Independent entries, one database call (PostgreSQL): ``ledger_post_batch``.
 
-A single post's hash covers values only known once its balance rows are
-locked (sequence numbers, balances after, chain heads), so sealing it in
-Python takes a round trip to lock and another to write, inside BEGIN …
-COMMIT. ``ledger_post`` (migration 0007) instead receives the entry's
-canonical encoding around those values (:func:`riskpool.ledger.hashing.seal_fragments`),
+A post's hash covers values only known once its balance rows are locked
+(sequence numbers, balances after, chain heads), so sealing it in Python takes
+a round trip to lock and another to write, inside BEGIN … COMMIT.
+``ledger_post_batch`` (migration 0008) instead receives each entry's canonical
+encoding *around* those values (:func:`riskpool.ledger.hashing.seal_fragments`),
 locks, fills them in, hashes and writes in one statement. Inside a caller's
 transaction that is one round trip instead of two; outside any transaction
 (:meth:`riskpool.ledger.service.Ledger.post`) the statement is its own
 transaction, all or nothing, and BEGIN and COMMIT disappear too.
 
-The function writes nothing when a rule fails; it returns the accounts'
-state and :mod:`riskpool.ledger.checks` raises the error from it, so the
-codes and messages are those of the batch path. Batches keep the batch path
-(``ledger_lock`` + Python sealing + ``ledger_write``/COPY), where chains run
-through many entries of one call.
+One call takes several *independent* requests (what
+:mod:`riskpool.ledger.grouping` gathers from concurrent callers): each gets the
+outcome it would have had alone, in order — posted, a replay, or refused with
+nothing of it written. For a refusal the function returns the accounts' state
+and :mod:`riskpool.ledger.checks` words the error from it, so the codes and
+messages are those of the batch path. ``post_many`` (all or nothing, chains
+through many entries) keeps the batch path of :mod:`riskpool.ledger.store`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +29,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from riskpool.errors import RiskpoolError
 from riskpool.ledger import hashing
 from riskpool.ledger.checks import Target, balance_after, check_accounts, key_reused
 from riskpool.ledger.model import JournalEntry
@@ -33,8 +37,9 @@ from riskpool.ledger.requests import Prepared
 from riskpool.ledger.sealing import written_entry
 
 POST_SQL = (
-    "SELECT * FROM ledger_post($1, $2, $3, $4::text[], $5::text[], $6::bigint[], $7::date, "
-    "$8::timestamptz, $9, $10, $11, $12::bigint, $13::text[])"
+    "SELECT * FROM ledger_post_batch($1::text[], $2::text[], $3::text[], $4::date[], "
+    "$5::text[], $6::text[], $7::text[], $8::bigint[], $9::int[], $10::text[], $11::text[], "
+    "$12::text[], $13::text[], $14::bigint[], $15::timestamptz)"
 )
 
 
@@ -52,6 +57,9 @@ def as_sqlalchemy_error(statement: str, exc: asyncpg.PostgresError) -> DBAPIErro
     return DBAPIError(statement, None, exc)
 
 
+Outcome = JournalEntry | Replay | RiskpoolError | None
+
+
 async def post_one(
     driver: Any, item: Prepared, booked_at: datetime
 ) -> JournalEntry | Replay | None:
@@ -62,47 +70,77 @@ async def post_one(
     caller then takes the batch path). Raises the typed error of a refusal, or
     the database's error as SQLAlchemy's (an idempotency race among them).
     """
-    spec = item.spec
-    fragments = hashing.seal_fragments(
-        effective_date=spec.effective_date,
-        booked_at=booked_at,
-        description=spec.description,
-        metadata=item.metadata,
-        idempotency_key=spec.idempotency_key,
-        actor=spec.actor,
-        reverses=spec.reverses,
-    )
-    if fragments is None or type(spec.book) is not str:
-        return None
-    codes = [code for code, _currency, _units in item.legs]
-    currencies = [currency for _code, currency, _units in item.legs]
-    amounts = [units for _code, _currency, units in item.legs]
-    try:
-        row = await driver.fetchrow(
-            POST_SQL,
-            spec.idempotency_key,
-            item.payload_hash,
-            spec.book,
-            codes,
-            currencies,
-            amounts,
-            spec.effective_date,
-            booked_at,
-            spec.description,
-            hashing.canonical_text(item.metadata) if item.metadata else "{}",
-            spec.actor,
-            spec.reverses,
-            list(fragments),
+    (outcome,) = await post_each(driver, [item], booked_at)
+    if isinstance(outcome, RiskpoolError):
+        raise outcome
+    return outcome
+
+
+async def post_each(driver: Any, items: Sequence[Prepared], booked_at: datetime) -> list[Outcome]:
+    """Post independent ``items`` (distinct idempotency keys) in one call.
+
+    One outcome per item, in order: the sealed entry, a :class:`Replay`, the
+    typed error of a refusal (nothing of that item written), or ``None`` for
+    an item of unusual field types (not sent; see :func:`post_one`). An error
+    of the statement itself (a race on a key, a lost connection) is raised as
+    SQLAlchemy's and then holds for every item: nothing was written.
+    """
+    outcomes: list[Outcome] = [None] * len(items)
+    sent: list[int] = []
+    columns: list[list[Any]] = [[] for _ in range(14)]
+    (keys, payloads, books, days, descriptions, metadata, actors, reverses, leg_counts, seals,
+     leg_books, codes, currencies, amounts) = columns  # fmt: skip
+    for index, item in enumerate(items):
+        spec = item.spec
+        fragments = hashing.seal_fragments(
+            effective_date=spec.effective_date,
+            booked_at=booked_at,
+            description=spec.description,
+            metadata=item.metadata,
+            idempotency_key=spec.idempotency_key,
+            actor=spec.actor,
+            reverses=spec.reverses,
         )
+        if fragments is None or type(spec.book) is not str:
+            continue
+        sent.append(index)
+        keys.append(spec.idempotency_key)
+        payloads.append(item.payload_hash)
+        books.append(spec.book)
+        days.append(spec.effective_date)
+        descriptions.append(spec.description)
+        metadata.append(hashing.canonical_text(item.metadata) if item.metadata else "{}")
+        actors.append(spec.actor)
+        reverses.append(spec.reverses)
+        leg_counts.append(len(item.legs))
+        seals.extend(fragments)
+        for code, currency, units in item.legs:
+            leg_books.append(spec.book)
+            codes.append(code)
+            currencies.append(currency)
+            amounts.append(units)
+    if not sent:
+        return outcomes
+    try:
+        rows = await driver.fetch(POST_SQL, *columns, booked_at)
     except asyncpg.PostgresError as exc:
-        raise as_sqlalchemy_error("ledger_post", exc) from exc
+        raise as_sqlalchemy_error("ledger_post_batch", exc) from exc
+    for index, row in zip(sent, rows, strict=True):
+        outcomes[index] = _outcome(items[index], row, booked_at)
+    return outcomes
+
+
+def _outcome(item: Prepared, row: Any, booked_at: datetime) -> Outcome:
     status = row["r_status"]
     if status == "replay":
         if row["r_hash"] != item.payload_hash:
-            raise key_reused(spec.idempotency_key, row["r_entry"])
+            return key_reused(item.spec.idempotency_key, row["r_entry"])
         return Replay(row["r_entry"])
     if status == "refused":
-        _raise_refusal(item, row)
+        try:
+            _raise_refusal(item, row)
+        except RiskpoolError as refusal:
+            return refusal
     return written_entry(
         item,
         row["r_entry"],
@@ -113,7 +151,7 @@ async def post_one(
 
 
 def _raise_refusal(item: Prepared, row: Any) -> None:
-    """Raise the error the service's own checks find in the state ``ledger_post`` returned."""
+    """Raise the error the service's own checks find in the state the function returned."""
     book = item.spec.book
     book_ids: dict[str, int] = {}
     targets: dict[tuple[str, str], Target] = {}
@@ -139,4 +177,6 @@ def _raise_refusal(item: Prepared, row: Any) -> None:
     check_accounts([item], book_ids, targets)
     for code, currency, units in item.legs:
         balance_after(targets[(book, code)], currency, units)
-    raise RuntimeError(f"ledger_post refused entry {item.spec.idempotency_key!r} for no known rule")
+    raise RuntimeError(
+        f"ledger_post_batch refused entry {item.spec.idempotency_key!r} for no known rule"
+    )

@@ -23,7 +23,9 @@ from moneyed import Money
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from riskpool.db import Database
+from riskpool.errors import RiskpoolError
 from riskpool.ledger import onecall, store
+from riskpool.ledger.grouping import GroupCommit
 from riskpool.ledger.model import (
     Account,
     AccountSpec,
@@ -44,6 +46,8 @@ class Ledger:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Concurrent posts share statements (PostgreSQL; see riskpool.ledger.grouping).
+        self._group = GroupCommit(db.driver_connection, lambda: store.booking_time())
 
     async def _write(self, work: Callable[[LedgerStore], Awaitable[T]]) -> T:
         async def in_transaction() -> T:
@@ -83,14 +87,17 @@ class Ledger:
 
     async def post(self, spec: EntrySpec) -> JournalEntry:
         """Post one entry. On PostgreSQL it is a single statement outside any
-        transaction (see :mod:`riskpool.ledger.onecall`): no BEGIN, no COMMIT."""
+        transaction (see :mod:`riskpool.ledger.onecall`): no BEGIN, no COMMIT;
+        posts that arrive together share that statement, each with its own
+        outcome (group commit, :mod:`riskpool.ledger.grouping`)."""
         if self.db.dialect != "postgresql":
             return await self._write(lambda s: s.post(spec))
         item = prepare(spec)
 
         async def alone() -> JournalEntry:
-            async with self.db.driver_connection() as driver:
-                outcome = await onecall.post_one(driver, item, store.booking_time())
+            outcome = await self._group.post(item)
+            if isinstance(outcome, RiskpoolError):
+                raise outcome
             if isinstance(outcome, onecall.Replay):
                 replayed = outcome.entry_id
                 found = await self._read(lambda s: s.entries_by_id([replayed]))
