@@ -52,9 +52,10 @@ Invariants, where each is enforced, and the test that proves it
    :mod:`riskpool.ledger.hashing`). The chain head — the hash of the entry
    holding an account's last posting — is kept on its balance row
    (``head_hash``) by the entries trigger, so the balance-row lock returns it.
-   A single post on PostgreSQL is sealed by the database itself
-   (``ledger_post``, from the fragments of
-   :func:`riskpool.ledger.hashing.seal_fragments`), batches in Python
+   Single posts on PostgreSQL are sealed by the database itself
+   (``ledger_post_batch``, from the fragments of
+   :func:`riskpool.ledger.hashing.seal_fragments`; concurrent posts share one
+   call, see :mod:`riskpool.ledger.grouping`), ``post_many`` batches in Python
    (:mod:`riskpool.ledger.sealing`); the encoding is the same.
    :func:`riskpool.ledger.verify.verify` recomputes everything, heads
    included, and names the first bad entry. Tests: ``test_verify.py``,

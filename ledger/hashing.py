@@ -259,8 +259,8 @@ def seal_fragments(
 
     :func:`entry_hash` hashes ``f1 + book id + f2 + entry id + f3 + legs + f4``
     (legs as :func:`leg_text`, in account-id order, comma-separated). The
-    database's ``ledger_post`` (migration 0007) fills in the same blanks when it
-    seals an entry in one call, so the layout is written down once, here.
+    database's ``ledger_post_batch`` (migration 0008) fills in the same blanks
+    when it seals entries in one call, so the layout is written down once, here.
     ``None`` when a field has an unusual type: such entries are encoded by the
     generic encoder (:func:`entry_document`), never by fragments.
     """

@@ -34,7 +34,7 @@ unnest(…)``), both on the asyncpg connection under the SQLAlchemy one and
 inside its transaction, so the statement-level triggers run once per call
 rather than once per row. Large batches stream through ``COPY`` instead,
 chunk by chunk, while the next chunk is sealed. A single entry skips all of
-this: :meth:`LedgerStore.post` is one call of ``ledger_post``
+this: :meth:`LedgerStore.post` is one call of ``ledger_post_batch``
 (:mod:`riskpool.ledger.onecall`). SQLite (not benchmarked) keeps SQLAlchemy
 Core statements and ``executemany`` (its triggers are row-level anyway).
 """
@@ -177,7 +177,7 @@ class LedgerStore(LedgerReads):
     # -- posting ----------------------------------------------------------------
 
     async def post(self, spec: EntrySpec) -> JournalEntry:
-        """Post one entry. On PostgreSQL that is one call of ``ledger_post`` (see
+        """Post one entry. On PostgreSQL that is one call of ``ledger_post_batch`` (see
         :mod:`riskpool.ledger.onecall`); otherwise a batch of one."""
         if self._dialect == "postgresql":
             item = prepare(spec)
