@@ -31,9 +31,15 @@ Invariants, where each is enforced, and the test that proves it
    ``test_same_key_*``, ``test_idempotency_keys_are_unique``,
    ``test_concurrent_replays_of_one_key_create_one_entry``.
 5. **Currency.** A posting's currency is its account's: a composite foreign
-   key ``(account_id, currency) → accounts(id, currency)``. Tests:
-   ``test_currency_mismatch_is_refused``,
-   ``test_posting_currency_must_equal_the_accounts``.
+   key ``(account_id, currency) → accounts(id, currency)`` on SQLite; on
+   PostgreSQL the postings trigger checks the same key once per statement
+   (one probe per distinct account and currency, migration 0009), and an
+   account's id, book and currency never change, nor is an account with
+   postings deleted. Tests: ``test_currency_mismatch_is_refused``,
+   ``test_posting_currency_must_equal_the_accounts``,
+   ``test_posting_to_an_account_that_does_not_exist_is_refused``,
+   ``test_an_account_keeps_its_currency``,
+   ``test_an_account_with_postings_is_never_deleted``.
 6. **Balance flags.** ``credits_must_not_exceed_debits`` (a cash account never
    below zero) and ``debits_must_not_exceed_credits`` are copied onto the
    account's cached-balance row, whose ``CHECK`` constraints hold them; the
@@ -71,10 +77,13 @@ Why postings are written first
 SQLite has no deferred constraint triggers, so "the sum of this entry's
 postings is zero" cannot be checked at commit time there. Instead the write
 order makes it checkable at once on both dialects: the service writes an
-entry's postings, then its entry row. The foreign key from postings to entries
-is ``DEFERRABLE INITIALLY DEFERRED`` (both dialects support that), so postings
-may precede their entry within the transaction but never outlive the
-transaction without one. When the entry row arrives, an ``AFTER INSERT``
+entry's postings, then its entry row. Postings may precede their entry within
+the transaction but never outlive the transaction without one: on SQLite the
+foreign key from postings to entries is ``DEFERRABLE INITIALLY DEFERRED``; on
+PostgreSQL each postings statement records the range of entry ids it wrote,
+and a deferred constraint trigger on that record checks the range at commit,
+one query per statement rather than one key check per posting (migration
+0009). When the entry row arrives, an ``AFTER INSERT``
 trigger sums its postings (row-level on SQLite; statement-level with a
 transition table on PostgreSQL, one check per batch) and refuses an unbalanced
 or empty entry. Postings can never be added later: a trigger refuses a posting

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import pool_book, transfer
+from helpers import cny, pool_book, transfer
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -137,7 +137,44 @@ async def test_posting_currency_must_equal_the_accounts(seeded: Any) -> None:
         ],
         {"entry": 903, "key": "raw-usd"},
     )
-    assert "fk_ledger_postings_account_currency" in message or "FOREIGN KEY" in message
+    # PostgreSQL checks the key in its statement trigger, SQLite as a foreign key.
+    assert "CURRENCY_MISMATCH" in message or "FOREIGN KEY" in message
+
+
+async def test_posting_to_an_account_that_does_not_exist_is_refused(seeded: Any) -> None:
+    database, ledger, _ = seeded
+    before = await _state(ledger)
+    message = await _refused(
+        database,
+        [
+            POSTING + f"(914, 999999, 'CNY', 5, 1, 5, '{GENESIS}')",
+            POSTING + f"(914, :capital, 'CNY', -5, 2, -10005, '{GENESIS}')",
+            ENTRY,
+        ],
+        {"entry": 914, "key": "raw-nowhere"},
+    )
+    assert "does not exist" in message or "FOREIGN KEY" in message
+    assert await _state(ledger) == before
+
+
+async def test_an_account_keeps_its_currency(seeded: Any) -> None:
+    database, ledger, _ = seeded
+    await _refused(database, ["UPDATE ledger_accounts SET currency = 'USD' WHERE id = :cash"])
+    assert (await ledger.account("POOL", "1002")).currency == "CNY"
+
+
+async def test_an_account_with_postings_is_never_deleted(seeded: Any) -> None:
+    database, ledger, _ = seeded
+    before = await _state(ledger)
+    await _refused(
+        database,
+        [
+            "DELETE FROM ledger_balances WHERE account_id = :cash",
+            "DELETE FROM ledger_accounts WHERE id = :cash",
+        ],
+    )
+    assert await _state(ledger) == before
+    assert await ledger.balance("POOL", "1002") == cny(100)
 
 
 async def test_no_overdraft_flag_holds_against_raw_sql(seeded: Any) -> None:

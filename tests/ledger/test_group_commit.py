@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from helpers import cny, pool_book, transfer
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from riskpool.errors import ErrorCode, RiskpoolError
@@ -85,6 +86,11 @@ async def test_concurrent_posts_share_statements_and_keep_their_own_outcomes(
     if database.dialect == "postgresql":
         assert max(sizes) > 1, sizes  # posts did share statements
         assert max(sizes) <= grouping.MAX_BATCH
+        # Each statement's record for the commit-time check (migration 0009) is
+        # removed at its commit: nothing accumulates.
+        async with database.db.transaction(write=False) as conn:
+            left = await conn.execute(text("SELECT count(*) FROM ledger_posting_batches"))
+            assert left.scalar_one() == 0
 
 
 # -- the mechanics, with a scripted statement ----------------------------------------
