@@ -70,6 +70,7 @@ def seal(
     posted: dict[str, JournalEntry],
     *,
     chunk_postings: int,
+    first_chunk_postings: int | None = None,
     metadata_as_text: bool,
 ) -> Iterator[Chunk | None]:
     """Seal ``items`` (entry ids in ``entry_ids``), moving ``targets`` along.
@@ -82,6 +83,7 @@ def seal(
     """
     entry_hash = hashing.entry_hash
     chunk = Chunk()
+    limit = min(first_chunk_postings or chunk_postings, chunk_postings)
     for count, (entry_id, item) in enumerate(zip(entry_ids, items, strict=False), 1):
         spec = item.spec
         book_id = book_ids[spec.book]
@@ -133,9 +135,10 @@ def seal(
         posted[spec.idempotency_key] = written_entry(
             item, entry_id, booked_at, digest, ((a, q, f, p) for a, _c, _u, q, f, p in sealed)
         )
-        if len(chunk.postings) >= chunk_postings:
+        if len(chunk.postings) >= limit:
             yield chunk
             chunk = Chunk()
+            limit = min(2 * limit, chunk_postings)
         elif count % YIELD_EVERY == 0:
             yield None
     if chunk.entries:

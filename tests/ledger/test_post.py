@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from helpers import D0, cny, pool_book, transfer
@@ -209,11 +210,22 @@ async def test_post_many_in_several_chunks_checks_and_chains_across_them(
     refused batch changes nothing."""
     from riskpool.ledger import store
 
-    monkeypatch.setattr(store, "_PG_CHUNK", 4)
+    monkeypatch.setattr(store, "_PG_FIRST_CHUNK", 2)  # then 4, then 8 postings a chunk
+    monkeypatch.setattr(store, "_PG_CHUNK", 8)
     monkeypatch.setattr(store, "_PG_COPY_MIN", 1)  # stream chunk by chunk through COPY
+    copied: list[int] = []
+    copy = store.LedgerStore._copy
+
+    async def counted(driver: Any, chunk: Any) -> None:
+        copied.append(len(chunk.postings))
+        await copy(driver, chunk)
+
+    monkeypatch.setattr(store.LedgerStore, "_copy", staticmethod(counted))
     specs = [transfer(f"k{i}", "1002", "3001", i + 1) for i in range(9)]
     specs += [transfer(f"p{i}", "5001", "1002", 1) for i in range(3)]
     posted = await ledger.post_many(specs)
+    if ledger.db.dialect == "postgresql":
+        assert copied == [2, 4, 8, 8, 2]  # the database starts early; chunks then grow
     for entry in posted:
         assert await ledger.entry(entry.id) == entry
     assert await ledger.balance("POOL", "1002") == cny(45 - 3)
