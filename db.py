@@ -112,9 +112,16 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncConnection]:
+        """One transaction on one connection. A read (``write=False``) sees one
+        snapshot on PostgreSQL too (``REPEATABLE READ``): what it reads in several
+        statements — a verification, a statement with its opening balance, a
+        trial balance — agrees even while writers commit. (SQLite's read
+        transactions are snapshots already.)"""
         async with self.engine.connect() as conn:
             if write:
                 await conn.execution_options(**{_WRITE_OPTION: True})
+            elif self.dialect == "postgresql":
+                await conn.execution_options(isolation_level="REPEATABLE READ")
             async with conn.begin():
                 yield conn
 

@@ -476,7 +476,7 @@ async def bench_concurrent_db_only(
                 [100, -100],
                 booked,
             )
-            assert rows[0]["r_status"] == "posted", rows[0]["r_status"]
+            assert rows[0]["r_status"] == ["posted"], rows[0]["r_status"]
             done += 1
         return done
 

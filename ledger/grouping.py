@@ -22,8 +22,8 @@ way a database's group commit shares one log flush between transactions.
   it carried is retried alone, so each caller gets the answer that concerns
   its own entry — and nothing of the failed call was written.
 * **Cancelling a caller** withdraws its post if it has not been sent yet; once
-  sent, the call goes on (the caller's idempotency key tells a retry what
-  happened).
+  sent, the call goes on and may commit after the caller has given up (the
+  caller's idempotency key tells a retry what happened).
 """
 
 from __future__ import annotations
@@ -117,17 +117,22 @@ class GroupCommit:
     async def _drain(self) -> None:
         """Send batches on one connection until no post is waiting.
 
-        Should the connection fail (or not be had), the batch at hand fails with
-        its error and the posts still waiting go to a fresh drain.
+        A batch is taken only once the connection is had, so a post whose caller
+        gives up while waiting for one is never sent. Should the connection not
+        be had, or fail, the batch at hand fails with its error, and the posts
+        still waiting go to a fresh drain.
         """
-        batch = self._next_batch()
+        batch: list[_Waiting] = []
         cancelled = False
         try:
-            if batch:
+            try:
                 async with self._connect() as driver:
-                    while batch:
+                    while batch := self._next_batch():
                         await self._send(driver, batch)
-                        batch = self._next_batch()
+            except Exception:
+                if not batch:  # no connection: the oldest waiting posts learn why
+                    batch = self._next_batch()
+                raise
         except BaseException as exc:
             for waiting in batch:
                 if waiting.future.done():

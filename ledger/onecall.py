@@ -122,57 +122,80 @@ async def post_each(driver: Any, items: Sequence[Prepared], booked_at: datetime)
     if not sent:
         return outcomes
     try:
-        rows = await driver.fetch(POST_SQL, *columns, booked_at)
+        row = await driver.fetchrow(POST_SQL, *columns, booked_at)
     except asyncpg.PostgresError as exc:
         raise as_sqlalchemy_error("ledger_post_batch", exc) from exc
-    for index, row in zip(sent, rows, strict=True):
-        outcomes[index] = _outcome(items[index], row, booked_at)
+    result = _Result(row)
+    first = 0  # legs of the items before this one
+    for position, index in enumerate(sent):
+        item = items[index]
+        legs = range(first, first + len(item.legs))
+        first = legs.stop
+        outcomes[index] = result.outcome(position, item, legs, booked_at)
     return outcomes
 
 
-def _outcome(item: Prepared, row: Any, booked_at: datetime) -> Outcome:
-    status = row["r_status"]
-    if status == "replay":
-        if row["r_hash"] != item.payload_hash:
-            return key_reused(item.spec.idempotency_key, row["r_entry"])
-        return Replay(row["r_entry"])
-    if status == "refused":
+class _Result:
+    """``ledger_post_batch``'s row of arrays: per entry, status, id and hash; per leg
+    (flattened), the account and what the entry's status calls for."""
+
+    def __init__(self, row: Any) -> None:
+        self.status: list[str] = row["r_status"]
+        self.entry: list[int | None] = row["r_entry"]
+        self.hash: list[str | None] = row["r_hash"]
+        self.row = row
+
+    def outcome(self, position: int, item: Prepared, legs: range, booked_at: datetime) -> Outcome:
+        status = self.status[position]
+        entry_id = self.entry[position]
+        if status == "posted" and entry_id is not None:
+            row = self.row
+            accounts, seqs, afters, prevs = (
+                row["r_account"], row["r_seq"], row["r_after"], row["r_prev"]
+            )  # fmt: skip
+            return written_entry(
+                item,
+                entry_id,
+                booked_at,
+                str(self.hash[position]),
+                ((accounts[leg], seqs[leg], afters[leg], prevs[leg]) for leg in legs),
+            )
+        if status == "replay" and entry_id is not None:
+            if self.hash[position] != item.payload_hash:
+                return key_reused(item.spec.idempotency_key, entry_id)
+            return Replay(entry_id)
         try:
-            _raise_refusal(item, row)
+            _raise_refusal(item, self.row if status == "refused" else None, legs)
         except RiskpoolError as refusal:
             return refusal
-    return written_entry(
-        item,
-        row["r_entry"],
-        booked_at,
-        row["r_hash"],
-        zip(row["r_account"], row["r_seq"], row["r_after"], row["r_prev"], strict=True),
-    )
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _raise_refusal(item: Prepared, row: Any) -> None:
-    """Raise the error the service's own checks find in the state the function returned."""
+def _raise_refusal(item: Prepared, row: Any, legs: range) -> None:
+    """Raise the error the service's own checks find in the state the function
+    returned: ``row`` is ``None`` for an unknown book, else the legs' accounts
+    (``None`` where unknown) with their state as the entry found it."""
     book = item.spec.book
     book_ids: dict[str, int] = {}
     targets: dict[tuple[str, str], Target] = {}
-    if row["r_account"] is not None:  # the book exists; the legs' accounts may not
+    if row is not None:
         book_ids[book] = 0
-        for index, (code, _currency, _units) in enumerate(item.legs):
-            account_id = row["r_account"][index]
+        for (code, _currency, _units), leg in zip(item.legs, legs, strict=True):
+            account_id = row["r_account"][leg]
             if account_id is None:
                 continue
             targets[(book, code)] = Target(
                 id=account_id,
                 book=book,
                 code=code,
-                currency=row["r_currency"][index],
-                opened_on=row["r_opened"][index],
-                closed_on=row["r_closed"][index],
-                balance=row["r_balance"][index],
+                currency=row["r_currency"][leg],
+                opened_on=row["r_opened"][leg],
+                closed_on=row["r_closed"][leg],
+                balance=row["r_balance"][leg],
                 version=0,
                 head_hash="",
-                dmnec=row["r_dmnec"][index],
-                cmned=row["r_cmned"][index],
+                dmnec=row["r_dmnec"][leg],
+                cmned=row["r_cmned"][leg],
             )
     check_accounts([item], book_ids, targets)
     for code, currency, units in item.legs:

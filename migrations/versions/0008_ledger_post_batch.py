@@ -39,12 +39,15 @@ Arguments: per entry (``n``) the key, payload hash, book, effective date,
 description, metadata (canonical JSON text), actor, reversed entry, the number
 of legs and four seal fragments; per leg (flattened, in request order) its
 book, account code, currency and amount; one booking time for the call.
-Returns one row per entry, in request order: ``r_status`` ``posted`` (with
-the entry id, hash and, per leg, account id, sequence number, balance after
-and previous hash), ``replay`` (``r_entry`` and its payload hash in
-``r_hash``) or ``refused`` (per leg, the account's id, currency, dates,
-balance and flags as the entry found them; ``r_account`` NULL for an unknown
-book).
+Returns one row of arrays, per entry in request order ``r_status``,
+``r_entry`` and ``r_hash``, and per leg (flattened like the arguments)
+``r_account`` and the rest. An entry is ``posted`` (its id and hash; its legs'
+sequence numbers, balances after and previous hashes), a ``replay`` (the
+stored entry's id and payload hash; nothing written), ``refused`` (its legs'
+accounts' currency, dates, balance and flags as the entry found them; nothing
+written) or of an ``unknown book``. One row of arrays rather than a row per
+entry: PL/pgSQL then sets a handful of array elements per entry instead of
+resetting and returning thirteen columns.
 """
 
 from __future__ import annotations
@@ -66,40 +69,43 @@ CREATE FUNCTION ledger_post_batch(
     p_descriptions text[], p_metadata text[], p_actors text[], p_reverses bigint[],
     p_legs int[], p_seals text[],
     p_leg_books text[], p_codes text[], p_currencies text[], p_amounts bigint[],
-    p_booked timestamptz
-) RETURNS TABLE (
-    r_status text, r_entry bigint, r_hash text,
-    r_account bigint[], r_seq bigint[], r_after bigint[], r_prev text[],
-    r_currency text[], r_opened date[], r_closed date[], r_balance bigint[],
-    r_dmnec boolean[], r_cmned boolean[]
+    p_booked timestamptz,
+    OUT r_status text[], OUT r_entry bigint[], OUT r_hash text[],
+    OUT r_account bigint[], OUT r_seq bigint[], OUT r_after bigint[], OUT r_prev text[],
+    OUT r_currency text[], OUT r_opened date[], OUT r_closed date[], OUT r_balance bigint[],
+    OUT r_dmnec boolean[], OUT r_cmned boolean[]
 ) LANGUAGE plpgsql
   SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
 DECLARE
     n int := cardinality(p_keys);
+    m int := cardinality(p_codes);
     -- keys already used: key, entry id, payload hash
     x_keys text[]; x_ids bigint[]; x_payloads text[];
     -- books by code
     k_codes text[]; k_ids bigint[];
-    -- per leg: its account's id (NULL when unknown)
-    l_account bigint[];
     -- the accounts, locked, and their running state (parallel arrays)
     a_id bigint[] := '{}'; a_currency text[] := '{}'; a_opened date[] := '{}';
     a_closed date[] := '{}'; a_balance bigint[] := '{}'; a_version bigint[] := '{}';
     a_head text[] := '{}'; a_dmnec boolean[] := '{}'; a_cmned boolean[] := '{}';
-    -- what to write: per posted leg (its index in p_codes…) and per posted entry
-    o_p_leg int[] := '{}'; o_p_entry bigint[] := '{}'; o_p_account bigint[] := '{}';
-    o_p_seq bigint[] := '{}'; o_p_after bigint[] := '{}'; o_p_prev text[] := '{}';
-    o_e_index int[] := '{}'; o_e_id bigint[] := '{}'; o_e_book bigint[] := '{}';
-    o_e_hash text[] := '{}';
+    e_book bigint[];        -- per entry: its book's id, once posted
+    l_entry bigint[];       -- per leg: its entry's id, once posted
     v_slot int[] := '{}';   -- per leg of the entry at hand: its account's index in a_id
-    v_order int[];          -- the entry's legs in account-id order
     v_book bigint;
     v_ok boolean;
     v_legs text;
-    v_first int := 0;   -- legs of the entries before this one
+    v_id bigint;
+    v_hash text;
+    v_first int := 0;       -- legs of the entries before this one
     i int; t int; s int; k int; j int;
     r record;
 BEGIN
+    r_status := array_fill(NULL::text, ARRAY[n]); r_hash := r_status;
+    r_entry := array_fill(NULL::bigint, ARRAY[n]); e_book := r_entry;
+    r_seq := array_fill(NULL::bigint, ARRAY[m]); r_after := r_seq; r_balance := r_seq;
+    l_entry := r_seq;
+    r_prev := array_fill(NULL::text, ARRAY[m]); r_currency := r_prev;
+    r_opened := array_fill(NULL::date, ARRAY[m]); r_closed := r_opened;
+    r_dmnec := array_fill(NULL::boolean, ARRAY[m]); r_cmned := r_dmnec;
     SELECT array_agg(e.idempotency_key), array_agg(e.id), array_agg(e.payload_hash)
       INTO x_keys, x_ids, x_payloads
       FROM unnest(p_keys) AS w(key)
@@ -109,23 +115,25 @@ BEGIN
       FROM (SELECT DISTINCT code FROM unnest(p_books) AS w(code)) w
      CROSS JOIN LATERAL (SELECT b.code, b.id FROM ledger_books b
                           WHERE b.code = w.code OFFSET 0) b;
-    SELECT array_agg(a.id ORDER BY w.ord) INTO l_account
-      FROM unnest(p_leg_books, p_codes) WITH ORDINALITY AS w(book, code, ord)
-      LEFT JOIN LATERAL (SELECT a.id FROM ledger_books b
-                           JOIN ledger_accounts a ON a.book_id = b.id AND a.code = w.code
-                          WHERE b.code = w.book OFFSET 0) a ON true;
-    -- Balance rows locked in account-id order (LockRows above the sort), their
-    -- values read from the locked rows (see ledger_lock's comment in 0001).
+    -- Each leg's account, its balance row locked in account-id order (LockRows
+    -- above the sort; a row met again is already ours), the values read from
+    -- the locked rows (see ledger_lock's comment in 0001). Legs whose account
+    -- is unknown keep a NULL account.
+    r_account := array_fill(NULL::bigint, ARRAY[m]);
     FOR r IN
-        SELECT a.id, a.currency, a.opened_on, a.closed_on, b.balance, b.version,
+        SELECT w.ord, a.id, a.currency, a.opened_on, a.closed_on, b.balance, b.version,
                b.head_hash, b.debits_must_not_exceed_credits AS dmnec,
                b.credits_must_not_exceed_debits AS cmned
-          FROM (SELECT DISTINCT id FROM unnest(l_account) AS w(id) WHERE id IS NOT NULL) w
-         CROSS JOIN LATERAL (SELECT a.* FROM ledger_accounts a WHERE a.id = w.id OFFSET 0) a
+          FROM unnest(p_leg_books, p_codes) WITH ORDINALITY AS w(book, code, ord)
+          JOIN unnest(k_codes, k_ids) AS k(code, id) ON k.code = w.book
+         CROSS JOIN LATERAL (SELECT a.* FROM ledger_accounts a
+                              WHERE a.book_id = k.id AND a.code = w.code OFFSET 0) a
           JOIN ledger_balances b ON b.account_id = a.id
          ORDER BY a.id
            FOR UPDATE OF b
     LOOP
+        r_account[r.ord] := r.id;
+        CONTINUE WHEN r.id = a_id[cardinality(a_id)];
         a_id := a_id || r.id; a_currency := a_currency || r.currency;
         a_opened := a_opened || r.opened_on; a_closed := a_closed || r.closed_on;
         a_balance := a_balance || r.balance; a_version := a_version || r.version;
@@ -135,106 +143,102 @@ BEGIN
 
     FOR i IN 1 .. n LOOP
         k := p_legs[i];
-        r_entry := NULL; r_hash := NULL; r_account := NULL; r_seq := NULL; r_after := NULL;
-        r_prev := NULL; r_currency := NULL; r_opened := NULL; r_closed := NULL;
-        r_balance := NULL; r_dmnec := NULL; r_cmned := NULL;
         j := array_position(x_keys, p_keys[i]);
-        v_book := k_ids[array_position(k_codes, p_books[i])];
         IF j IS NOT NULL THEN
-            r_status := 'replay'; r_entry := x_ids[j]; r_hash := x_payloads[j];
-        ELSIF v_book IS NULL THEN
-            r_status := 'refused';
-        ELSE
-            r_account := l_account[v_first + 1 : v_first + k];
-            v_ok := true;
-            FOR t IN 1 .. k LOOP
-                s := array_position(a_id, r_account[t]);
-                v_slot[t] := s;
-                IF s IS NULL
-                   OR a_currency[s] <> p_currencies[v_first + t]
-                   OR a_opened[s] > p_dates[i] OR a_closed[s] < p_dates[i]
-                   OR (a_cmned[s] AND a_balance[s] + p_amounts[v_first + t] < 0)
-                   OR (a_dmnec[s] AND a_balance[s] + p_amounts[v_first + t] > 0) THEN
-                    v_ok := false;
-                END IF;
-            END LOOP;
-            IF NOT v_ok THEN
-                -- The state the entry found, for the service's own checks to word.
-                r_status := 'refused';
-                r_currency := array_fill(NULL::text, ARRAY[k]);
-                r_opened := array_fill(NULL::date, ARRAY[k]); r_closed := r_opened;
-                r_balance := array_fill(NULL::bigint, ARRAY[k]);
-                r_dmnec := array_fill(NULL::boolean, ARRAY[k]); r_cmned := r_dmnec;
-                FOR t IN 1 .. k LOOP
-                    s := v_slot[t];
-                    CONTINUE WHEN s IS NULL;
-                    r_currency[t] := a_currency[s]; r_opened[t] := a_opened[s];
-                    r_closed[t] := a_closed[s]; r_balance[t] := a_balance[s];
-                    r_dmnec[t] := a_dmnec[s]; r_cmned[t] := a_cmned[s];
-                END LOOP;
-            ELSE
-                r_status := 'posted';
-                r_entry := nextval('ledger_entry_id_seq');
-                r_seq := array_fill(NULL::bigint, ARRAY[k]); r_after := r_seq;
-                r_prev := array_fill(NULL::text, ARRAY[k]);
-                -- Legs in account-id order (insertion sort: an entry has few legs).
-                v_order := '{}';
-                FOR t IN 1 .. k LOOP
-                    s := v_slot[t];
-                    r_seq[t] := a_version[s] + 1;
-                    r_after[t] := a_balance[s] + p_amounts[v_first + t];
-                    r_prev[t] := a_head[s];
-                    j := t - 1;
-                    WHILE j >= 1 AND r_account[v_order[j]] > r_account[t] LOOP
-                        v_order[j + 1] := v_order[j];
-                        j := j - 1;
-                    END LOOP;
-                    v_order[j + 1] := t;
-                END LOOP;
-                -- The legs as hashing.leg_text writes them, comma-separated.
-                v_legs := '';
-                FOR j IN 1 .. k LOOP
-                    t := v_order[j];
-                    v_legs := v_legs || CASE WHEN j > 1 THEN ',[' ELSE '[' END
-                        || r_account[t] || ',' || to_json(p_currencies[v_first + t])::text
-                        || ',' || p_amounts[v_first + t] || ',' || r_seq[t] || ','
-                        || r_after[t] || ',' || to_json(r_prev[t])::text || ']';
-                END LOOP;
-                r_hash := encode(sha256(convert_to(
-                    p_seals[4 * i - 3] || v_book || p_seals[4 * i - 2] || r_entry
-                    || p_seals[4 * i - 1] || v_legs || p_seals[4 * i], 'UTF8')), 'hex');
-                FOR t IN 1 .. k LOOP
-                    s := v_slot[t];
-                    a_balance[s] := r_after[t]; a_version[s] := r_seq[t]; a_head[s] := r_hash;
-                    o_p_leg := o_p_leg || (v_first + t);
-                END LOOP;
-                o_p_entry := o_p_entry || array_fill(r_entry, ARRAY[k]);
-                o_p_account := o_p_account || r_account;
-                o_p_seq := o_p_seq || r_seq;
-                o_p_after := o_p_after || r_after;
-                o_p_prev := o_p_prev || r_prev;
-                o_e_index := o_e_index || i; o_e_id := o_e_id || r_entry;
-                o_e_book := o_e_book || v_book; o_e_hash := o_e_hash || r_hash;
-            END IF;
+            r_status[i] := 'replay'; r_entry[i] := x_ids[j]; r_hash[i] := x_payloads[j];
+            v_first := v_first + k;
+            CONTINUE;
         END IF;
+        v_book := k_ids[array_position(k_codes, p_books[i])];
+        IF v_book IS NULL THEN
+            r_status[i] := 'unknown book';
+            v_first := v_first + k;
+            CONTINUE;
+        END IF;
+        v_ok := true;
+        FOR t IN v_first + 1 .. v_first + k LOOP
+            s := array_position(a_id, r_account[t]);
+            v_slot[t - v_first] := s;
+            IF s IS NULL
+               OR a_currency[s] <> p_currencies[t]
+               OR a_opened[s] > p_dates[i] OR a_closed[s] < p_dates[i]
+               OR (a_cmned[s] AND a_balance[s] + p_amounts[t] < 0)
+               OR (a_dmnec[s] AND a_balance[s] + p_amounts[t] > 0) THEN
+                v_ok := false;
+            END IF;
+        END LOOP;
+        IF NOT v_ok THEN
+            -- The state the entry found, for the service's own checks to word.
+            r_status[i] := 'refused';
+            FOR t IN v_first + 1 .. v_first + k LOOP
+                s := v_slot[t - v_first];
+                CONTINUE WHEN s IS NULL;
+                r_currency[t] := a_currency[s]; r_opened[t] := a_opened[s];
+                r_closed[t] := a_closed[s]; r_balance[t] := a_balance[s];
+                r_dmnec[t] := a_dmnec[s]; r_cmned[t] := a_cmned[s];
+            END LOOP;
+            v_first := v_first + k;
+            CONTINUE;
+        END IF;
+        v_id := nextval('ledger_entry_id_seq');
+        FOR t IN v_first + 1 .. v_first + k LOOP
+            s := v_slot[t - v_first];
+            r_seq[t] := a_version[s] + 1;
+            r_after[t] := a_balance[s] + p_amounts[t];
+            r_prev[t] := a_head[s];
+        END LOOP;
+        -- The legs as hashing.leg_text writes them, in account-id order.
+        IF k = 2 THEN
+            t := v_first + 1;
+            IF r_account[t] > r_account[t + 1] THEN
+                t := t + 1;
+            END IF;
+            j := 2 * v_first + 3 - t;  -- the other leg
+            v_legs := '[' || r_account[t] || ',' || to_json(p_currencies[t])::text || ','
+                || p_amounts[t] || ',' || r_seq[t] || ',' || r_after[t] || ','
+                || to_json(r_prev[t])::text || '],[' || r_account[j] || ','
+                || to_json(p_currencies[j])::text || ',' || p_amounts[j] || ',' || r_seq[j]
+                || ',' || r_after[j] || ',' || to_json(r_prev[j])::text || ']';
+        ELSE
+            SELECT string_agg('[' || u.account || ',' || to_json(u.currency)::text || ','
+                              || u.amount || ',' || u.seq || ',' || u.after || ','
+                              || to_json(u.prev)::text || ']', ',' ORDER BY u.account)
+              INTO v_legs
+              FROM unnest(r_account[v_first + 1 : v_first + k],
+                          p_currencies[v_first + 1 : v_first + k],
+                          p_amounts[v_first + 1 : v_first + k], r_seq[v_first + 1 : v_first + k],
+                          r_after[v_first + 1 : v_first + k], r_prev[v_first + 1 : v_first + k])
+                   AS u(account, currency, amount, seq, after, prev);
+        END IF;
+        v_hash := encode(sha256(convert_to(
+            p_seals[4 * i - 3] || v_book || p_seals[4 * i - 2] || v_id
+            || p_seals[4 * i - 1] || v_legs || p_seals[4 * i], 'UTF8')), 'hex');
+        FOR t IN v_first + 1 .. v_first + k LOOP
+            s := v_slot[t - v_first];
+            a_balance[s] := r_after[t]; a_version[s] := r_seq[t]; a_head[s] := v_hash;
+            l_entry[t] := v_id;
+        END LOOP;
+        r_status[i] := 'posted'; r_entry[i] := v_id; r_hash[i] := v_hash; e_book[i] := v_book;
         v_first := v_first + k;
-        RETURN NEXT;
     END LOOP;
 
-    IF cardinality(o_e_id) > 0 THEN
+    IF 'posted' = ANY (r_status) THEN
         INSERT INTO ledger_postings (entry_id, account_id, currency, amount, account_seq,
                                      balance_after, prev_hash)
-        SELECT u.entry, u.account, p_currencies[u.leg], p_amounts[u.leg], u.seq, u.after,
-               u.prev
-          FROM unnest(o_p_leg, o_p_entry, o_p_account, o_p_seq, o_p_after, o_p_prev)
-               AS u(leg, entry, account, seq, after, prev);
+        SELECT u.entry, u.account, u.currency, u.amount, u.seq, u.after, u.prev
+          FROM unnest(l_entry, r_account, p_currencies, p_amounts, r_seq, r_after, r_prev)
+               AS u(entry, account, currency, amount, seq, after, prev)
+         WHERE u.entry IS NOT NULL;
         INSERT INTO ledger_entries (id, book_id, effective_date, booked_at, description,
                                     metadata, idempotency_key, payload_hash, actor,
                                     reverses_entry_id, entry_hash)
-        SELECT u.id, u.book, p_dates[u.i], p_booked, p_descriptions[u.i],
-               p_metadata[u.i]::json, p_keys[u.i], p_payloads[u.i], p_actors[u.i],
-               p_reverses[u.i], u.hash
-          FROM unnest(o_e_index, o_e_id, o_e_book, o_e_hash) AS u(i, id, book, hash);
+        SELECT u.id, u.book, u.day, p_booked, u.description, u.metadata::json, u.key,
+               u.payload, u.actor, u.reverses, u.hash
+          FROM unnest(r_status, r_entry, e_book, p_dates, p_descriptions, p_metadata, p_keys,
+                      p_payloads, p_actors, p_reverses, r_hash)
+               AS u(status, id, book, day, description, metadata, key, payload, actor,
+                    reverses, hash)
+         WHERE u.status = 'posted';
     END IF;
 END $$
 """

@@ -32,8 +32,13 @@ statement triggers that already run once per statement:
   needs no check of its own.
 
 The entries trigger also makes one pass over the new entries' postings for
-all its work (sums, books, chain heads) instead of two, and checks the books
-once per distinct (book, account) rather than once per posting.
+all its work instead of two, checks the books once per distinct (book,
+account) rather than once per posting, and now moves the cached balances too:
+each touched balance row is updated once per statement (balance, version and
+chain head together), where the postings trigger and the entries trigger each
+updated it before. Balances therefore move when an entry's row arrives rather
+than its postings — within the same transaction either way, and postings never
+commit without their entry.
 
 SQLite keeps the three foreign keys: its triggers are row-level anyway and it
 is not where throughput is measured. The names of the keys PostgreSQL checks
@@ -87,15 +92,9 @@ BEGIN
             USING ERRCODE = 'P0001';
     END IF;
     -- ... and their entries must be there at commit (ledger_posting_batch_closed).
+    -- The cached balances move when the entries arrive (ledger_entries_inserted).
     INSERT INTO ledger_posting_batches (first_entry, last_entry)
     SELECT min(entry_id), max(entry_id) FROM new_postings;
-    -- One statement for every account, rows updated in account-id order (the
-    -- nested loop keeps the sorted outer side's order).
-    UPDATE ledger_balances b
-       SET balance = b.balance + t.total, version = b.version + t.n
-      FROM (SELECT account_id, sum(amount) AS total, count(*) AS n
-              FROM new_postings GROUP BY account_id ORDER BY account_id OFFSET 0) t
-     WHERE b.account_id = t.account_id;
     RETURN NULL;
 END $$
 """
@@ -108,8 +107,9 @@ DECLARE
     v_unbalanced bigint;
     v_crossing bigint;
 BEGIN
-    -- One pass over the new entries' postings serves every rule and the chain
-    -- heads; the books are checked once per distinct (book, account).
+    -- One pass over the new entries' postings serves every rule, the cached
+    -- balances and the chain heads; books are checked once per distinct
+    -- (book, account).
     WITH p AS MATERIALIZED (
         SELECT e.id, e.book_id, e.entry_hash, p.account_id, p.account_seq, p.currency, p.amount
           FROM new_entries e
@@ -125,22 +125,25 @@ BEGIN
          CROSS JOIN LATERAL (SELECT a.book_id FROM ledger_accounts a
                               WHERE a.id = u.account_id OFFSET 0) a
          WHERE a.book_id <> u.book_id
-    ), heads AS (
-        -- Each touched account's head: the hash of the entry holding its
-        -- highest-numbered posting among the new entries (rows in account-id
-        -- order: the nested loop keeps the sorted outer side's order).
+    ), moved AS (
+        -- Each touched account's balance row, once: its balance and version
+        -- move by the new postings, its chain head becomes the hash of the
+        -- entry holding its highest-numbered one (rows in account-id order:
+        -- the nested loop keeps the sorted outer side's order).
         UPDATE ledger_balances b
-           SET head_hash = h.entry_hash
-          FROM (SELECT DISTINCT ON (account_id) account_id, entry_hash FROM p
-                 WHERE account_id IS NOT NULL
-                 ORDER BY account_id, account_seq DESC OFFSET 0) h
+           SET balance = b.balance + h.total, version = b.version + h.n,
+               head_hash = h.entry_hash
+          FROM (SELECT account_id, sum(amount) AS total, count(*) AS n,
+                       (array_agg(entry_hash ORDER BY account_seq DESC))[1] AS entry_hash
+                  FROM p WHERE account_id IS NOT NULL
+                 GROUP BY account_id ORDER BY account_id OFFSET 0) h
          WHERE b.account_id = h.account_id
         RETURNING 1
     )
     SELECT (SELECT min(id) FROM unbalanced), (SELECT min(id) FROM crossing)
       INTO v_unbalanced, v_crossing;
     -- An unbalanced entry is reported before one that crosses books, as before
-    -- (either way the statement fails, and the heads' update with it).
+    -- (either way the statement fails, and the balance rows' update with it).
     IF v_unbalanced IS NOT NULL THEN
         RAISE EXCEPTION 'UNBALANCED: entry % has no postings or does not sum to zero',
             v_unbalanced USING ERRCODE = 'P0001';

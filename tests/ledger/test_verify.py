@@ -52,6 +52,43 @@ async def _tamper(database: Any, *statements: str) -> None:
             await conn.execute(text(statement))
 
 
+async def test_verify_reads_one_snapshot_while_writers_commit(database: Any) -> None:
+    """A healthy ledger verifies however writes interleave with the checks: the
+    chains, the entries and the cached balances are read in one snapshot, or
+    they would disagree whenever a post commits between two of them."""
+    import asyncio
+
+    from riskpool.db import Database, create_engine
+
+    db = Database(create_engine(database.url, pool_size=8))
+    try:
+        ledger = Ledger(db)
+        await pool_book(ledger)
+        done = asyncio.Event()
+
+        async def write() -> None:
+            try:
+                for i in range(60):
+                    await asyncio.gather(
+                        ledger.post(transfer(f"w{i}a", "1002", "3001", 1)),
+                        Ledger(db).post(transfer(f"w{i}b", "5001", "2201", 1)),
+                    )
+            finally:
+                done.set()
+
+        writer = asyncio.create_task(write())
+        reports = []
+        while not done.is_set():
+            async with db.transaction(write=False) as conn:
+                reports.append(await verify(conn))
+            await asyncio.sleep(0)
+        await writer
+        assert len(reports) > 1
+        assert all(report.ok for report in reports), [r.problems for r in reports if not r.ok]
+    finally:
+        await db.dispose()
+
+
 async def test_an_untouched_ledger_verifies(history: Any) -> None:
     database, _ = history
     report = await _verify(database)
