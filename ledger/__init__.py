@@ -43,8 +43,9 @@ Invariants, where each is enforced, and the test that proves it
 6. **Balance flags.** ``credits_must_not_exceed_debits`` (a cash account never
    below zero) and ``debits_must_not_exceed_credits`` are copied onto the
    account's cached-balance row, whose ``CHECK`` constraints hold them; the
-   database moves the cached balance in the same statement as the postings
-   (trigger), so neither the service nor raw SQL can break a flag. Under
+   database moves the cached balance itself, by trigger (on SQLite with each
+   posting; on PostgreSQL once per statement, when the entry rows arrive), so
+   neither the service nor raw SQL can break a flag. Under
    concurrency the service locks balance rows in account-id order
    (``SELECT … FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite):
    writers of one account queue, writers of unrelated accounts do not, and
@@ -67,8 +68,10 @@ Invariants, where each is enforced, and the test that proves it
    included, and names the first bad entry. Tests: ``test_verify.py``,
    ``test_cli.py::test_verify_passes_then_names_the_tampered_entry``,
    ``test_single_post.py::test_the_database_seals_exactly_as_python_does``.
-8. **Cached balance = Σ postings**, changed only by the posting trigger, in
-   the same transaction; ``verify`` proves it. Tests: ``test_verify.py``,
+8. **Cached balance = Σ postings**, changed only by the triggers, in the
+   same transaction; ``verify`` proves it, reading everything in one snapshot
+   (reads are ``REPEATABLE READ`` on PostgreSQL). Tests: ``test_verify.py``
+   (``test_verify_reads_one_snapshot_while_writers_commit`` among them),
    ``test_ledger_stateful.py`` (model-based, every step).
 
 Why postings are written first
