@@ -24,7 +24,9 @@ measured in the same run on the same server):
     table of the same column types, without keys, constraints or triggers.
 ``ledger_post_concurrent_disjoint``
     ``--clients`` asyncio clients, each posting single entries with
-    ``Ledger.post`` on its own account pair for ``--seconds``, in entries/s;
+    ``Ledger.post`` on its own account pair for ``--seconds``, in entries/s
+    (one ``Ledger`` for all of them, as in the server, so posts that arrive
+    together share statements: :mod:`riskpool.ledger.grouping`);
     baseline: as many raw asyncpg clients each running ``BEGIN; INSERT`` (the
     same two posting rows, one statement) ``; COMMIT`` on a bare table, in
     transactions/s.

@@ -41,8 +41,11 @@ from sqlalchemy.exc import DBAPIError
 from riskpool.ledger import onecall
 from riskpool.ledger.requests import Prepared
 
-MAX_BATCH = 8  # entries per call: more saves little and keeps early callers waiting
-MAX_IN_FLIGHT = 2  # calls at once: one sealing in Python while the other runs
+# Measured with 16 concurrent clients (docs/benchmarks.md): 8 entries a call with
+# two calls in flight beat 16 with two (one call then holds every client and
+# Python and the server take turns) and 6 with three.
+MAX_BATCH = 8  # entries per call
+MAX_IN_FLIGHT = 2  # calls at once: Python prepares one while the server runs the other
 
 
 @dataclass(slots=True)
