@@ -212,6 +212,12 @@ class TrialBalance:
         return all(debits == credits for debits, credits in self.totals.values())
 
 
+_NO_METADATA: Metadata = MappingProxyType({})
+
+
 def freeze_metadata(metadata: Mapping[str, Any]) -> Metadata:
-    """A read-only view of metadata, so records stay immutable."""
+    """A read-only view of metadata, so records stay immutable (one shared view
+    for the usual empty metadata: a bulk post returns many entries)."""
+    if not metadata:
+        return _NO_METADATA
     return MappingProxyType(dict(metadata))

@@ -81,3 +81,17 @@ def from_minor(units: int, currency: str) -> Money:
     """``Money`` for ``units`` minor units, with exactly the currency's decimals."""
     exponent, found = _currency(currency)
     return Money(Decimal(units).scaleb(-exponent), found)
+
+
+def as_posted(requested: Money, units: int, currency: str) -> Money:
+    """The ``Money`` a posting of ``units`` reads back as: ``requested`` itself when
+    it already has exactly the currency's decimals (``Money`` is immutable), else
+    :func:`from_minor` — so a bulk post does not build a second equal object."""
+    amount = requested.amount
+    if (
+        type(amount) is Decimal
+        and requested.currency.code == currency
+        and amount.as_tuple().exponent == -_currency(currency)[0]
+    ):
+        return requested
+    return from_minor(units, currency)

@@ -24,7 +24,7 @@ from typing import Any
 from riskpool.ledger import hashing
 from riskpool.ledger.checks import Target, balance_after
 from riskpool.ledger.model import JournalEntry, Posting, freeze_metadata
-from riskpool.ledger.money import from_minor
+from riskpool.ledger.money import as_posted, from_minor
 from riskpool.ledger.requests import Prepared
 
 YIELD_EVERY = 256  # entries between two yield points
@@ -171,13 +171,13 @@ def written_entry(
                 entry_id=entry_id,
                 account_id=account_id,
                 account=code,
-                amount=from_minor(units, currency),
+                amount=as_posted(requested.amount, units, currency),
                 account_seq=seq,
                 balance_after=from_minor(after, currency),
                 prev_hash=prev,
             )
-            for (code, currency, units), (account_id, seq, after, prev) in zip(
-                item.legs, legs, strict=True
+            for (code, currency, units), requested, (account_id, seq, after, prev) in zip(
+                item.legs, spec.postings, legs, strict=True
             )
         ),
     )
