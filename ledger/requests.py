@@ -68,6 +68,12 @@ def prepare(spec: EntrySpec) -> Prepared:
             raise RiskpoolError(
                 ErrorCode.INVALID_AMOUNT, "posting amount must be Money", field=f"postings.{index}"
             )
+        if not isinstance(leg.account, str) or not leg.account or "\x00" in leg.account:
+            raise RiskpoolError(
+                ErrorCode.INVALID_ENTRY,
+                "an account code is non-empty text",
+                field=f"postings.{index}.account",
+            )
         if leg.account in seen:
             raise RiskpoolError(
                 ErrorCode.INVALID_ENTRY,

@@ -28,7 +28,9 @@ The write path, for a batch of entries:
    when the entry rows arrive, moves the cached balances and the chain heads);
    the returned entries are built from what was written.
 
-Round trips. On PostgreSQL steps 2–4 are one statement (``ledger_lock``) and
+Round trips. On PostgreSQL steps 2–4 are one statement (``ledger_lock``; for
+1,000 entries or more it is sent before step 1 and runs while Python
+validates) and
 step 5 one call of ``ledger_write`` (two set-based ``INSERT … SELECT FROM
 unnest(…)``), both on the asyncpg connection under the SQLAlchemy one and
 inside its transaction, so the statement-level triggers run once per call
@@ -114,6 +116,33 @@ _TARGETS = select(
 _MAX_ENTRY_ID = select(func.coalesce(func.max(entries.c.id), 0))
 
 
+_EARLY_LOCK_MIN = 1_000  # entries from which the lock call overlaps validation
+_PREPARE_CHUNK = 1_000  # requests validated between two yields to the event loop
+
+
+def _lock_targets(
+    specs: Sequence[EntrySpec],
+) -> tuple[list[str], list[tuple[str, str]], list[str]] | None:
+    """What the lock call needs — distinct keys, (book, account) pairs, books —
+    read from the requests as given; ``None`` if a field is not plain text
+    (validation then speaks first, and the call waits for it)."""
+    keys: dict[str, None] = {}
+    pairs: set[tuple[str, str]] = set()
+    books: set[str] = set()
+    for spec in specs:
+        key, book = spec.idempotency_key, spec.book
+        if type(key) is not str or type(book) is not str or "\x00" in key or "\x00" in book:
+            return None
+        keys[key] = None
+        books.add(book)
+        for posting in spec.postings:
+            account = getattr(posting, "account", None)
+            if type(account) is not str or "\x00" in account:
+                return None
+            pairs.add((book, account))
+    return list(keys), sorted(pairs), sorted(books)
+
+
 def booking_time() -> datetime:
     """The clock every write path stamps ``booked_at`` with (one place, so tests can fix it)."""
     return datetime.now(UTC)
@@ -195,23 +224,51 @@ class LedgerStore(LedgerReads):
         The entries returned for new postings are built from what was written
         (they equal what :meth:`entry` loads later); only replays are read back.
         """
-        prepared = [prepare(spec) for spec in specs]
-        by_key: dict[str, Prepared] = {}
-        for item in prepared:
-            key = item.spec.idempotency_key
-            earlier = by_key.get(key)
-            if earlier is not None and earlier.payload_hash != item.payload_hash:
-                raise RiskpoolError(
-                    ErrorCode.IDEMPOTENCY_CONFLICT,
-                    f"key {key!r} used twice in the batch with different payloads",
-                    field="idempotencyKey",
-                )
-            by_key[key] = item
+        early: asyncio.Task[_Snapshot] | None = None
+        if self._dialect == "postgresql" and len(specs) >= _EARLY_LOCK_MIN:
+            targets = _lock_targets(specs)
+            if targets is not None:
+                # The lock call goes out first: the database looks up the keys and
+                # locks the rows while Python validates (yielding now and then so
+                # the call's round trips proceed). A refusal rolls it all back.
+                await self._driver()
+                early = asyncio.create_task(self._pg_snapshot(*targets))
+        try:
+            prepared: list[Prepared] = []
+            for start in range(0, len(specs), _PREPARE_CHUNK):
+                prepared.extend(prepare(spec) for spec in specs[start : start + _PREPARE_CHUNK])
+                if early is not None:
+                    await asyncio.sleep(0)
+            by_key: dict[str, Prepared] = {}
+            for item in prepared:
+                key = item.spec.idempotency_key
+                earlier = by_key.get(key)
+                if earlier is not None and earlier.payload_hash != item.payload_hash:
+                    raise RiskpoolError(
+                        ErrorCode.IDEMPOTENCY_CONFLICT,
+                        f"key {key!r} used twice in the batch with different payloads",
+                        field="idempotencyKey",
+                    )
+                by_key[key] = item
+        except BaseException:
+            if early is not None:  # never leave a statement running on the connection
+                await asyncio.wait([early])
+                if not early.cancelled():
+                    early.exception()  # the request's own refusal is the answer
+            raise
 
         snapshot: _Snapshot | None = None
-        if self._dialect == "postgresql":
+        if early is not None:
+            snapshot = await early
+            existing = snapshot.existing
+        elif self._dialect == "postgresql":
             # One round trip: keys, books, accounts, balance-row locks, entry ids.
-            snapshot = await self._pg_snapshot(list(by_key.values()))
+            items = list(by_key.values())
+            snapshot = await self._pg_snapshot(
+                list(by_key),
+                sorted({(item.spec.book, leg[0]) for item in items for leg in item.legs}),
+                sorted({item.spec.book for item in items}),
+            )
             existing = snapshot.existing
         else:
             existing = await self._existing_keys(list(by_key))
@@ -264,17 +321,17 @@ class LedgerStore(LedgerReads):
         except asyncpg.PostgresError as exc:
             raise as_sqlalchemy_error(sql, exc) from exc
 
-    async def _pg_snapshot(self, items: Sequence[Prepared]) -> _Snapshot:
-        book_codes = sorted({item.spec.book for item in items})
-        pairs = sorted({(item.spec.book, leg[0]) for item in items for leg in item.legs})
+    async def _pg_snapshot(
+        self, keys: list[str], pairs: list[tuple[str, str]], book_codes: list[str]
+    ) -> _Snapshot:
         rows = await self._pg(
             "fetch",
             _PG_LOCK,
-            [item.spec.idempotency_key for item in items],
+            keys,
             [book for book, _ in pairs],
             [code for _, code in pairs],
             book_codes,
-            len(items),
+            len(keys),
         )
         snapshot = _Snapshot()
         for row in rows:

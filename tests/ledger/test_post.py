@@ -107,6 +107,33 @@ async def test_currency_mismatch_is_refused(ledger: Ledger) -> None:
     assert caught.value.code is ErrorCode.CURRENCY_MISMATCH
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        transfer("bad-nul\x00", "1002", "3001", 1),  # refused by validation
+        transfer("bad-zero", "1002", "3001", 0),
+        EntrySpec(  # a field of an unusual type: validation speaks first
+            "POOL", D0, "x", (PostingSpec(1002, cny(1)), PostingSpec("3001", cny(-1))), "k", "t"
+        ),  # type: ignore[arg-type]
+    ],
+    ids=["nul", "zero", "odd-type"],
+)
+async def test_a_large_batch_with_one_bad_request_changes_nothing(
+    ledger: Ledger, bad: EntrySpec
+) -> None:
+    """From 1,000 entries the lock call overlaps validation (PostgreSQL); a request
+    refused meanwhile still gets its own typed error, and nothing is written."""
+    specs = [transfer(f"big-{i}", "1002", "3001", 1) for i in range(1_200)]
+    specs.insert(700, bad)
+    with pytest.raises(RiskpoolError) as caught:
+        await ledger.post_many(specs)
+    assert caught.value.code in (ErrorCode.INVALID_ENTRY, ErrorCode.INVALID_AMOUNT)
+    assert await ledger.balance("POOL", "1002") == cny(0)
+    posted = await ledger.post_many(specs[:700] + specs[701:])  # the connection is fine
+    assert len(posted) == 1_200
+    assert await ledger.balance("POOL", "1002") == cny(1_200)
+
+
 async def test_post_many_is_all_or_nothing(ledger: Ledger) -> None:
     good = transfer("a", "1002", "3001", 100)
     bad = transfer("b", "5001", "1002", 500)  # overdraws cash after the first
