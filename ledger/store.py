@@ -65,7 +65,7 @@ from riskpool.ledger.model import (
 )
 from riskpool.ledger.onecall import as_sqlalchemy_error
 from riskpool.ledger.reads import LedgerReads
-from riskpool.ledger.requests import Prepared, prepare
+from riskpool.ledger.requests import Prepared, by_idempotency_key, prepare
 from riskpool.ledger.schema import accounts, balances, books, entries, postings
 
 T = TypeVar("T")
@@ -224,39 +224,8 @@ class LedgerStore(LedgerReads):
         The entries returned for new postings are built from what was written
         (they equal what :meth:`entry` loads later); only replays are read back.
         """
-        early: asyncio.Task[_Snapshot] | None = None
-        if self._dialect == "postgresql" and len(specs) >= _EARLY_LOCK_MIN:
-            targets = _lock_targets(specs)
-            if targets is not None:
-                # The lock call goes out first: the database looks up the keys and
-                # locks the rows while Python validates (yielding now and then so
-                # the call's round trips proceed). A refusal rolls it all back.
-                await self._driver()
-                early = asyncio.create_task(self._pg_snapshot(*targets))
-        try:
-            prepared: list[Prepared] = []
-            for start in range(0, len(specs), _PREPARE_CHUNK):
-                prepared.extend(prepare(spec) for spec in specs[start : start + _PREPARE_CHUNK])
-                if early is not None:
-                    await asyncio.sleep(0)
-            by_key: dict[str, Prepared] = {}
-            for item in prepared:
-                key = item.spec.idempotency_key
-                earlier = by_key.get(key)
-                if earlier is not None and earlier.payload_hash != item.payload_hash:
-                    raise RiskpoolError(
-                        ErrorCode.IDEMPOTENCY_CONFLICT,
-                        f"key {key!r} used twice in the batch with different payloads",
-                        field="idempotencyKey",
-                    )
-                by_key[key] = item
-        except BaseException:
-            if early is not None:  # never leave a statement running on the connection
-                await asyncio.wait([early])
-                if not early.cancelled():
-                    early.exception()  # the request's own refusal is the answer
-            raise
-
+        early = await self._early_lock(specs)
+        prepared, by_key = await self._validated(specs, early)
         snapshot: _Snapshot | None = None
         if early is not None:
             snapshot = await early
@@ -290,6 +259,43 @@ class LedgerStore(LedgerReads):
             for key, (entry_id, _digest) in existing.items():
                 posted[key] = replayed[entry_id]
         return [posted[item.spec.idempotency_key] for item in prepared]
+
+    async def _early_lock(self, specs: Sequence[EntrySpec]) -> asyncio.Task[_Snapshot] | None:
+        """For a large batch on PostgreSQL, the lock call sent before validation:
+        the database looks up the keys and locks the rows while Python validates
+        (a refusal rolls it all back). ``None`` otherwise."""
+        if self._dialect != "postgresql" or len(specs) < _EARLY_LOCK_MIN:
+            return None
+        targets = _lock_targets(specs)
+        if targets is None:
+            return None
+        await self._driver()  # the transaction begun, so the call goes out at once
+        return asyncio.create_task(self._pg_snapshot(*targets))
+
+    @staticmethod
+    async def _validated(
+        specs: Sequence[EntrySpec], early: asyncio.Task[_Snapshot] | None
+    ) -> tuple[list[Prepared], dict[str, Prepared]]:
+        """Step 1 for a batch: every request validated, then the batch's keys.
+
+        While an early lock call runs, the event loop gets a turn every
+        :data:`_PREPARE_CHUNK` requests so its round trips proceed; on a refusal
+        the call is waited for (a statement is never left running on the
+        connection) and the refusal is the answer.
+        """
+        try:
+            prepared: list[Prepared] = []
+            for start in range(0, len(specs), _PREPARE_CHUNK):
+                prepared.extend(prepare(spec) for spec in specs[start : start + _PREPARE_CHUNK])
+                if early is not None:
+                    await asyncio.sleep(0)
+            return prepared, by_idempotency_key(prepared)
+        except BaseException:
+            if early is not None:
+                await asyncio.wait([early])
+                if not early.cancelled():
+                    early.exception()  # retrieved: the request's own refusal is the answer
+            raise
 
     async def _driver(self) -> Any:
         """The asyncpg connection under ``self.conn``, inside the caller's transaction.
