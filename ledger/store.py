@@ -82,6 +82,9 @@ _PG_COPY_MIN = 2_000  # from this many postings, COPY (cheaper per row, 2 more r
 # function so that its plan is made once per session: as a plain prepared
 # statement PostgreSQL re-planned it on every call (≈ 200 µs of its ≈ 260 µs).
 _PG_LOCK = "SELECT * FROM ledger_lock($1::text[], $2::varchar[], $3::varchar[], $4::text[], $5)"
+# Entry ids for a large batch, allocated apart from ledger_lock: one array.
+_PG_IDS = "SELECT array_agg(nextval('ledger_entry_id_seq')) FROM generate_series(1, $1::int)"
+_IDS_APART = 1_000  # from this many entries
 
 # Postings, then their entries, in one round trip: the migration's
 # ``ledger_write`` runs two set-based INSERTs (unnest of arrays), so each
@@ -337,7 +340,7 @@ class LedgerStore(LedgerReads):
             [book for book, _ in pairs],
             [code for _, code in pairs],
             book_codes,
-            len(keys),
+            0 if len(keys) > _IDS_APART else len(keys),
         )
         snapshot = _Snapshot()
         for row in rows:
@@ -362,6 +365,10 @@ class LedgerStore(LedgerReads):
                 snapshot.book_ids[row[4]] = row[1]
             else:
                 snapshot.entry_ids.append(row[1])
+        if len(keys) > _IDS_APART:
+            # Many ids: one array in one row, not a row each (100,000 rows cost
+            # ≈ 0.3 s to build, send and decode).
+            snapshot.entry_ids = list(await self._pg("fetchval", _PG_IDS, len(keys)))
         snapshot.entry_ids.sort()
         return snapshot
 
