@@ -76,11 +76,8 @@ async def snapshot(source: Database | AsyncConnection) -> AsyncIterator[AsyncCon
     if isinstance(source, AsyncConnection):
         yield source
         return
-    async with source.engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            await conn.execution_options(isolation_level="REPEATABLE READ")
-        async with conn.begin():
-            yield conn
+    async with source.transaction(write=False) as conn:  # REPEATABLE READ on PostgreSQL
+        yield conn
 
 
 async def write_beancount(

@@ -127,20 +127,20 @@ def _lock_targets(
     specs: Sequence[EntrySpec],
 ) -> tuple[list[str], list[tuple[str, str]], list[str]] | None:
     """What the lock call needs — distinct keys, (book, account) pairs, books —
-    read from the requests as given; ``None`` if a field is not plain text
-    (validation then speaks first, and the call waits for it)."""
+    read from the requests; ``None`` if a field is not text or holds NUL (only
+    before validation: validated requests always qualify)."""
     keys: dict[str, None] = {}
     pairs: set[tuple[str, str]] = set()
     books: set[str] = set()
     for spec in specs:
         key, book = spec.idempotency_key, spec.book
-        if type(key) is not str or type(book) is not str or "\x00" in key or "\x00" in book:
+        if not isinstance(key, str) or not isinstance(book, str) or "\x00" in key + book:
             return None
         keys[key] = None
         books.add(book)
         for posting in spec.postings:
             account = getattr(posting, "account", None)
-            if type(account) is not str or "\x00" in account:
+            if not isinstance(account, str) or "\x00" in account:
                 return None
             pairs.add((book, account))
     return list(keys), sorted(pairs), sorted(books)
@@ -235,12 +235,9 @@ class LedgerStore(LedgerReads):
             existing = snapshot.existing
         elif self._dialect == "postgresql":
             # One round trip: keys, books, accounts, balance-row locks, entry ids.
-            items = list(by_key.values())
-            snapshot = await self._pg_snapshot(
-                list(by_key),
-                sorted({(item.spec.book, leg[0]) for item in items for leg in item.legs}),
-                sorted({item.spec.book for item in items}),
-            )
+            targets = _lock_targets([item.spec for item in by_key.values()])
+            assert targets is not None  # validation refused anything else
+            snapshot = await self._pg_snapshot(*targets)
             existing = snapshot.existing
         else:
             existing = await self._existing_keys(list(by_key))

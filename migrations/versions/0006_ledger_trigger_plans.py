@@ -33,10 +33,9 @@ unchanged; only how the rows are found changes.
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 from alembic import op
+
+from riskpool.migrate import revision_module
 
 revision = "0006_ledger_trigger_plans"
 down_revision = "0005_data_version"
@@ -122,12 +121,7 @@ def downgrade() -> None:
     """Back to 0001's bodies of the two functions (taken from that migration)."""
     if op.get_bind().dialect.name != "postgresql":
         return
-    spec = importlib.util.spec_from_file_location(
-        "_ledger_0001", Path(__file__).with_name("0001_ledger.py")
-    )
-    assert spec is not None and spec.loader is not None
-    first = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(first)
+    first = revision_module("0001_ledger")
     for statement in first.POSTGRESQL_GUARDS:
         text = statement.strip()
         for name in ("ledger_postings_inserted()", "ledger_entries_inserted()"):

@@ -52,11 +52,9 @@ resetting and returning thirteen columns.
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from typing import Any
-
 from alembic import op
+
+from riskpool.migrate import revision_module
 
 revision = "0008_ledger_post_batch"
 down_revision = "0007_ledger_post"
@@ -306,14 +304,6 @@ END $$
 """
 
 
-def _migration(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(f"_ledger_{name}", Path(__file__).with_name(name))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(LEDGER_POST_BATCH)
@@ -327,7 +317,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("DROP FUNCTION IF EXISTS ledger_post_batch")
-    op.execute(_migration("0007_ledger_post.py").LEDGER_POST)
-    plans = _migration("0006_ledger_trigger_plans.py")
+    op.execute(revision_module("0007_ledger_post").LEDGER_POST)
+    plans = revision_module("0006_ledger_trigger_plans")
     op.execute(plans.POSTINGS_INSERTED)
     op.execute(plans.ENTRIES_INSERTED)

@@ -47,11 +47,9 @@ this way are :data:`riskpool.ledger.schema.CHECKED_BY_TRIGGERS_ON_POSTGRESQL`.
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from typing import Any
-
 from alembic import op
+
+from riskpool.migrate import revision_module
 
 revision = "0009_ledger_set_based_keys"
 down_revision = "0008_ledger_post_batch"
@@ -267,14 +265,6 @@ FOREIGN_KEYS = {
 }
 
 
-def _migration(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(f"_ledger_{name}", Path(__file__).with_name(name))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
@@ -294,7 +284,7 @@ def downgrade() -> None:
     for table, keys in FOREIGN_KEYS.items():
         for name, definition in keys:
             op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
-    batch = _migration("0008_ledger_post_batch.py")
+    batch = revision_module("0008_ledger_post_batch")
     op.execute(batch.POSTINGS_INSERTED)
     op.execute(batch.ENTRIES_INSERTED)
     for table in ("ledger_accounts", "ledger_books"):
