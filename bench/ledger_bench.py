@@ -589,9 +589,9 @@ async def timed_post_many(
     phases: dict[str, float] = defaultdict(float)
     engine = create_engine(server.url(database))
     # Phases one after the other, so they add up: post_many's early lock call
-    # (which runs during validation from _EARLY_LOCK_MIN entries) is off here.
-    early_lock_min = ledger_store._EARLY_LOCK_MIN
-    ledger_store._EARLY_LOCK_MIN = len(specs) + 1
+    # (which runs during validation from _STREAM_MIN entries) is off here.
+    early_lock_min = ledger_store._STREAM_MIN
+    ledger_store._STREAM_MIN = len(specs) + 1
     try:
         ledger = Ledger(Database(engine))
         async with instrumented(phases):
@@ -599,7 +599,7 @@ async def timed_post_many(
             await ledger.post_many(specs)
             phases["post_many total"] = time.perf_counter() - started
     finally:
-        ledger_store._EARLY_LOCK_MIN = early_lock_min
+        ledger_store._STREAM_MIN = early_lock_min
         await engine.dispose()
     # What _write does besides its timed sub-steps: the checks and, for small
     # batches, sealing (rows and the returned JournalEntry objects); large

@@ -11,7 +11,7 @@ returns, so a refusal carries the same code and message either way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -38,35 +38,80 @@ class Target:
 
 
 def check_accounts(
-    items: Sequence[Prepared],
+    item: Prepared,
     book_ids: Mapping[str, int],
     targets: Mapping[tuple[str, str], Target],
 ) -> None:
-    """Books and accounts exist; currencies match; accounts are open on the day."""
-    for code in sorted({item.spec.book for item in items}):
-        if code not in book_ids:
-            raise RiskpoolError(ErrorCode.UNKNOWN_BOOK, f"no book {code!r}", field="book")
-    for book, code in sorted({(i.spec.book, leg[0]) for i in items for leg in i.legs}):
-        if (book, code) not in targets:
+    """The request's book and accounts exist; currencies match; the accounts
+    are open on the entry's day. Unknown names first (the book, then accounts
+    in code order), then each leg in order."""
+    book = item.spec.book
+    if book not in book_ids:
+        raise RiskpoolError(ErrorCode.UNKNOWN_BOOK, f"no book {book!r}", field="book")
+    found = [targets.get((book, code)) for code, _currency, _units in item.legs]
+    if None in found:
+        missing = min(
+            code
+            for (code, _currency, _units), target in zip(item.legs, found, strict=True)
+            if target is None
+        )
+        raise RiskpoolError(
+            ErrorCode.UNKNOWN_ACCOUNT, f"no account {book}:{missing}", field="postings"
+        )
+    day = item.spec.effective_date
+    for (_code, currency, _units), target in zip(item.legs, found, strict=True):
+        assert target is not None
+        if target.currency != currency:
             raise RiskpoolError(
-                ErrorCode.UNKNOWN_ACCOUNT, f"no account {book}:{code}", field="postings"
+                ErrorCode.CURRENCY_MISMATCH,
+                f"{target.book}:{target.code} is in {target.currency}, not {currency}",
+                field="postings",
             )
+        if target.opened_on > day or (target.closed_on is not None and day > target.closed_on):
+            raise RiskpoolError(
+                ErrorCode.ACCOUNT_CLOSED,
+                f"{target.book}:{target.code} is not open on {day.isoformat()}",
+                field="postings",
+            )
+
+
+def to_write(
+    items: Iterable[Prepared],
+    stored: Mapping[str, tuple[int, str]],
+    book_ids: Mapping[str, int],
+    targets: Mapping[tuple[str, str], Target],
+    replayed: dict[str, int],
+) -> Iterator[Prepared]:
+    """The requests of a batch that are to be written, in order, checked as they go.
+
+    A key seen earlier in the batch is a replay within it (same payload) or
+    ``IDEMPOTENCY_CONFLICT``; a key already ``stored`` (key -> (entry id,
+    payload hash)) is a replay, recorded in ``replayed`` (key -> entry id), or
+    a conflict; any other request must pass :func:`check_accounts`. Lazy, so
+    that a large batch is checked, sealed and written chunk by chunk: the
+    first bad request in batch order refuses the batch.
+    """
+    seen: dict[str, str] = {}  # key -> payload hash
     for item in items:
-        day = item.spec.effective_date
-        for code, currency, _units in item.legs:
-            target = targets[(item.spec.book, code)]
-            if target.currency != currency:
+        key = item.spec.idempotency_key
+        earlier = seen.get(key)
+        if earlier is not None:
+            if earlier != item.payload_hash:
                 raise RiskpoolError(
-                    ErrorCode.CURRENCY_MISMATCH,
-                    f"{target.book}:{target.code} is in {target.currency}, not {currency}",
-                    field="postings",
+                    ErrorCode.IDEMPOTENCY_CONFLICT,
+                    f"key {key!r} used twice in the batch with different payloads",
+                    field="idempotencyKey",
                 )
-            if target.opened_on > day or (target.closed_on is not None and day > target.closed_on):
-                raise RiskpoolError(
-                    ErrorCode.ACCOUNT_CLOSED,
-                    f"{target.book}:{target.code} is not open on {day.isoformat()}",
-                    field="postings",
-                )
+            continue
+        seen[key] = item.payload_hash
+        found = stored.get(key)
+        if found is not None:
+            if found[1] != item.payload_hash:
+                raise key_reused(key, found[0])
+            replayed[key] = found[0]
+            continue
+        check_accounts(item, book_ids, targets)
+        yield item
 
 
 def key_reused(key: str, entry_id: int) -> RiskpoolError:

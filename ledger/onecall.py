@@ -197,7 +197,7 @@ def _raise_refusal(item: Prepared, row: Any, legs: range) -> None:
                 dmnec=row["r_dmnec"][leg],
                 cmned=row["r_cmned"][leg],
             )
-    check_accounts([item], book_ids, targets)
+    check_accounts(item, book_ids, targets)
     for code, currency, units in item.legs:
         balance_after(targets[(book, code)], currency, units)
     raise RuntimeError(

@@ -10,7 +10,6 @@ that tells a replay from a conflicting reuse of its idempotency key.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,20 +108,3 @@ def prepare(spec: EntrySpec) -> Prepared:
         reverses=spec.reverses,
     )
     return Prepared(spec, tuple(legs), metadata, digest)
-
-
-def by_idempotency_key(items: Sequence[Prepared]) -> dict[str, Prepared]:
-    """A batch's requests by idempotency key, in order: a key used twice in one
-    batch is a replay within it, and must carry the same payload."""
-    by_key: dict[str, Prepared] = {}
-    for item in items:
-        key = item.spec.idempotency_key
-        earlier = by_key.get(key)
-        if earlier is not None and earlier.payload_hash != item.payload_hash:
-            raise RiskpoolError(
-                ErrorCode.IDEMPOTENCY_CONFLICT,
-                f"key {key!r} used twice in the batch with different payloads",
-                field="idempotencyKey",
-            )
-        by_key[key] = item
-    return by_key

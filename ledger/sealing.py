@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from riskpool.ledger import hashing
 from riskpool.ledger.checks import Target, balance_after
@@ -53,6 +53,26 @@ ENTRY_COLUMNS = (
 )
 
 
+class Written(NamedTuple):
+    """What an entry was written with: enough to build its :class:`JournalEntry`
+    when it is read (see :class:`riskpool.ledger.posted.PostedEntries`)."""
+
+    item: Prepared
+    entry_id: int
+    booked_at: datetime
+    entry_hash: str
+    legs: tuple[tuple[int, str, int, int, int, str], ...]  # as hashed, in the order of item.legs
+
+    def entry(self) -> JournalEntry:
+        return written_entry(
+            self.item,
+            self.entry_id,
+            self.booked_at,
+            self.entry_hash,
+            ((a, q, f, p) for a, _c, _u, q, f, p in self.legs),
+        )
+
+
 @dataclass(slots=True)
 class Chunk:
     """Rows of whole entries, in :data:`POSTING_COLUMNS` / :data:`ENTRY_COLUMNS` order."""
@@ -62,20 +82,22 @@ class Chunk:
 
 
 def seal(
-    items: Sequence[Prepared],
+    items: Iterable[Prepared],
     entry_ids: Sequence[int],
     book_ids: Mapping[str, int],
     targets: Mapping[tuple[str, str], Target],
     booked_at: datetime,
-    posted: dict[str, JournalEntry],
+    posted: dict[str, Written],
     *,
     chunk_postings: int,
     first_chunk_postings: int | None = None,
     metadata_as_text: bool,
 ) -> Iterator[Chunk | None]:
-    """Seal ``items`` (entry ids in ``entry_ids``), moving ``targets`` along.
+    """Seal ``items`` (entry ids taken in order from ``entry_ids``), moving
+    ``targets`` along. ``items`` may be lazy (checked as they are sealed).
 
-    Fills ``posted`` (idempotency key -> the entry as written) and yields row
+    Fills ``posted`` (idempotency key -> what its entry was written with:
+    building the entries themselves is left to whoever reads them) and yields row
     chunks of at least ``chunk_postings`` postings (the last one smaller),
     each holding whole entries, with ``None`` in between as yield points.
     Metadata goes into the rows as canonical JSON text when
@@ -84,7 +106,9 @@ def seal(
     entry_hash = hashing.entry_hash
     chunk = Chunk()
     limit = min(first_chunk_postings or chunk_postings, chunk_postings)
-    for count, (entry_id, item) in enumerate(zip(entry_ids, items, strict=False), 1):
+    ids = iter(entry_ids)
+    for count, item in enumerate(items, 1):
+        entry_id = next(ids)  # never runs out: an id was allocated per key of the batch
         spec = item.spec
         book_id = book_ids[spec.book]
         sealed: list[tuple[int, str, int, int, int, str]] = []
@@ -132,9 +156,7 @@ def seal(
                 digest,
             )
         )
-        posted[spec.idempotency_key] = written_entry(
-            item, entry_id, booked_at, digest, ((a, q, f, p) for a, _c, _u, q, f, p in sealed)
-        )
+        posted[spec.idempotency_key] = Written(item, entry_id, booked_at, digest, tuple(sealed))
         if len(chunk.postings) >= limit:
             yield chunk
             chunk = Chunk()

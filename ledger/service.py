@@ -35,6 +35,7 @@ from riskpool.ledger.model import (
     JournalEntry,
     TrialBalance,
 )
+from riskpool.ledger.posted import PostedEntries
 from riskpool.ledger.requests import prepare
 from riskpool.ledger.store import LedgerStore, is_idempotency_race, translate_db_error
 
@@ -108,7 +109,7 @@ class Ledger:
 
         return await self._attempt(alone)
 
-    async def post_many(self, specs: Sequence[EntrySpec]) -> list[JournalEntry]:
+    async def post_many(self, specs: Sequence[EntrySpec]) -> PostedEntries:
         return await self._write(lambda s: s.post_many(specs))
 
     async def reverse(

@@ -47,7 +47,8 @@ import asyncio
 from collections.abc import Awaitable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from itertools import islice
+from typing import Any, TypeGuard, TypeVar
 
 import asyncpg
 from sqlalchemy import func, select, tuple_
@@ -57,15 +58,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger import onecall, sealing
 from riskpool.ledger.accounts import chunks
-from riskpool.ledger.checks import Target, check_accounts, key_reused
+from riskpool.ledger.checks import Target, to_write
 from riskpool.ledger.model import (
     EntrySpec,
     JournalEntry,
     PostingSpec,
 )
 from riskpool.ledger.onecall import as_sqlalchemy_error
+from riskpool.ledger.posted import PostedEntries
 from riskpool.ledger.reads import LedgerReads
-from riskpool.ledger.requests import Prepared, by_idempotency_key, prepare
+from riskpool.ledger.requests import Prepared, prepare
 from riskpool.ledger.schema import accounts, balances, books, entries, postings
 
 T = TypeVar("T")
@@ -119,31 +121,36 @@ _TARGETS = select(
 _MAX_ENTRY_ID = select(func.coalesce(func.max(entries.c.id), 0))
 
 
-_EARLY_LOCK_MIN = 1_000  # entries from which the lock call overlaps validation
-_PREPARE_CHUNK = 1_000  # requests validated between two yields to the event loop
+_STREAM_MIN = 1_000  # entries from which a batch is written as it is validated
+_PREPARE_CHUNK = 1_000  # requests validated between two yields while the lock call runs
+
+_LockTargets = tuple[list[str], list[tuple[str, str]], list[str]]
 
 
-def _lock_targets(
-    specs: Sequence[EntrySpec],
-) -> tuple[list[str], list[tuple[str, str]], list[str]] | None:
-    """What the lock call needs — distinct keys, (book, account) pairs, books —
-    read from the requests; ``None`` if a field is not text or holds NUL (only
-    before validation: validated requests always qualify)."""
+def _lock_targets(specs: Sequence[EntrySpec]) -> _LockTargets:
+    """What the lock call needs, read from the requests before validation:
+    distinct keys, (book, account) pairs, books. A field that is not text or
+    holds NUL is left out (it could not be sent); validation refuses its
+    request in turn."""
     keys: dict[str, None] = {}
     pairs: set[tuple[str, str]] = set()
     books: set[str] = set()
     for spec in specs:
         key, book = spec.idempotency_key, spec.book
-        if not isinstance(key, str) or not isinstance(book, str) or "\x00" in key + book:
-            return None
-        keys[key] = None
+        if _sendable(key):
+            keys[key] = None
+        if not _sendable(book):
+            continue
         books.add(book)
         for posting in spec.postings:
             account = getattr(posting, "account", None)
-            if not isinstance(account, str) or "\x00" in account:
-                return None
-            pairs.add((book, account))
+            if _sendable(account):
+                pairs.add((book, account))
     return list(keys), sorted(pairs), sorted(books)
+
+
+def _sendable(text: object) -> TypeGuard[str]:
+    return isinstance(text, str) and "\x00" not in text
 
 
 def booking_time() -> datetime:
@@ -221,81 +228,75 @@ class LedgerStore(LedgerReads):
                 return outcome
         return (await self.post_many([spec]))[0]
 
-    async def post_many(self, specs: Sequence[EntrySpec]) -> list[JournalEntry]:
+    async def post_many(self, specs: Sequence[EntrySpec]) -> PostedEntries:
         """Post a batch, all or nothing; replays inside it return their first entries.
 
-        The entries returned for new postings are built from what was written
-        (they equal what :meth:`entry` loads later); only replays are read back.
+        Each request in turn is validated, then its key, its accounts and the
+        balance flags are checked; the first one that fails refuses the batch
+        with its error. The entries returned for new postings are built from
+        what was written, when first read (:class:`PostedEntries`; they equal
+        what :meth:`entry` loads later); only replays are read back.
         """
-        early = await self._early_lock(specs)
-        prepared, by_key = await self._validated(specs, early)
-        snapshot: _Snapshot | None = None
-        if early is not None:
-            snapshot = await early
-            existing = snapshot.existing
-        elif self._dialect == "postgresql":
-            # One round trip: keys, books, accounts, balance-row locks, entry ids.
-            targets = _lock_targets([item.spec for item in by_key.values()])
-            assert targets is not None  # validation refused anything else
-            snapshot = await self._pg_snapshot(*targets)
-            existing = snapshot.existing
-        else:
-            existing = await self._existing_keys(list(by_key))
-        fresh: list[Prepared] = []
-        for key, item in by_key.items():
-            stored = existing.get(key)
-            if stored is None:
-                fresh.append(item)
-            elif stored[1] != item.payload_hash:
-                raise key_reused(key, stored[0])
-
-        posted: dict[str, JournalEntry] = {}
-        if fresh:
-            if snapshot is None:
-                snapshot = await self._sqlite_snapshot(fresh)
-            posted = await self._write(fresh, snapshot)
-        if len(posted) < len(by_key):
-            replayed = await self.entries_by_id([existing[key][0] for key in existing])
-            for key, (entry_id, _digest) in existing.items():
-                posted[key] = replayed[entry_id]
-        return [posted[item.spec.idempotency_key] for item in prepared]
-
-    async def _early_lock(self, specs: Sequence[EntrySpec]) -> asyncio.Task[_Snapshot] | None:
-        """For a large batch on PostgreSQL, the lock call sent before validation:
-        the database looks up the keys and locks the rows while Python validates
-        (a refusal rolls it all back). ``None`` otherwise."""
-        if self._dialect != "postgresql" or len(specs) < _EARLY_LOCK_MIN:
-            return None
         targets = _lock_targets(specs)
-        if targets is None:
-            return None
-        await self._driver()  # the transaction begun, so the call goes out at once
-        return asyncio.create_task(self._pg_snapshot(*targets))
+        if self._dialect == "postgresql" and len(specs) >= _STREAM_MIN:
+            snapshot, items = await self._locked_while_validating(specs, targets)
+        else:
+            snapshot, items = await self._snapshot(targets), map(prepare, specs)
+        postings = sum(len(spec.postings) for spec in specs)
+        posted, replayed = await self._write(items, snapshot, copy=postings >= _PG_COPY_MIN)
+        stored: dict[str, JournalEntry] = {}
+        if replayed:
+            loaded = await self.entries_by_id(list(replayed.values()))
+            stored = {key: loaded[entry_id] for key, entry_id in replayed.items()}
+        return PostedEntries([spec.idempotency_key for spec in specs], posted, stored)
 
-    @staticmethod
-    async def _validated(
-        specs: Sequence[EntrySpec], early: asyncio.Task[_Snapshot] | None
-    ) -> tuple[list[Prepared], dict[str, Prepared]]:
-        """Step 1 for a batch: every request validated, then the batch's keys.
-
-        While an early lock call runs, the event loop gets a turn every
-        :data:`_PREPARE_CHUNK` requests so its round trips proceed; on a refusal
-        the call is waited for (a statement is never left running on the
-        connection) and the refusal is the answer.
+    async def _locked_while_validating(
+        self, specs: Sequence[EntrySpec], targets: _LockTargets
+    ) -> tuple[_Snapshot, Iterator[Prepared]]:
+        """A large batch on PostgreSQL: the lock call goes out first, and requests
+        are validated while it runs (the event loop gets a turn every
+        :data:`_PREPARE_CHUNK` requests, so its reply is read); the rest are
+        validated one by one as they are sealed and streamed, so the database
+        starts writing a few thousand requests in, not after the last one. A
+        refusal met ahead is raised in its turn (an earlier request may fail
+        first), and rolls back whatever was written (the caller's transaction).
         """
+        await self._driver()  # the transaction begun, so the call goes out at once
+        lock = asyncio.create_task(self._pg_snapshot(*targets))
+        ready: list[Prepared] = []
+        refusal: Exception | None = None
         try:
-            prepared: list[Prepared] = []
-            for start in range(0, len(specs), _PREPARE_CHUNK):
-                prepared.extend(prepare(spec) for spec in specs[start : start + _PREPARE_CHUNK])
-                if early is not None:
-                    await asyncio.sleep(0)
-            return prepared, by_idempotency_key(prepared)
-        except BaseException:
-            if early is not None:
-                await asyncio.wait([early])
-                if not early.cancelled():
-                    early.exception()  # retrieved: the request's own refusal is the answer
+            while not lock.done() and len(ready) < len(specs) and refusal is None:
+                for spec in specs[len(ready) : len(ready) + _PREPARE_CHUNK]:
+                    try:
+                        ready.append(prepare(spec))
+                    except Exception as exc:
+                        refusal = exc
+                        break
+                await asyncio.sleep(0)
+        except BaseException:  # cancelled: the lock call is let finish first
+            await asyncio.wait([lock])
+            if not lock.cancelled():
+                lock.exception()  # retrieved; the cancellation is the answer
             raise
+        snapshot = await lock
+
+        def items() -> Iterator[Prepared]:
+            yield from ready
+            if refusal is not None:
+                raise refusal
+            yield from map(prepare, islice(specs, len(ready), None))
+
+        return snapshot, items()
+
+    async def _snapshot(self, targets: _LockTargets) -> _Snapshot:
+        """Steps 2–4 (one round trip on PostgreSQL)."""
+        if self._dialect == "postgresql":
+            return await self._pg_snapshot(*targets)
+        keys, pairs, book_codes = targets
+        snapshot = await self._sqlite_snapshot(pairs, book_codes, len(keys))
+        snapshot.existing = await self._existing_keys(keys)
+        return snapshot
 
     async def _driver(self) -> Any:
         """The asyncpg connection under ``self.conn``, inside the caller's transaction.
@@ -418,15 +419,15 @@ class LedgerStore(LedgerReads):
 
     # -- the write path, SQLite: the write lock is held since BEGIN IMMEDIATE -------
 
-    async def _sqlite_snapshot(self, items: Sequence[Prepared]) -> _Snapshot:
+    async def _sqlite_snapshot(
+        self, pairs: Sequence[tuple[str, str]], book_codes: Sequence[str], entries: int
+    ) -> _Snapshot:
         snapshot = _Snapshot()
-        book_codes = sorted({item.spec.book for item in items})
         for code, book_id in await self.conn.execute(
             select(books.c.code, books.c.id).where(books.c.code.in_(book_codes))
         ):
             snapshot.book_ids[code] = book_id
-        wanted = sorted({(item.spec.book, leg[0]) for item in items for leg in item.legs})
-        for chunk in chunks(wanted):
+        for chunk in chunks(pairs):
             for row in await self.conn.execute(
                 _TARGETS.where(tuple_(books.c.code, accounts.c.code).in_(chunk))
             ):
@@ -445,7 +446,7 @@ class LedgerStore(LedgerReads):
                 )
         # BEGIN IMMEDIATE holds the database's write lock: max(id) cannot move.
         start = int((await self.conn.execute(_MAX_ENTRY_ID)).scalar_one())
-        snapshot.entry_ids = list(range(start + 1, start + 1 + len(items)))
+        snapshot.entry_ids = list(range(start + 1, start + 1 + entries))
         return snapshot
 
     async def _sqlite_insert(self, rows: sealing.Chunk) -> None:
@@ -461,14 +462,16 @@ class LedgerStore(LedgerReads):
     # -- the write path, both dialects -----------------------------------------------
 
     async def _write(
-        self, items: Sequence[Prepared], snapshot: _Snapshot
-    ) -> dict[str, JournalEntry]:
-        """Check, seal and insert ``items``; return their entries by idempotency key."""
-        check_accounts(items, snapshot.book_ids, snapshot.targets)
+        self, items: Iterator[Prepared], snapshot: _Snapshot, *, copy: bool
+    ) -> tuple[dict[str, sealing.Written], dict[str, int]]:
+        """Check, seal and insert ``items`` as they come (:func:`to_write`):
+        what each new entry was written with, by idempotency key, and the keys replayed (key ->
+        entry id). ``copy``: a large batch, streamed through ``COPY``."""
         postgres = self._dialect == "postgresql"
-        posted: dict[str, JournalEntry] = {}
+        posted: dict[str, sealing.Written] = {}
+        replayed: dict[str, int] = {}
         chunks = sealing.seal(
-            items,
+            to_write(items, snapshot.existing, snapshot.book_ids, snapshot.targets, replayed),
             snapshot.entry_ids,
             snapshot.book_ids,
             snapshot.targets,
@@ -478,13 +481,14 @@ class LedgerStore(LedgerReads):
             first_chunk_postings=_PG_FIRST_CHUNK,
             metadata_as_text=postgres,
         )
-        if postgres and sum(len(item.legs) for item in items) >= _PG_COPY_MIN:
+        if postgres and copy:
             await translated(self._pg_stream(chunks))
-        elif postgres:
-            await translated(self._pg_write(sealing.gathered(chunks)))
         else:
-            await translated(self._sqlite_insert(sealing.gathered(chunks)))
-        return posted
+            rows = sealing.gathered(chunks)
+            if rows.entries:
+                write = self._pg_write if postgres else self._sqlite_insert
+                await translated(write(rows))
+        return posted, replayed
 
     async def reverse(
         self,

@@ -73,7 +73,7 @@ def entry_spec(plan: MovementPlan, actor: Actor) -> EntrySpec:
 
 async def post_plans(uow: UnitOfWork, actor: Actor, *plans: MovementPlan) -> list[JournalEntry]:
     """Post movement plans as ledger entries inside the use case's transaction."""
-    return await uow.ledger.post_many([entry_spec(plan, actor) for plan in plans])
+    return list(await uow.ledger.post_many([entry_spec(plan, actor) for plan in plans]))
 
 
 class Service:

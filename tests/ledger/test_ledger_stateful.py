@@ -242,33 +242,35 @@ class Model:
         return [a for (b, _), a in sorted(self.accounts.items()) if b == book]
 
     def predict(self, requests: Sequence[Request]) -> Prediction:
-        """Follow the documented write path: validate, keys, accounts, flags."""
-        if not all(r.well_formed for r in requests):
-            return Prediction(ErrorCode.UNBALANCED)
-        by_key: dict[str, Request] = {}
-        for r in requests:
-            earlier = by_key.get(r.key)
-            if earlier is not None and earlier.identity != r.identity:
-                return Prediction(ErrorCode.IDEMPOTENCY_CONFLICT)
-            by_key[r.key] = r
+        """Follow the documented write path: each request in batch order is
+        validated, then its key, its accounts and the balance flags are checked;
+        the first request that fails refuses the batch."""
+        seen: dict[str, Request] = {}
         fresh: list[Request] = []
-        for key, r in by_key.items():
-            stored = self.keys.get(key)
-            if stored is None:
-                fresh.append(r)
-            elif self.entries[stored].identity != r.identity:
-                return Prediction(ErrorCode.IDEMPOTENCY_CONFLICT)
-        for r in fresh:
+        running = {k: a.balance for k, a in self.accounts.items()}
+        for r in requests:
+            if not r.well_formed:
+                return Prediction(ErrorCode.UNBALANCED)
+            earlier = seen.get(r.key)
+            if earlier is not None:
+                if earlier.identity != r.identity:
+                    return Prediction(ErrorCode.IDEMPOTENCY_CONFLICT)
+                continue
+            seen[r.key] = r
+            stored = self.keys.get(r.key)
+            if stored is not None:
+                if self.entries[stored].identity != r.identity:
+                    return Prediction(ErrorCode.IDEMPOTENCY_CONFLICT)
+                continue
             for code, _ in r.legs:
                 if self.accounts[(r.book, code)].opened_on > r.effective_date:
                     return Prediction(ErrorCode.ACCOUNT_CLOSED)
-        running = {k: a.balance for k, a in self.accounts.items()}
-        for r in fresh:
             for code, units in r.legs:
                 after = running[(r.book, code)] + units
                 if not self.accounts[(r.book, code)].allows(after):
                     return Prediction(ErrorCode.INSUFFICIENT_FUNDS)
                 running[(r.book, code)] = after
+            fresh.append(r)
         return Prediction(None, fresh)
 
     def record(self, request: Request, entry: JournalEntry) -> None:

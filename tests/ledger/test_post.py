@@ -284,3 +284,93 @@ async def test_nul_characters_are_refused(ledger: Ledger) -> None:
         with pytest.raises(RiskpoolError) as caught:
             await ledger.post(spec)
         assert caught.value.code is ErrorCode.INVALID_ENTRY
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["batch", "streamed"])
+async def test_a_batch_is_refused_with_its_first_bad_request(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch, streamed: bool
+) -> None:
+    """Each request is checked in full (validation, key, accounts, flags) before the
+    next, on every path: the refusal is the first bad request's, and nothing is written.
+    ``streamed``: the large-batch path (PostgreSQL), where later requests are
+    validated only as the earlier ones are written."""
+    from riskpool.ledger import store
+
+    if streamed:
+        monkeypatch.setattr(store, "_STREAM_MIN", 2)
+        monkeypatch.setattr(store, "_PREPARE_CHUNK", 1)
+    await ledger.post(transfer("seed", "1002", "3001", 5))
+    await ledger.close_account("POOL", "5001", date(2025, 3, 31))
+    late = date(2025, 4, 1)
+    cases = [
+        # an account closed, before a malformed request and an overdraft
+        (
+            [
+                transfer("a", "1002", "3001", 1),
+                transfer("b", "5001", "1002", 1, day=late),
+                transfer("c", "1002", "3001", 0),
+                transfer("d", "5001", "1002", 100, day=D0),
+            ],
+            ErrorCode.ACCOUNT_CLOSED,
+        ),
+        # an overdraft, before a key reused with another payload
+        (
+            [transfer("e", "5001", "1002", 100), transfer("seed", "1002", "3001", 6)],
+            ErrorCode.INSUFFICIENT_FUNDS,
+        ),
+        # a malformed request, before an unknown account
+        (
+            [transfer("f", "1002", "3001", 0), transfer("g", "1002", "9999", 1)],
+            ErrorCode.INVALID_AMOUNT,
+        ),
+        # a key used twice with two payloads, before an overdraft
+        (
+            [
+                transfer("h", "1002", "3001", 1),
+                transfer("h", "1002", "3001", 2),
+                transfer("i", "5001", "1002", 100),
+            ],
+            ErrorCode.IDEMPOTENCY_CONFLICT,
+        ),
+    ]
+    for batch, code in cases:
+        with pytest.raises(RiskpoolError) as caught:
+            await ledger.post_many(batch)
+        assert caught.value.code is code, batch
+    assert await ledger.balance("POOL", "1002") == cny(5)
+    posted = await ledger.post_many([transfer("j", "1002", "3001", 1)] * 3)
+    assert len(posted) == 3 and posted[0] is posted[2]
+
+
+async def test_post_many_builds_each_entry_when_it_is_read(ledger: Ledger) -> None:
+    """``post_many`` returns a sequence that builds each entry on first read, from
+    what was written; the same object on every read, equal to what is loaded."""
+    first = await ledger.post(transfer("r", "1002", "3001", 3))
+    posted = await ledger.post_many(
+        [transfer(f"n{i}", "1002", "3001", i + 1) for i in range(4)]
+        + [transfer("r", "1002", "3001", 3)]
+    )
+    assert len(posted) == 5 and repr(posted) == "PostedEntries(5 entries)"
+    assert posted[-1] == first
+    assert posted[1] is posted[1] and posted[1:3] == [posted[1], posted[2]]
+    assert posted == [await ledger.entry(entry.id) for entry in posted]
+    assert posted != [first] and list(posted)[:1] == [posted[0]]
+    with pytest.raises(IndexError):
+        posted[5]
+    with pytest.raises(TypeError):
+        hash(posted)
+
+
+async def test_the_lock_call_is_planned_for_analysed_tables(ledger: Ledger) -> None:
+    """Once the tables are analysed (autovacuum does it), a batch still finds and
+    locks every account it posts to (PostgreSQL plans its lock call once per
+    session, with whatever statistics there are then)."""
+    async with ledger.db.engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.exec_driver_sql("ANALYZE")
+    posted = await ledger.post_many(
+        [transfer(f"z{i}", "1002", "3001", 1) for i in range(3)]
+        + [transfer("y", "5001", "1002", 2)]
+    )
+    assert [p.balance_after for p in posted[-1].postings] == [cny(2), cny(1)]
+    assert await ledger.balance("POOL", "5001") == cny(2)
