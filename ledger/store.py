@@ -122,7 +122,7 @@ _MAX_ENTRY_ID = select(func.coalesce(func.max(entries.c.id), 0))
 
 
 _STREAM_MIN = 1_000  # entries from which a batch is written as it is validated
-_PREPARE_CHUNK = 1_000  # requests validated between two yields while the lock call runs
+_PREPARE_CHUNK = 200  # requests validated between two yields while the lock call runs
 
 _LockTargets = tuple[list[str], list[tuple[str, str]], list[str]]
 
