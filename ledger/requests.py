@@ -9,7 +9,6 @@ that tells a replay from a conflicting reuse of its idempotency key.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,21 +47,22 @@ def prepare(spec: EntrySpec) -> Prepared:
         raise RiskpoolError(ErrorCode.INVALID_ENTRY, "entry needs an actor", field="actor")
     if len(spec.description) > MAX_DESCRIPTION:
         raise RiskpoolError(ErrorCode.INVALID_ENTRY, "description too long", field="description")
-    for name, text in (
-        ("book", spec.book),
-        ("idempotencyKey", spec.idempotency_key),
-        ("actor", spec.actor),
-        ("description", spec.description),
-    ):
-        if "\x00" in text:  # PostgreSQL cannot store U+0000 in text
-            raise RiskpoolError(ErrorCode.INVALID_ENTRY, "NUL character in text", field=name)
+    if "\x00" in spec.book + spec.idempotency_key + spec.actor + spec.description:
+        for name, text in (
+            ("book", spec.book),
+            ("idempotencyKey", spec.idempotency_key),
+            ("actor", spec.actor),
+            ("description", spec.description),
+        ):
+            if "\x00" in text:  # PostgreSQL cannot store U+0000 in text
+                raise RiskpoolError(ErrorCode.INVALID_ENTRY, "NUL character in text", field=name)
     if len(spec.postings) < 2:
         raise RiskpoolError(
             ErrorCode.UNBALANCED, "an entry needs at least two postings", field="postings"
         )
     seen: set[str] = set()
     legs: list[tuple[str, str, int]] = []
-    sums: dict[str, int] = defaultdict(int)
+    sums: dict[str, int] = {}
     for index, leg in enumerate(spec.postings):
         if not isinstance(leg, PostingSpec) or not isinstance(leg.amount, Money):
             raise RiskpoolError(
@@ -88,7 +88,7 @@ def prepare(spec: EntrySpec) -> Prepared:
                 ErrorCode.INVALID_AMOUNT, "a posting of zero", field=f"postings.{index}.amount"
             )
         legs.append((leg.account, currency, units))
-        sums[currency] += units
+        sums[currency] = sums.get(currency, 0) + units
     unbalanced = {cur: total for cur, total in sums.items() if total != 0}
     if unbalanced:
         detail = ", ".join(
