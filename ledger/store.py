@@ -9,36 +9,39 @@ same transaction as its own changes (one unit of work = one transaction).
 :class:`riskpool.ledger.service.Ledger` wraps it with a transaction per call for
 callers that only need the ledger.
 
-The write path, for a batch of entries:
+The write path, for a batch of entries, request by request in batch order
+(the first request that fails refuses the batch with its error):
 
-1. validate every request in Python (:mod:`riskpool.ledger.requests`: amounts
-   exact, ≥ 2 postings, each account once, zero-sum per currency, metadata) —
-   nothing touches the database yet;
-2. look up idempotency keys: a replay returns the stored entry, a key reused
-   with another payload is ``IDEMPOTENCY_CONFLICT``;
-3. resolve books and accounts, check currency and open/closed dates
-   (:mod:`riskpool.ledger.checks`);
-4. lock the balance rows of every touched account **in account-id order**
-   (``SELECT … FOR UPDATE``; ``BEGIN IMMEDIATE`` on SQLite), read each
-   account's balance, version and chain head (``head_hash``) from the locked
-   row and allocate entry ids;
-5. seal each entry (:mod:`riskpool.ledger.sealing`: balance flags posting by
-   posting, hash over its fields and postings, chained to each account's head)
-   and write the postings, then the entry rows (the database re-checks the sums
+1. validate the request in Python (:mod:`riskpool.ledger.requests`: amounts
+   exact, ≥ 2 postings, each account once, zero-sum per currency, metadata);
+2. its idempotency key: a replay returns the stored entry (or, within the
+   batch, the earlier request's), a key reused with another payload is
+   ``IDEMPOTENCY_CONFLICT``;
+3. its book and accounts, currencies and open/closed dates
+   (:mod:`riskpool.ledger.checks`), against the state read and locked once
+   for the whole batch beforehand: the balance rows of every account it
+   posts to, **in account-id order** (``SELECT … FOR UPDATE``; ``BEGIN
+   IMMEDIATE`` on SQLite), each with its balance, version and chain head
+   (``head_hash``), and fresh entry ids;
+4. seal it (:mod:`riskpool.ledger.sealing`: balance flags posting by posting,
+   hash over its fields and postings, chained to each account's head) and
+   write the postings, then the entry rows (the database re-checks the sums
    when the entry rows arrive, moves the cached balances and the chain heads);
-   the returned entries are built from what was written.
+   the returned entries (:class:`~riskpool.ledger.posted.PostedEntries`) are
+   built from what was written when they are read.
 
-Round trips. On PostgreSQL steps 2–4 are one statement (``ledger_lock``; for
-1,000 entries or more it is sent before step 1 and runs while Python
-validates) and
-step 5 one call of ``ledger_write`` (two set-based ``INSERT … SELECT FROM
+Round trips. On PostgreSQL the lock is one statement (``ledger_lock``,
+with the keys, books and account codes read from the requests as given) and
+the write one call of ``ledger_write`` (two set-based ``INSERT … SELECT FROM
 unnest(…)``), both on the asyncpg connection under the SQLAlchemy one and
 inside its transaction, so the statement-level triggers run once per call
-rather than once per row. Large batches stream through ``COPY`` instead,
-chunk by chunk, while the next chunk is sealed. A single entry skips all of
-this: :meth:`LedgerStore.post` is one call of ``ledger_post_batch``
-(:mod:`riskpool.ledger.onecall`). SQLite (not benchmarked) keeps SQLAlchemy
-Core statements and ``executemany`` (its triggers are row-level anyway).
+rather than once per row. From 1,000 entries the lock call is sent before
+any validation and the requests are then validated, checked and sealed as
+they stream through ``COPY``, chunk by chunk, so the database works while
+Python does. A single entry skips all of this: :meth:`LedgerStore.post` is
+one call of ``ledger_post_batch`` (:mod:`riskpool.ledger.onecall`). SQLite
+(not benchmarked) keeps SQLAlchemy Core statements and ``executemany`` (its
+triggers are row-level anyway).
 """
 
 from __future__ import annotations
