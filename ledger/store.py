@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import islice
@@ -59,7 +60,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from riskpool.errors import ErrorCode, RiskpoolError
-from riskpool.ledger import onecall, sealing
+from riskpool.ledger import collector, onecall, sealing
 from riskpool.ledger.accounts import chunks
 from riskpool.ledger.checks import Target, to_write
 from riskpool.ledger.model import (
@@ -248,13 +249,14 @@ class LedgerStore(LedgerReads):
         what was written, when first read (:class:`PostedEntries`; they equal
         what :meth:`entry` loads later); only replays are read back.
         """
-        targets = _lock_targets(specs)
-        if self._dialect == "postgresql" and len(specs) >= _STREAM_MIN:
-            snapshot, items = await self._locked_while_validating(specs, targets)
-        else:
-            snapshot, items = await self._snapshot(targets), map(prepare, specs)
-        postings = sum(len(spec.postings) for spec in specs)
-        posted, replayed = await self._write(items, snapshot, copy=postings >= _PG_COPY_MIN)
+        with collector.paused() if len(specs) >= _STREAM_MIN else nullcontext():
+            targets = _lock_targets(specs)
+            if self._dialect == "postgresql" and len(specs) >= _STREAM_MIN:
+                snapshot, items = await self._locked_while_validating(specs, targets)
+            else:
+                snapshot, items = await self._snapshot(targets), map(prepare, specs)
+            postings = sum(len(spec.postings) for spec in specs)
+            posted, replayed = await self._write(items, snapshot, copy=postings >= _PG_COPY_MIN)
         stored: dict[str, JournalEntry] = {}
         if replayed:
             loaded = await self.entries_by_id(list(replayed.values()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -62,3 +63,53 @@ async def test_upgrade_is_idempotent(tmp_path: Any) -> None:
     await migrate.upgrade(engine)
     assert await migrate.current_revision(engine) == migrate.head_revision()
     await engine.dispose()
+
+
+async def test_bulk_storage_settings_come_and_go(postgres_server: Any) -> None:
+    """Migration 0011 (PostgreSQL; SQLite has no JIT, fill factor or sequences):
+    every ledger function turns JIT off for its statements, whose inflated
+    estimates would otherwise make PostgreSQL compile short statements at a
+    third of a second each; balance rows leave room for their versions; posting
+    ids are cached. Its downgrade takes all three back."""
+    name = f"t_storage_{os.getpid()}"
+    admin = create_engine(postgres_server.url("postgres"))
+    async with admin.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {postgres_server.template}"))
+    await admin.dispose()
+    engine = create_engine(postgres_server.url(name))
+
+    async def settings() -> tuple[list[str], list[str], int]:
+        async with engine.connect() as conn:
+            functions = (
+                await conn.execute(
+                    text(
+                        "SELECT proname, coalesce(proconfig, '{}') FROM pg_proc"
+                        " WHERE proname LIKE 'ledger\\_%' ORDER BY proname"
+                    )
+                )
+            ).all()
+            assert len(functions) >= 10
+            options = await conn.execute(
+                text("SELECT reloptions FROM pg_class WHERE relname = 'ledger_balances'")
+            )
+            cache = await conn.execute(
+                text(
+                    "SELECT cache_size FROM pg_sequences"
+                    " WHERE sequencename = 'ledger_postings_id_seq'"
+                )
+            )
+            return (
+                [proname for proname, config in functions if "jit=off" not in config],
+                options.scalar_one() or [],
+                cache.scalar_one(),
+            )
+
+    try:
+        assert await settings() == ([], ["fillfactor=20"], 1000)
+        await migrate.downgrade(engine, "0010_ledger_bulk_plans")
+        without_jit, options, cache = await settings()
+        assert "ledger_entries_inserted" in without_jit
+        assert (options, cache) == ([], 1)
+    finally:
+        await engine.dispose()

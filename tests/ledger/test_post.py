@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from typing import Any
 
@@ -337,6 +338,7 @@ async def test_a_batch_is_refused_with_its_first_bad_request(
         with pytest.raises(RiskpoolError) as caught:
             await ledger.post_many(batch)
         assert caught.value.code is code, batch
+        assert gc.isenabled()  # paused for a large batch, on again after its refusal
     assert await ledger.balance("POOL", "1002") == cny(5)
     posted = await ledger.post_many([transfer("j", "1002", "3001", 1)] * 3)
     assert len(posted) == 3 and posted[0] is posted[2]
@@ -374,3 +376,29 @@ async def test_the_lock_call_is_planned_for_analysed_tables(ledger: Ledger) -> N
     )
     assert [p.balance_after for p in posted[-1].postings] == [cny(2), cny(1)]
     assert await ledger.balance("POOL", "5001") == cny(2)
+
+
+async def test_a_large_batch_holds_off_cycle_collection_while_it_runs(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From :data:`_STREAM_MIN` requests the cyclic collector is paused while the
+    batch is validated, sealed and written (:mod:`riskpool.ledger.collector`), and
+    on again when it returns; a smaller batch leaves it alone."""
+    from riskpool.ledger import store
+
+    monkeypatch.setattr(store, "_STREAM_MIN", 3)
+    seen: list[bool] = []
+    prepare = store.prepare
+
+    def watched(spec: EntrySpec) -> Any:
+        seen.append(gc.isenabled())
+        return prepare(spec)
+
+    monkeypatch.setattr(store, "prepare", watched)
+    assert gc.isenabled()
+    await ledger.post_many([transfer(f"s{i}", "1002", "3001", 1) for i in range(2)])
+    assert seen == [True, True] and gc.isenabled()
+    seen.clear()
+    posted = await ledger.post_many([transfer(f"l{i}", "1002", "3001", 1) for i in range(3)])
+    assert seen == [False, False, False] and gc.isenabled()
+    assert [await ledger.entry(e.id) for e in posted] == list(posted)
