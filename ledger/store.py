@@ -76,8 +76,8 @@ from riskpool.ledger.schema import accounts, balances, books, entries, postings
 
 T = TypeVar("T")
 
-_PG_CHUNK = 50_000  # posting rows per COPY chunk on PostgreSQL (whole entries)
-_PG_FIRST_CHUNK = 4_000  # then doubling: the database starts while the rest is sealed
+_PG_CHUNK = 30_000  # posting rows per COPY chunk on PostgreSQL (whole entries)
+_PG_FIRST_CHUNK = 8_000  # then doubling: the database starts while the rest is sealed
 _PG_COPY_MIN = 2_000  # from this many postings, COPY (cheaper per row, 2 more round trips)
 
 # PostgreSQL, steps 2–4 in one round trip: the migration's ``ledger_lock``

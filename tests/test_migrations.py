@@ -107,6 +107,8 @@ async def test_bulk_storage_settings_come_and_go(postgres_server: Any) -> None:
 
     try:
         assert await settings() == ([], ["fillfactor=20"], 1000)
+        await migrate.downgrade(engine, "0011_ledger_bulk_storage")  # functions replaced
+        assert await settings() == ([], ["fillfactor=20"], 1000)
         await migrate.downgrade(engine, "0010_ledger_bulk_plans")
         without_jit, options, cache = await settings()
         assert "ledger_entries_inserted" in without_jit

@@ -97,6 +97,25 @@ async def test_posting_without_entry_is_refused_at_commit(seeded: Any) -> None:
     assert await _state(ledger) == before
 
 
+async def test_a_statement_s_postings_need_every_entry_at_commit(seeded: Any) -> None:
+    """One statement writes the postings of two entries; only the first entry follows."""
+    database, ledger, _ = seeded
+    before = await _state(ledger)
+    message = await _refused(
+        database,
+        [
+            POSTING + f"(905, :cash, 'CNY', 5, 2, 10005, '{GENESIS}'), "
+            f"(905, :capital, 'CNY', -5, 2, -10005, '{GENESIS}'), "
+            f"(906, :cash, 'CNY', 6, 3, 10011, '{GENESIS}'), "
+            f"(906, :capital, 'CNY', -6, 3, -10011, '{GENESIS}')",
+            ENTRY,
+        ],
+        {"entry": 905, "key": "raw-905"},
+    )
+    assert "906" in message or "FOREIGN KEY" in message
+    assert await _state(ledger) == before
+
+
 async def test_postings_cannot_be_added_to_a_posted_entry(seeded: Any) -> None:
     database, _, first = seeded
     message = await _refused(
@@ -108,6 +127,35 @@ async def test_postings_cannot_be_added_to_a_posted_entry(seeded: Any) -> None:
         {"entry": first.id},
     )
     assert "INVALID_ENTRY" in message
+
+
+async def test_postings_around_a_posted_entry_are_accepted(seeded: Any) -> None:
+    """A statement's postings whose entry ids straddle an entry already posted
+    (ids from one sequence interleave across writers) are checked id by id and
+    accepted; at commit, every posting of the range has its entry."""
+    database, ledger, _ = seeded
+    entry = ENTRY.replace(":entry", ":id").replace(":key", ":k")
+    async with database.db.transaction() as conn:
+        ids = await _ids(conn)
+        cash, capital = ids["1002"], ids["3001"]
+        await conn.execute(
+            text(
+                POSTING + f"(901, {cash}, 'CNY', 5, 2, 10005, '{GENESIS}'), "
+                f"(901, {capital}, 'CNY', -5, 2, -10005, '{GENESIS}')"
+            )
+        )
+        await conn.execute(text(entry), {"id": 901, "k": "raw-901"})
+        await conn.execute(
+            text(
+                POSTING + f"(900, {cash}, 'CNY', 7, 3, 10012, '{GENESIS}'), "
+                f"(900, {capital}, 'CNY', -7, 3, -10012, '{GENESIS}'), "
+                f"(902, {cash}, 'CNY', 9, 4, 10021, '{GENESIS}'), "
+                f"(902, {capital}, 'CNY', -9, 4, -10021, '{GENESIS}')"
+            )
+        )
+        for entry_id in (900, 902):
+            await conn.execute(text(entry), {"id": entry_id, "k": f"raw-{entry_id}"})
+    assert await ledger.balance("POOL", "1002") == cny("100.21")
 
 
 @pytest.mark.parametrize(
