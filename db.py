@@ -22,6 +22,7 @@ handled here, once:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -30,7 +31,7 @@ from sqlalchemy import BigInteger, Integer, MetaData, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
-from sqlalchemy.util.concurrency import greenlet_spawn
+from sqlalchemy.util.concurrency import greenlet_spawn, in_greenlet
 
 _WRITE_OPTION = "riskpool_write"
 
@@ -89,6 +90,20 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(conn: Connection) -> None:
         write = conn.get_execution_options().get(_WRITE_OPTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    @event.listens_for(engine.sync_engine, "invalidate")
+    def _on_invalidate(dbapi_connection: Any, _record: Any, _exception: Any) -> None:
+        # A connection dropped mid-statement (its task cancelled) is closed next,
+        # without a rollback. Closing cannot finish while a cursor of the
+        # cancelled statement is alive (Python's sqlite3 leaves the statement to
+        # the cursor, and SQLite keeps the connection as a "zombie" until it is
+        # finalised), and until then its transaction, with BEGIN IMMEDIATE's
+        # write lock, stays open: every later write would wait for the garbage
+        # collector. Rolled back here, the lock goes at once.
+        rollback = getattr(dbapi_connection, "rollback", None)
+        if rollback is not None and in_greenlet():
+            with contextlib.suppress(Exception):
+                rollback()
 
 
 class Database:

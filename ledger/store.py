@@ -250,11 +250,11 @@ class LedgerStore(LedgerReads):
         what :meth:`entry` loads later); only replays are read back.
         """
         with collector.paused() if len(specs) >= _STREAM_MIN else nullcontext():
-            targets = _lock_targets(specs)
             if self._dialect == "postgresql" and len(specs) >= _STREAM_MIN:
-                snapshot, items = await self._locked_while_validating(specs, targets)
+                snapshot, items = await self._locked_while_validating(specs)
             else:
-                snapshot, items = await self._snapshot(targets), map(prepare, specs)
+                snapshot = await self._snapshot(_lock_targets(specs))
+                items = map(prepare, specs)
             postings = sum(len(spec.postings) for spec in specs)
             posted, replayed = await self._write(items, snapshot, copy=postings >= _PG_COPY_MIN)
         stored: dict[str, JournalEntry] = {}
@@ -264,18 +264,25 @@ class LedgerStore(LedgerReads):
         return PostedEntries([spec.idempotency_key for spec in specs], posted, stored)
 
     async def _locked_while_validating(
-        self, specs: Sequence[EntrySpec], targets: _LockTargets
+        self, specs: Sequence[EntrySpec]
     ) -> tuple[_Snapshot, Iterator[Prepared]]:
-        """A large batch on PostgreSQL: the lock call goes out first, and requests
-        are validated while it runs (the event loop gets a turn every
+        """A large batch on PostgreSQL: the database works from the start. The
+        request for entry ids goes out first (one per request: a replay wastes
+        its id, as a rollback does), the accounts to lock are read from the
+        requests meanwhile, then the lock call goes out, and requests are
+        validated while it runs (the event loop gets a turn every
         :data:`_PREPARE_CHUNK` requests, so its reply is read); the rest are
         validated one by one as they are sealed and streamed, so the database
         starts writing a few thousand requests in, not after the last one. A
         refusal met ahead is raised in its turn (an earlier request may fail
         first), and rolls back whatever was written (the caller's transaction).
         """
-        await self._driver()  # the transaction begun, so the call goes out at once
-        lock = asyncio.create_task(self._pg_snapshot(*targets))
+        # Prepared first (a round trip, once per connection: asyncpg caches it),
+        # so that the real call goes out in one message, before the CPU work below.
+        await self._pg("fetchval", _PG_IDS, 0)
+        ids = asyncio.create_task(self._pg("fetchval", _PG_IDS, len(specs)))
+        await asyncio.sleep(0)  # sent
+        lock = asyncio.create_task(self._pg_snapshot(*_lock_targets(specs), ids=ids))
         ready: list[Prepared] = []
         refusal: Exception | None = None
         try:
@@ -287,10 +294,11 @@ class LedgerStore(LedgerReads):
                         refusal = exc
                         break
                 await asyncio.sleep(0)
-        except BaseException:  # cancelled: the lock call is let finish first
-            await asyncio.wait([lock])
-            if not lock.cancelled():
-                lock.exception()  # retrieved; the cancellation is the answer
+        except BaseException:  # cancelled: the calls are let finish first
+            await asyncio.wait([ids, lock])
+            for task in (ids, lock):
+                if not task.cancelled():
+                    task.exception()  # retrieved; the cancellation is the answer
             raise
         snapshot = await lock
 
@@ -327,7 +335,15 @@ class LedgerStore(LedgerReads):
             adapted, "_start_transaction"
         ):
             if not adapted.autocommit:
-                await adapted._start_transaction()
+                try:
+                    await adapted._start_transaction()
+                except BaseException as exc:
+                    # Cancelled with BEGIN in flight, the driver's idea of the
+                    # transaction no longer matches the server's: this connection
+                    # is closed rather than handed out again (SQLAlchemy does the
+                    # same for its own statements).
+                    await self.conn.invalidate(exc)
+                    raise
         elif not self.conn.in_transaction() or getattr(adapted, "_transaction", None) is None:
             await self.conn.exec_driver_sql("SELECT 1")
         self._raw = fairy.driver_connection
@@ -342,8 +358,16 @@ class LedgerStore(LedgerReads):
             raise as_sqlalchemy_error(sql, exc) from exc
 
     async def _pg_snapshot(
-        self, keys: list[str], pairs: list[tuple[str, str]], book_codes: list[str]
+        self,
+        keys: list[str],
+        pairs: list[tuple[str, str]],
+        book_codes: list[str],
+        *,
+        ids: Awaitable[list[int]] | None = None,
     ) -> _Snapshot:
+        """The lock call; ``ids``: entry ids already asked for (else allocated here)."""
+        apart = ids is not None or len(keys) > _IDS_APART
+        asked = None if ids is None else await ids  # one statement at a time on a connection
         rows = await self._pg(
             "fetch",
             _PG_LOCK,
@@ -351,7 +375,7 @@ class LedgerStore(LedgerReads):
             [book for book, _ in pairs],
             [code for _, code in pairs],
             book_codes,
-            0 if len(keys) > _IDS_APART else len(keys),
+            0 if apart else len(keys),
         )
         snapshot = _Snapshot()
         for row in rows:
@@ -376,10 +400,12 @@ class LedgerStore(LedgerReads):
                 snapshot.book_ids[row[4]] = row[1]
             else:
                 snapshot.entry_ids.append(row[1])
-        if len(keys) > _IDS_APART:
+        if apart:
             # Many ids: one array in one row, not a row each (100,000 rows cost
             # ≈ 0.3 s to build, send and decode).
-            snapshot.entry_ids = list(await self._pg("fetchval", _PG_IDS, len(keys)))
+            snapshot.entry_ids = list(
+                asked if asked is not None else await self._pg("fetchval", _PG_IDS, len(keys))
+            )
         snapshot.entry_ids.sort()
         return snapshot
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from datetime import date
 from typing import Any
@@ -12,6 +14,7 @@ from helpers import D0, cny, pool_book, transfer
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger.model import EntrySpec, PostingSpec
 from riskpool.ledger.service import Ledger
+from riskpool.ledger.verify import verify
 
 
 @pytest.fixture
@@ -402,3 +405,46 @@ async def test_a_large_batch_holds_off_cycle_collection_while_it_runs(
     posted = await ledger.post_many([transfer(f"l{i}", "1002", "3001", 1) for i in range(3)])
     assert seen == [False, False, False] and gc.isenabled()
     assert [await ledger.entry(e.id) for e in posted] == list(posted)
+
+
+async def test_a_streamed_batch_cancelled_anywhere_is_whole_or_absent(
+    database: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelled at any point of the large-batch path (ids asked for, lock call,
+    validation ahead, COPY chunks), a batch is written whole or not at all, the
+    collector is on again, and the connection it held is not handed out half-used."""
+    from riskpool.db import Database, create_engine
+    from riskpool.ledger import store
+
+    monkeypatch.setattr(store, "_STREAM_MIN", 2)
+    monkeypatch.setattr(store, "_PREPARE_CHUNK", 1)
+    monkeypatch.setattr(store, "_PG_FIRST_CHUNK", 2)
+    monkeypatch.setattr(store, "_PG_CHUNK", 4)
+    monkeypatch.setattr(store, "_PG_COPY_MIN", 1)
+    db = Database(create_engine(database.url, pool_size=1))
+    try:
+        ledger = Ledger(db)
+        await pool_book(ledger)
+        sizes = {}
+        for turns in range(40):
+            batch = [transfer(f"c{turns}-{i}", "1002", "3001", 1) for i in range(6)]
+            task = asyncio.create_task(ledger.post_many(batch))
+            for _ in range(turns):
+                await asyncio.sleep(0)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            assert gc.isenabled()
+            async with db.transaction(write=False) as conn:
+                keys = [s.idempotency_key for s in batch]
+                found = await store.LedgerStore(conn)._existing_keys(keys)
+            sizes[turns] = len(found)
+        assert set(sizes.values()) <= {0, 6}, sizes
+        assert sizes[0] == 0
+        after = await ledger.post_many([transfer(f"n{i}", "1002", "3001", 1) for i in range(3)])
+        assert [e.idempotency_key for e in after] == ["n0", "n1", "n2"]
+        async with db.transaction(write=False) as conn:
+            report = await verify(conn)
+        assert report.ok, report.problems
+    finally:
+        await db.dispose()
