@@ -35,11 +35,13 @@ with the keys, books and account codes read from the requests as given) and
 the write one call of ``ledger_write`` (two set-based ``INSERT … SELECT FROM
 unnest(…)``), both on the asyncpg connection under the SQLAlchemy one and
 inside its transaction, so the statement-level triggers run once per call
-rather than once per row. From 1,000 entries the lock call is sent before
-any validation and the requests are then validated, checked and sealed as
-they stream through ``COPY``, chunk by chunk, so the database works while
-Python does. A single entry skips all of this: :meth:`LedgerStore.post` is
-one call of ``ledger_post_batch`` (:mod:`riskpool.ledger.onecall`). SQLite
+rather than once per row. From 1,000 entries the request for entry ids and
+the lock call are sent before any validation and the requests are then
+validated, checked and sealed as they stream through ``COPY``, chunk by
+chunk, so the database works while Python does (and Python's cyclic garbage
+collector waits: :mod:`riskpool.ledger.collector`). A single entry skips all
+of this: :meth:`LedgerStore.post` is one call of ``ledger_post_batch``
+(:mod:`riskpool.ledger.onecall`). SQLite
 (not benchmarked) keeps SQLAlchemy Core statements and ``executemany`` (its
 triggers are row-level anyway).
 """
