@@ -283,11 +283,13 @@ class LedgerStore(LedgerReads):
         # so that the real call goes out in one message, before the CPU work below.
         await self._pg("fetchval", _PG_IDS, 0)
         ids = asyncio.create_task(self._pg("fetchval", _PG_IDS, len(specs)))
-        await asyncio.sleep(0)  # sent
-        lock = asyncio.create_task(self._pg_snapshot(*_lock_targets(specs), ids=ids))
+        calls = [ids]
         ready: list[Prepared] = []
         refusal: Exception | None = None
         try:
+            await asyncio.sleep(0)  # sent
+            lock = asyncio.create_task(self._pg_snapshot(*_lock_targets(specs), ids=ids))
+            calls.append(lock)
             while not lock.done() and len(ready) < len(specs) and refusal is None:
                 for spec in specs[len(ready) : len(ready) + _PREPARE_CHUNK]:
                     try:
@@ -297,8 +299,8 @@ class LedgerStore(LedgerReads):
                         break
                 await asyncio.sleep(0)
         except BaseException:  # cancelled: the calls are let finish first
-            await asyncio.wait([ids, lock])
-            for task in (ids, lock):
+            await asyncio.wait(calls)
+            for task in calls:
                 if not task.cancelled():
                     task.exception()  # retrieved; the cancellation is the answer
             raise
