@@ -282,13 +282,18 @@ class LedgerStore(LedgerReads):
         # Prepared first (a round trip, once per connection: asyncpg caches it),
         # so that the real call goes out in one message, before the CPU work below.
         await self._pg("fetchval", _PG_IDS, 0)
-        ids = asyncio.create_task(self._pg("fetchval", _PG_IDS, len(specs)))
-        calls = [ids]
+        ids = asyncio.create_task(self._entry_ids(len(specs)))
+        calls: list[asyncio.Task[Any]] = [ids]
         ready: list[Prepared] = []
         refusal: Exception | None = None
         try:
             await asyncio.sleep(0)  # sent
-            lock = asyncio.create_task(self._pg_snapshot(*_lock_targets(specs), ids=ids))
+            targets = _lock_targets(specs)
+
+            async def locked() -> _Snapshot:  # one statement at a time on a connection
+                return await self._pg_snapshot(*targets, ids=await ids)
+
+            lock = asyncio.create_task(locked())
             calls.append(lock)
             while not lock.done() and len(ready) < len(specs) and refusal is None:
                 for spec in specs[len(ready) : len(ready) + _PREPARE_CHUNK]:
@@ -316,9 +321,12 @@ class LedgerStore(LedgerReads):
 
     async def _snapshot(self, targets: _LockTargets) -> _Snapshot:
         """Steps 2–4 (one round trip on PostgreSQL)."""
-        if self._dialect == "postgresql":
-            return await self._pg_snapshot(*targets)
         keys, pairs, book_codes = targets
+        if self._dialect == "postgresql":
+            many = len(keys) > _IDS_APART  # then one array, not a row per id
+            return await self._pg_snapshot(
+                keys, pairs, book_codes, ids=await self._entry_ids(len(keys)) if many else None
+            )
         snapshot = await self._sqlite_snapshot(pairs, book_codes, len(keys))
         snapshot.existing = await self._existing_keys(keys)
         return snapshot
@@ -367,11 +375,10 @@ class LedgerStore(LedgerReads):
         pairs: list[tuple[str, str]],
         book_codes: list[str],
         *,
-        ids: Awaitable[list[int]] | None = None,
+        ids: list[int] | None = None,
     ) -> _Snapshot:
-        """The lock call; ``ids``: entry ids already asked for (else allocated here)."""
-        apart = ids is not None or len(keys) > _IDS_APART
-        asked = None if ids is None else await ids  # one statement at a time on a connection
+        """The lock call; ``ids``: entry ids allocated beforehand (else the call
+        allocates one per key, a row each)."""
         rows = await self._pg(
             "fetch",
             _PG_LOCK,
@@ -379,7 +386,7 @@ class LedgerStore(LedgerReads):
             [book for book, _ in pairs],
             [code for _, code in pairs],
             book_codes,
-            0 if apart else len(keys),
+            0 if ids is not None else len(keys),
         )
         snapshot = _Snapshot()
         for row in rows:
@@ -404,14 +411,15 @@ class LedgerStore(LedgerReads):
                 snapshot.book_ids[row[4]] = row[1]
             else:
                 snapshot.entry_ids.append(row[1])
-        if apart:
-            # Many ids: one array in one row, not a row each (100,000 rows cost
-            # ≈ 0.3 s to build, send and decode).
-            snapshot.entry_ids = list(
-                asked if asked is not None else await self._pg("fetchval", _PG_IDS, len(keys))
-            )
+        if ids is not None:
+            snapshot.entry_ids = ids
         snapshot.entry_ids.sort()
         return snapshot
+
+    async def _entry_ids(self, count: int) -> list[int]:
+        """``count`` fresh entry ids in one array (as rows, 100,000 ids cost ≈ 0.3 s
+        to build, send and decode)."""
+        return list(await self._pg("fetchval", _PG_IDS, count))
 
     async def _pg_write(self, rows: sealing.Chunk) -> None:
         """A small batch: one ``ledger_write`` call (postings, then their entries)."""

@@ -63,6 +63,16 @@ class PostgresServer:
     def url(self, database: str) -> str:
         return f"{self.url_base}/{database}"
 
+    async def fresh(self) -> str:
+        """The URL of a new database copied from the migrated template."""
+        name = f"t_{os.getpid()}_{next(_counter)}"
+        admin = create_engine(self.url("postgres"))
+        async with admin.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {self.template}"))
+        await admin.dispose()
+        return self.url(name)
+
 
 class _LocalPostgres:
     """A throwaway PostgreSQL cluster owned by this test session."""
@@ -212,13 +222,7 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         url = f"sqlite+aiosqlite:///{path}"
     else:
         server: PostgresServer = request.getfixturevalue("postgres_server")
-        name = f"t_{os.getpid()}_{next(_counter)}"
-        admin = create_engine(server.url("postgres"))
-        async with admin.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {server.template}"))
-        await admin.dispose()
-        url = server.url(name)
+        url = await server.fresh()
     db = Database.from_url(url)
     try:
         yield DatabaseCase(request.param, url, db)

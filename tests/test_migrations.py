@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -71,13 +70,7 @@ async def test_bulk_storage_settings_come_and_go(postgres_server: Any) -> None:
     estimates would otherwise make PostgreSQL compile short statements at a
     third of a second each; balance rows leave room for their versions; posting
     ids are cached. Its downgrade takes all three back."""
-    name = f"t_storage_{os.getpid()}"
-    admin = create_engine(postgres_server.url("postgres"))
-    async with admin.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {postgres_server.template}"))
-    await admin.dispose()
-    engine = create_engine(postgres_server.url(name))
+    engine = create_engine(await postgres_server.fresh())
 
     async def settings() -> tuple[list[str], list[str], int]:
         async with engine.connect() as conn:

@@ -7,7 +7,6 @@ with the ledger's trial balance (:func:`riskpool.export.check_export`).
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -281,22 +280,12 @@ async def test_sqlite_and_postgresql_export_the_same_history_to_the_same_bytes(
     """Both dialects in one test: the file depends on the ledger's content only."""
     import shutil
 
-    from sqlalchemy import text as sql
-
-    from riskpool.db import create_engine
-
     fix_clock(monkeypatch)
     template: Path = request.getfixturevalue("sqlite_template")
     shutil.copyfile(template, tmp_path / "a.db")
     server: Any = request.getfixturevalue("postgres_server")
-    name = f"t_export_{hashlib.sha256(str(tmp_path).encode()).hexdigest()[:12]}"
-    admin = create_engine(server.url("postgres"))
-    async with admin.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(sql(f"CREATE DATABASE {name} TEMPLATE {server.template}"))
-    await admin.dispose()
     outputs = []
-    for url in (f"sqlite+aiosqlite:///{tmp_path / 'a.db'}", server.url(name)):
+    for url in (f"sqlite+aiosqlite:///{tmp_path / 'a.db'}", await server.fresh()):
         db = Database.from_url(url)
         try:
             outputs.append(await _build(db))
