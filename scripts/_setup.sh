@@ -14,7 +14,13 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@"
 }
 
+# ensure_venv SET: SET is "server" (what `riskpool serve` needs) or "dev" (the
+# server's set plus the test and lint tools). Versions come from the lock files in
+# requirements/ (generated with uv from pyproject.toml, see requirements/README.md),
+# so every machine runs the same packages. The dev set includes the server set, so
+# a .venv made by the test command also serves.
 ensure_venv() {
+    local set=${1:-dev}
     if [ ! -x .venv/bin/python ]; then
         if ! "$PYTHON" -m venv .venv 2>/dev/null; then
             rm -rf .venv
@@ -23,14 +29,16 @@ ensure_venv() {
         fi
     fi
     local want have
-    want=$(cat pyproject.toml | sha256sum | cut -c1-64)
+    want=$(cat pyproject.toml requirements/server.txt requirements/dev.txt | sha256sum | cut -c1-64)
     have=$(cat .venv/.install-stamp 2>/dev/null || true)
-    if [ "$want" != "$have" ]; then
-        echo "==> installing riskpool and its dependencies into .venv"
-        .venv/bin/python -m pip install -q --upgrade pip
-        .venv/bin/python -m pip install -q -e ".[${1:-dev}]"
-        echo "$want" > .venv/.install-stamp
+    if [ "$have" = "$want dev" ] || [ "$have" = "$want $set" ]; then
+        return 0
     fi
+    echo "==> installing riskpool and its ${set} dependencies into .venv"
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -r "requirements/${set}.txt"
+    .venv/bin/python -m pip install -q --no-deps -e .
+    echo "$want $set" > .venv/.install-stamp
 }
 
 ensure_postgres() {
