@@ -35,6 +35,17 @@ from riskpool.db import Database, create_engine
 
 PG_USER = "riskpool"
 
+DIALECTS = tuple(
+    name.strip()
+    for name in os.environ.get("RISKPOOL_TEST_DIALECTS", "sqlite,postgresql").split(",")
+    if name.strip()
+)
+"""The dialects every database test runs on: both, always, in CI and in the README's
+test command. ``./scripts/test.sh --fast`` (the developer loop) sets
+``RISKPOOL_TEST_DIALECTS=sqlite``; nothing else narrows it."""
+if not set(DIALECTS) <= {"sqlite", "postgresql"} or not DIALECTS:
+    raise RuntimeError(f"RISKPOOL_TEST_DIALECTS names unknown dialects: {DIALECTS}")
+
 
 def _pg_bindir() -> Path:
     configured = os.environ.get("RISKPOOL_PG_BIN")
@@ -212,7 +223,7 @@ class DatabaseCase:
     db: Database
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DIALECTS)
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[DatabaseCase]:
     """A freshly migrated, empty database of each dialect."""
     if request.param == "sqlite":
