@@ -66,8 +66,16 @@ def serve(
     from riskpool.logs import configure
     from riskpool.startup import prepare
 
+    from riskpool.settings import SettingsError, load_settings
+
     configure()
-    application = build()
+    try:
+        settings = load_settings()
+        settings.check_serving()  # production: a real secret, or no start at all
+    except SettingsError as exc:
+        console.print(f"[red]refusing to start[/red]: {exc.message}")
+        raise typer.Exit(2) from None
+    application = build(settings)
     asgi = create_app(application, on_startup=prepare)
     uvicorn.run(
         asgi,
