@@ -73,7 +73,7 @@ def serve(
         settings = load_settings()
         settings.check_serving()  # production: a real secret, or no start at all
     except SettingsError as exc:
-        console.print(f"[red]refusing to start[/red]: {exc.message}")
+        console.print(f"[red]refusing to start[/red]: {exc.message}", soft_wrap=True)
         raise typer.Exit(2) from None
     application = build(settings)
     asgi = create_app(application, on_startup=prepare)

@@ -191,12 +191,13 @@ class Settings(BaseSettings):
             return
         if self.jwt_secret == DEVELOPMENT_JWT_SECRET or not self.jwt_secret.strip():
             raise SettingsError(
-                "production needs RISKPOOL_JWT_SECRET (the development default is public)",
+                "RISKPOOL_JWT_SECRET: production needs its own secret "
+                "(unset or the development default, which is public)",
                 field="jwt_secret",
             )
         if len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
             raise SettingsError(
-                f"RISKPOOL_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes in production",
+                f"RISKPOOL_JWT_SECRET: must be at least {MIN_SECRET_BYTES} bytes in production",
                 field="jwt_secret",
             )
 
