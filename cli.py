@@ -64,9 +64,8 @@ def serve(
 
     from riskpool.graphql.app import create_app
     from riskpool.logs import configure
-    from riskpool.startup import prepare
-
     from riskpool.settings import SettingsError, load_settings
+    from riskpool.startup import prepare
 
     configure()
     try:

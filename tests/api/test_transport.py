@@ -188,7 +188,7 @@ async def test_aliases_inside_fragment_spreads_count_towards_the_limit(api: Api)
 def test_the_document_cache_is_bounded_in_bytes() -> None:
     from graphql import parse
 
-    cache = DocumentCache(max_bytes=10_000)
+    cache = DocumentCache(max_bytes=10_000, weight=1)
     for n in range(50):
         text = "{ books { code } }" + " " * 1000 + f"# {n}"
         cache.put(text, CachedDocument(parse(text)))
@@ -214,7 +214,8 @@ async def test_the_server_caches_within_its_byte_budget(
         return real(source, **options)
 
     monkeypatch.setattr(documents, "parse", counting)
-    async with client_for(database, document_cache_bytes=4096, max_aliases=21) as (client, app):
+    budget = 4096 * documents.AST_WEIGHT  # about four of the documents below
+    async with client_for(database, document_cache_bytes=budget) as (client, app):
         token = mint(token_settings(app), subject="x", role=Role.OPERATOR)
         headers = {"Authorization": f"Bearer {token}"}
         texts = ["{ books { code } }" + " " * 1000 + f"# {n}" for n in range(8)]
