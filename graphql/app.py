@@ -104,7 +104,7 @@ class RiskpoolGraphQL(GraphQL[Context, None]):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await error_response(404, "Not Found")(scope, receive, send)
+            await super().__call__(scope, receive, send)  # no subscription protocols: refused
             return
         try:
             response = await self.run(Request(scope=scope, receive=receive))

@@ -55,6 +55,19 @@ async def test_a_body_above_the_limit_is_413_before_it_is_read(api: Api) -> None
         assert code_of(response) == "PAYLOAD_TOO_LARGE"
 
 
+async def test_only_a_principal_that_may_import_statements_gets_the_upload_limit(
+    api: Api,
+) -> None:
+    body = b'{"query": "{ books { code } }", "pad": "' + b"x" * (MiB + MiB // 2) + b'"}'
+    headers = {"Content-Type": "application/json"}
+    bureau = await api.client.post(
+        "/graphql", content=body, headers={**headers, **bearer(api, Role.FINANCE_BUREAU)}
+    )
+    assert bureau.status_code == 413
+    operator = await api.client.post("/graphql", content=body, headers={**headers, **bearer(api)})
+    assert operator.status_code == 200 and operator.json()["data"]["books"]
+
+
 async def test_a_streamed_body_is_counted_and_cut_off_at_the_limit(api: Api) -> None:
     """Without Content-Length the middleware counts the chunks and stops reading."""
     asgi = create_app(api.app)
