@@ -312,7 +312,9 @@ async def test_parsing_and_validation_are_cached_across_requests(
         return real(source, **options)
 
     monkeypatch.setattr(documents, "parse", counting)
-    query = "{ loans(first: 3) { totalCount } } # parsed once"
+    import uuid
+
+    query = f"{{ loans(first: 3) {{ totalCount }} }} # parsed once {uuid.uuid4()}"
     first = await api.gql(query)
     again = await api.gql(query)
     assert first == again and calls == [query]

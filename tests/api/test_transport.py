@@ -3,6 +3,7 @@ shapes, the byte-bounded document cache, fragment-spread aliases, and CORS."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -231,7 +232,8 @@ async def test_the_server_caches_within_its_byte_budget(
     async with client_for(database, document_cache_bytes=budget) as (client, app):
         token = mint(token_settings(app), subject="x", role=Role.OPERATOR)
         headers = {"Authorization": f"Bearer {token}"}
-        texts = ["{ books { code } }" + " " * 1000 + f"# {n}" for n in range(8)]
+        run = uuid.uuid4()  # the schema (and its cache) is shared by tests with equal settings
+        texts = ["{ books { code } }" + " " * 1000 + f"# {run} {n}" for n in range(8)]
         for text in texts:
             await client.post("/graphql", json={"query": text}, headers=headers)
         await client.post("/graphql", json={"query": texts[-1]}, headers=headers)
