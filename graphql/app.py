@@ -245,11 +245,19 @@ class RequestScope:
 
 
 class _TruncatedRecords(logging.Filter):
-    """Cut strawberry's error log lines: they quote what the client sent."""
+    """Cut strawberry's error log lines: they quote what the client sent.
+
+    The message and every line of an attached traceback (whose last line
+    repeats the exception's message) are cut to the response's limit.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = truncate(record.getMessage())
         record.args = None
+        if record.exc_info:
+            trace = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+            record.exc_text = "\n".join(truncate(line) for line in trace.splitlines())
         return True
 
 
