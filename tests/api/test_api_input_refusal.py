@@ -193,3 +193,31 @@ async def test_uscc_all_zeros_is_refused_and_the_check_character_is_never_told(a
     body = await api.gql(register, {"u": wrong})
     (error,) = body["data"]["registerFirm"]["userErrors"]
     assert error == {"code": "VALIDATION", "message": "USCC check character does not match"}
+
+
+def test_the_amount_maximum_and_the_date_horizon_come_from_the_settings() -> None:
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from riskpool.graphql.core.limits import SchemaLimits
+    from riskpool.graphql.core.scalars import (
+        AmountError,
+        ScalarInputError,
+        amount_parser,
+        date_parser,
+        latest_date,
+    )
+    from riskpool.settings import Settings
+
+    limits = SchemaLimits.of(Settings(max_amount=Decimal("1000"), date_horizon_days=10))
+    assert limits.inputs.max_amount == Decimal("1000")
+    assert limits.inputs.date_horizon == timedelta(days=10)
+    parse = amount_parser(limits.inputs.max_amount)
+    assert parse("-1000.00") == Decimal("-1000.00")
+    with pytest.raises(AmountError, match="maximum of 1000"):
+        parse("1000.01")
+    dates = date_parser(limits.inputs.date_horizon)
+    last = latest_date(limits.inputs.date_horizon)
+    assert dates(last.isoformat()) == last
+    with pytest.raises(ScalarInputError, match="after"):
+        dates((last + timedelta(days=1)).isoformat())
