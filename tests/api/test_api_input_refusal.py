@@ -221,3 +221,84 @@ def test_the_amount_maximum_and_the_date_horizon_come_from_the_settings() -> Non
     assert dates(last.isoformat()) == last
     with pytest.raises(ScalarInputError, match="after"):
         dates((last + timedelta(days=1)).isoformat())
+
+
+def _literal(type_: Any, extreme: str, text: str = '"x"') -> str | None:
+    """A GraphQL literal for ``type_``: Int arguments at ``extreme``, strings ``text``."""
+    from graphql import (
+        GraphQLEnumType,
+        GraphQLInputObjectType,
+        GraphQLList,
+        GraphQLNonNull,
+        GraphQLScalarType,
+    )
+
+    required = isinstance(type_, GraphQLNonNull)
+    inner = type_.of_type if required else type_
+    if isinstance(inner, GraphQLList):
+        return "[]"
+    if isinstance(inner, GraphQLEnumType):
+        return next(iter(inner.values))
+    if isinstance(inner, GraphQLInputObjectType):
+        fields = [
+            f"{name}: {_literal(field.type, extreme, text)}"
+            for name, field in inner.fields.items()
+            if isinstance(field.type, GraphQLNonNull)
+        ]
+        return "{" + ", ".join(fields) + "}"
+    assert isinstance(inner, GraphQLScalarType)
+    return {
+        "Int": extreme,
+        "String": text,
+        "ID": '"x"',
+        "Boolean": "true",
+        "Date": '"2025-07-01"',
+        "DateTime": '"2025-07-01T10:00:00+08:00"',
+        "Amount": '"1.00"',
+        "JSON": '"{}"',
+    }.get(inner.name, '"x"')
+
+
+@pytest.mark.parametrize(
+    ("extreme", "text"),
+    [
+        ("2147483647", '"x"'),
+        ("-2147483648", '"x"'),
+        ("0", '"x"'),
+        ("1", '"' + "长" * 2500 + '"'),
+        ("1", '""'),
+    ],
+)
+async def test_every_int_and_string_argument_at_its_extremes_is_never_internal(
+    api: Api, extreme: str, text: str
+) -> None:
+    """Generated from the schema: every query and mutation, each Int argument (required or
+    not) at the 32-bit extremes, every string empty or of 2,500 characters."""
+    from graphql import GraphQLNonNull, GraphQLObjectType, get_named_type, is_leaf_type
+
+    from riskpool.graphql.schema import build_schema
+
+    schema = build_schema(api.app.settings)._schema
+    probes = 0
+    for kind, root in (("query", schema.query_type), ("mutation", schema.mutation_type)):
+        assert isinstance(root, GraphQLObjectType)
+        for name, field in root.fields.items():
+            arguments = []
+            for arg_name, arg in field.args.items():
+                inner = arg.type.of_type if isinstance(arg.type, GraphQLNonNull) else arg.type
+                if getattr(inner, "name", None) == "Int" or isinstance(arg.type, GraphQLNonNull):
+                    arguments.append(f"{arg_name}: {_literal(arg.type, extreme, text)}")
+            args = f"({', '.join(arguments)})" if arguments else ""
+            selection = "" if is_leaf_type(get_named_type(field.type)) else "{ __typename }"
+            document = f"{kind} {{ {name}{args} {selection} }}"
+            response = await api.client.post(
+                "/graphql",
+                json={"query": document},
+                headers={"Authorization": f"Bearer {api.token(Role.OPERATOR)}"},
+            )
+            assert response.status_code == 200, (document, response.text)
+            codes = {e["extensions"]["code"] for e in response.json().get("errors") or []}
+            assert "INTERNAL" not in codes, (document, response.text)
+            assert "GRAPHQL_VALIDATION" not in codes or extreme != "0", (document, response.text)
+            probes += 1
+    assert probes > 40
