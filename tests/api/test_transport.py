@@ -67,6 +67,11 @@ async def test_only_a_principal_that_may_import_statements_gets_the_upload_limit
     assert bureau.status_code == 413
     operator = await api.client.post("/graphql", content=body, headers={**headers, **bearer(api)})
     assert operator.status_code == 200 and operator.json()["data"]["books"]
+    from riskpool.graphql.app import upload_limit
+
+    beyond = b'{"pad": "' + b"x" * upload_limit(api.app) + b'"}'
+    too_big = await api.client.post("/graphql", content=beyond, headers={**headers, **bearer(api)})
+    assert too_big.status_code == 413 and code_of(too_big) == "PAYLOAD_TOO_LARGE"
 
 
 async def test_a_streamed_body_is_counted_and_cut_off_at_the_limit(api: Api) -> None:
