@@ -41,7 +41,13 @@ from strawberry.types import ExecutionResult
 from riskpool.bootstrap import App
 from riskpool.domain.permissions import Operation, allowed
 from riskpool.errors import ErrorCode, RiskpoolError
-from riskpool.graphql.auth.tokens import Authenticator, InvalidToken, Principal, TokenSettings
+from riskpool.graphql.auth.tokens import (
+    Authenticator,
+    InstitutionExists,
+    InvalidToken,
+    Principal,
+    TokenSettings,
+)
 from riskpool.graphql.core.context import Context, ReadSession
 from riskpool.graphql.core.extensions import truncate
 from riskpool.graphql.core.transport import (
@@ -75,7 +81,7 @@ def upload_limit(app: App) -> int:
     return max(app.settings.max_body_bytes, base64_size + UPLOAD_OVERHEAD)
 
 
-def institution_lookup(app: App) -> Any:
+def institution_lookup(app: App) -> InstitutionExists:
     """``institution_exists`` for the :class:`Authenticator`, answered by the domain."""
 
     async def institution_exists(institution_id: int) -> bool:
