@@ -78,11 +78,6 @@ def amount_parser(maximum: Decimal) -> Callable[[object], Decimal]:
     return parse
 
 
-def parse_amount(value: object) -> Decimal:
-    """:func:`amount_parser` with the default maximum."""
-    return amount_parser(InputLimits().max_amount)(value)
-
-
 def format_amount(value: Decimal) -> str:
     if not value.is_finite():
         raise ValueError("non-finite amount")
@@ -167,10 +162,6 @@ def scalar_map(limits: InputLimits) -> dict[object, ScalarDefinition]:
     }
 
 
-SCALARS: dict[object, ScalarDefinition] = scalar_map(InputLimits())
-"""The scalar map with the default limits."""
-
-
 @strawberry.type(name="Money", description="An amount of a currency, exact to its minor unit.")
 class MoneyType:
     amount: Amount
@@ -217,6 +208,6 @@ __all__ = [
     "MoneyType",
     "RiskpoolError",
     "ScalarInputError",
-    "parse_amount",
+    "amount_parser",
     "scalar_map",
 ]
