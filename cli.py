@@ -64,10 +64,17 @@ def serve(
 
     from riskpool.graphql.app import create_app
     from riskpool.logs import configure
+    from riskpool.settings import SettingsError, load_settings
     from riskpool.startup import prepare
 
+    try:
+        settings = load_settings()
+        settings.check_serving()  # production: a real secret, or no start at all
+    except SettingsError as exc:
+        console.print(f"[red]refusing to start[/red]: {exc.message}", soft_wrap=True)
+        raise typer.Exit(2) from None
     configure()
-    application = build()
+    application = build(settings)
     asgi = create_app(application, on_startup=prepare)
     uvicorn.run(
         asgi,

@@ -64,7 +64,10 @@ def create_engine(
     ``pooled=False`` opens a connection per use: for callers that drive the app
     from several event loops (a connection belongs to the loop that opened it).
     """
-    options: dict[str, Any] = {} if pooled else {"poolclass": NullPool}
+    # pool_pre_ping: a pooled connection is checked before it is handed out, so
+    # after a PostgreSQL restart the dead ones are replaced instead of failing
+    # the first request that draws each of them.
+    options: dict[str, Any] = {"pool_pre_ping": True} if pooled else {"poolclass": NullPool}
     if is_sqlite(url):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 60}, **options)
         _configure_sqlite(engine)

@@ -62,6 +62,8 @@ class ErrorCode(enum.StrEnum):
     # -- access ---------------------------------------------------------------
     FORBIDDEN = "FORBIDDEN"
     UNAUTHENTICATED = "UNAUTHENTICATED"
+    UNAVAILABLE = "UNAVAILABLE"
+    """The database cannot be reached right now; nothing was changed, retry later."""
 
     # -- reconciliation -------------------------------------------------------
     STATEMENT_INVALID = "STATEMENT_INVALID"

@@ -1,7 +1,9 @@
 """What a riskpool process does before it serves: migrate, set up the chart, load the demo.
 
 Shared by ``riskpool serve`` (through the ASGI lifespan) and the tests that
-start the real server, so both run exactly the same start-up.
+start the real server, so both run exactly the same start-up. The demo writes
+into the append-only ledger, so it loads by default in development only; the
+settings decide (``RISKPOOL_LOAD_DEMO``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ async def prepare(app: App) -> None:
     await migrate.upgrade(app.db.engine)
     await app.funds.setup()
     if app.settings.load_demo:
+        # Only by default in development (settings.py); elsewhere someone asked for it.
+        if app.settings.is_production:
+            log.warning("demo.loading_in_production", reason="RISKPOOL_LOAD_DEMO=true")
         from riskpool.domain.demo import load_demo
         from riskpool.reconciliation.demo import load_demo_statements
 

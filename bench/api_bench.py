@@ -388,7 +388,14 @@ def quiet_production_logs() -> None:
 def build_app(url: str, *, cached: bool = True) -> App:
     """The app as production runs it; ``cached=False`` turns the statistics cache off
     so every request computes its figures (the cold latency the SQL baseline faces)."""
-    app = build(Settings(database_url=url, load_demo=False, environment="production"))
+    app = build(
+        Settings(
+            database_url=url,
+            load_demo=False,
+            environment="production",
+            jwt_secret="bench-only-secret-" + "x" * 32,  # production refuses short ones
+        )
+    )
     if not cached:
         app.statistics = StatisticsCache(maxsize=0)
     return app

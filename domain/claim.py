@@ -43,6 +43,7 @@ from riskpool.domain.loan import Loan
 from riskpool.domain.money import require_amount
 from riskpool.domain.parties import Actor, Institution, Role
 from riskpool.domain.policy import LoanType, Policy
+from riskpool.domain.text import MAX_REASON, MAX_REFERENCE, optional_text, require_text
 from riskpool.errors import ErrorCode, RiskpoolError
 
 
@@ -89,6 +90,11 @@ class Concurrence:
     actor: Actor
     reference: str
 
+    def __post_init__(self) -> None:
+        require_text(
+            self.reference, "evidence.finance_concurrence.reference", max_length=MAX_REFERENCE
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
@@ -112,6 +118,12 @@ class Evidence:
     approval_document_no: str | None = None
     payment_reference: str | None = None
 
+    def __post_init__(self) -> None:
+        for name, limit, multiline in _EVIDENCE_TEXT:
+            optional_text(
+                getattr(self, name), f"evidence.{name}", max_length=limit, multiline=multiline
+            )
+
     def provided(self) -> frozenset[str]:
         """Names of the fields that carry something (blank strings do not count)."""
         names: set[str] = set()
@@ -124,6 +136,15 @@ class Evidence:
 
 
 EVIDENCE_FIELDS: frozenset[str] = frozenset(f.name for f in fields(Evidence))
+
+_EVIDENCE_TEXT: tuple[tuple[str, int, bool], ...] = (
+    ("documents", MAX_REASON, True),
+    ("audit_report_ref", MAX_REFERENCE, False),
+    ("review_opinion", MAX_REASON, True),
+    ("approval_document_no", MAX_REFERENCE, False),
+    ("payment_reference", MAX_REFERENCE, False),
+)
+"""Evidence's text fields: (name, longest, may span lines)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +260,9 @@ class ClaimEvent:
     evidence: Evidence
     reason: str | None = None
     amount: Money | None = None
+
+    def __post_init__(self) -> None:
+        optional_text(self.reason, "reason", max_length=MAX_REASON, multiline=True)
 
 
 class Claim:

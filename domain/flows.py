@@ -46,6 +46,7 @@ from riskpool.domain.compensation import (
 from riskpool.domain.loan import GuarantorPrepayment, Loan
 from riskpool.domain.money import money_sum, require_amount, zero
 from riskpool.domain.policy import Policy
+from riskpool.domain.text import MAX_REFERENCE, require_text
 from riskpool.errors import ErrorCode, RiskpoolError
 
 MetaValue = str | int
@@ -106,6 +107,8 @@ class MovementPlan:
                 raise RiskpoolError(ErrorCode.INVALID_ENTRY, f"bad metadata {name!r}")
             if not isinstance(value, str | int):
                 raise RiskpoolError(ErrorCode.INVALID_ENTRY, f"bad metadata value for {name!r}")
+            if isinstance(value, str):  # references a person typed: clean, bounded text
+                require_text(value, name, max_length=MAX_REFERENCE, allow_empty=True)
         object.__setattr__(self, "book", BookCode(self.book))
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
 

@@ -29,7 +29,9 @@ from moneyed import Money
 from riskpool.domain.dates import add_months
 from riskpool.domain.money import money_sum, require_amount
 from riskpool.domain.parties import Firm, Institution, InstitutionKind
+from riskpool.domain.plausibility import require_plausible_date
 from riskpool.domain.policy import LoanType, Policy
+from riskpool.domain.text import MAX_CONTRACT_NO, optional_text
 from riskpool.errors import ErrorCode, RiskpoolError
 
 
@@ -121,6 +123,8 @@ class Loan:
                 ErrorCode.VALIDATION, "a bank-direct loan has no guarantor", field="guarantor_id"
             )
         require_amount(credit_line, "credit_line")
+        optional_text(contract_no, "contract_no", max_length=MAX_CONTRACT_NO)
+        require_plausible_date(granted_on, "granted_on")
         if maturity <= granted_on:
             raise RiskpoolError(
                 ErrorCode.VALIDATION, "maturity must be after the grant date", field="maturity"

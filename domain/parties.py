@@ -16,6 +16,7 @@ from datetime import date
 from moneyed import Money
 
 from riskpool.domain.money import require_amount
+from riskpool.domain.text import MAX_NAME, MAX_REASON, MAX_SECTOR, MAX_SUBJECT, require_text
 from riskpool.domain.uscc import validate_uscc
 from riskpool.errors import ErrorCode, RiskpoolError
 
@@ -32,11 +33,6 @@ class CooperationStatus(enum.StrEnum):
 
     ACTIVE = "ACTIVE"
     SUSPENDED = "SUSPENDED"
-
-
-MAX_NAME = 200
-"""Longest institution or firm name (the registry's 200-character field)."""
-MAX_SECTOR = 100
 
 
 class Role(enum.StrEnum):
@@ -74,8 +70,7 @@ class Actor:
     institution_id: int | None = None
 
     def __post_init__(self) -> None:
-        if not self.subject.strip():
-            raise RiskpoolError(ErrorCode.VALIDATION, "actor subject is empty", field="subject")
+        require_text(self.subject, "subject", max_length=MAX_SUBJECT)
         if (self.role is Role.INSTITUTION) != (self.institution_id is not None):
             raise RiskpoolError(
                 ErrorCode.VALIDATION,
@@ -111,12 +106,7 @@ class Institution:
         cooperating_since: date | None = None,
         history: tuple[StatusChange, ...] = (),
     ) -> None:
-        if not name.strip():
-            raise RiskpoolError(ErrorCode.VALIDATION, "institution name is empty", field="name")
-        if len(name) > MAX_NAME:
-            raise RiskpoolError(
-                ErrorCode.VALIDATION, f"institution name over {MAX_NAME} characters", field="name"
-            )
+        require_text(name, "name", max_length=MAX_NAME)
         self.id = id
         self.name = name
         self.kind = InstitutionKind(kind)
@@ -176,6 +166,7 @@ class Institution:
     ) -> StatusChange:
         if not reason.strip():
             raise RiskpoolError(ErrorCode.MISSING_EVIDENCE, "a reason is required", field="reason")
+        require_text(reason, "reason", max_length=MAX_REASON, multiline=True)
         if self._history and on < self._history[-1].on:
             raise RiskpoolError(
                 ErrorCode.VALIDATION, "status changes must be in date order", field="on"
@@ -203,14 +194,8 @@ class Firm:
     id: int | None = None
 
     def __post_init__(self) -> None:
-        if not self.name.strip():
-            raise RiskpoolError(ErrorCode.VALIDATION, "firm name is empty", field="name")
-        if len(self.name) > MAX_NAME or len(self.sector) > MAX_SECTOR:
-            raise RiskpoolError(
-                ErrorCode.VALIDATION,
-                f"firm name over {MAX_NAME} or sector over {MAX_SECTOR} characters",
-                field="name" if len(self.name) > MAX_NAME else "sector",
-            )
+        require_text(self.name, "name", max_length=MAX_NAME)
+        require_text(self.sector, "sector", max_length=MAX_SECTOR)
         validate_uscc(self.uscc)
         require_amount(self.annual_revenue, "annual_revenue", allow_zero=True)
         if self.innovation_tier is not None and self.innovation_tier < 1:

@@ -12,8 +12,10 @@ Structure (18 characters of ``CHARSET``):
   18    check character over the first 17: ``31 − (Σ value×weight mod 31)``,
         with 31 written as ``0``; a character's value is its index in ``CHARSET``.
 
-Validation checks the charset, the length and the 18th character — exactly
-what GB 32100 prescribes. :func:`generate_uscc` additionally gives positions
+Validation checks the charset, the length, the plausibility of positions
+1–17 (a known authority, a category, a division, a subject that is not one
+repeated character) and the 18th character; a refusal never states the
+expected check character. :func:`generate_uscc` additionally gives positions
 9–17 a valid GB 11714 check digit so that demo codes look real.
 """
 
@@ -41,7 +43,7 @@ def check_character(first17: str) -> str:
     if len(first17) != 17 or any(ch not in _VALUE for ch in first17):
         raise RiskpoolError(
             ErrorCode.VALIDATION,
-            f"need 17 characters of the GB 32100 charset, got {first17!r}",
+            "need 17 characters of the GB 32100 charset",
             field="uscc",
         )
     total = sum(_VALUE[ch] * w for ch, w in zip(first17, WEIGHTS, strict=True))
@@ -50,9 +52,11 @@ def check_character(first17: str) -> str:
 
 def is_valid_uscc(code: str) -> bool:
     """Whether ``code`` is a well-formed USCC with a correct check character (exact form)."""
-    if len(code) != 18 or any(ch not in _VALUE for ch in code):
+    try:
+        validate_uscc(code)
+    except RiskpoolError:
         return False
-    return check_character(code[:17]) == code[17]
+    return True
 
 
 def validate_uscc(code: str, field: str = "uscc") -> str:
@@ -66,14 +70,39 @@ def validate_uscc(code: str, field: str = "uscc") -> str:
         raise RiskpoolError(
             ErrorCode.VALIDATION, f"USCC has characters outside GB 32100: {bad}", field=field
         )
-    expected = check_character(code[:17])
-    if code[17] != expected:
+    _require_structure(code, field)
+    if code[17] != check_character(code[:17]):
+        # Never say which character was expected: that would turn the error into an
+        # oracle that completes any 17 characters into a code that passes.
         raise RiskpoolError(
-            ErrorCode.VALIDATION,
-            f"USCC check character is {code[17]!r}, expected {expected!r}",
-            field=field,
+            ErrorCode.VALIDATION, "USCC check character does not match", field=field
         )
     return code
+
+
+AUTHORITIES: Final = frozenset("123456789ANY")
+"""Position 1, the registration authority (登记管理部门) codes GB 32100 assigns."""
+
+
+def _require_structure(code: str, field: str) -> None:
+    """Positions 1–17 must be plausible, not merely checksum-consistent.
+
+    ``000000000000000000`` has a correct check character (all values sum to 0),
+    yet names no authority, category, division or subject: refuse such codes.
+    """
+    division, subject = code[2:8], code[8:17]
+    if (
+        code[0] not in AUTHORITIES
+        or code[1] not in "123456789"
+        or not division.isdigit()
+        or division[0] not in "12345678"
+        or len(set(subject)) == 1
+    ):
+        raise RiskpoolError(
+            ErrorCode.VALIDATION,
+            "USCC names no valid registration authority, category, division or subject",
+            field=field,
+        )
 
 
 def normalize_uscc(text: str, field: str = "uscc") -> str:

@@ -16,9 +16,7 @@ from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
     MaxTokensLimiter,
-    ParserCache,
     SchemaExtension,
-    ValidationCache,
     max_aliases,
     query_depth_limiter,
 )
@@ -27,9 +25,10 @@ from strawberry.schema.config import StrawberryConfig
 from riskpool.graphql.claims.mutations import ClaimMutation
 from riskpool.graphql.claims.queries import ClaimQuery
 from riskpool.graphql.claims.types import ClaimNode
-from riskpool.graphql.core.extensions import CodedErrors, RefuseNulCharacters
-from riskpool.graphql.core.limits import QueryCost
-from riskpool.graphql.core.scalars import SCALARS
+from riskpool.graphql.core.documents import CachedDocuments, DocumentCache
+from riskpool.graphql.core.extensions import CodedErrors, RefuseUnsafeText
+from riskpool.graphql.core.limits import QueryCost, SchemaLimits
+from riskpool.graphql.core.scalars import scalar_map
 from riskpool.graphql.funds.mutations import FundMutation
 from riskpool.graphql.innovation.mutations import InnovationMutation
 from riskpool.graphql.innovation.queries import InnovationQuery
@@ -101,44 +100,35 @@ class Mutation(
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with the request limits of ``settings`` (built once per set of limits)."""
-    return _schema(
-        settings.max_query_depth,
-        settings.max_aliases,
-        settings.max_tokens,
-        settings.max_query_cost,
-        settings.is_production,
-    )
+    return _schema(SchemaLimits.of(settings))
 
 
 @functools.cache
-def _schema(
-    depth: int, aliases: int, tokens: int, cost: int, production: bool
-) -> strawberry.Schema:
+def _schema(limits: SchemaLimits) -> strawberry.Schema:
     # Factories, not instances: extensions keep per-request state (the cost),
     # so each request gets fresh ones. The depth and alias rules are built once
-    # per schema: the validation cache is keyed by the rule classes, and rule
-    # classes made per request would never hit it.
-    limits: list[type[ASTValidationRule]] = [
-        query_depth_limiter.create_validator(depth, None),
-        max_aliases.create_validator(aliases),
+    # per schema, and so is the document cache that all its requests share.
+    rules: list[type[ASTValidationRule]] = [
+        query_depth_limiter.create_validator(limits.depth, None),
+        max_aliases.create_validator(limits.aliases),
     ]
+    documents = DocumentCache(limits.document_cache_bytes)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
-        CodedErrors,
-        lambda: ParserCache(maxsize=256),
-        lambda: AddValidationRules(limits),
-        lambda: ValidationCache(maxsize=256),
-        lambda: MaxTokensLimiter(max_token_count=tokens),
-        lambda: QueryCost(cost, LIST_FIELDS),
-        RefuseNulCharacters,
+        lambda: CodedErrors(hide_suggestions=limits.production),
+        lambda: CachedDocuments(documents, hide_suggestions=limits.production),
+        lambda: AddValidationRules(rules),
+        lambda: MaxTokensLimiter(max_token_count=limits.tokens),
+        lambda: QueryCost(limits.cost, LIST_FIELDS),
+        RefuseUnsafeText,
     ]
-    if production:
+    if limits.production:
         extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=_query_type(),
         mutation=Mutation,
         types=[*NODE_TYPES, *WARNING_TYPES],
         extensions=extensions,
-        config=StrawberryConfig(scalar_map=SCALARS),
+        config=StrawberryConfig(scalar_map=scalar_map(limits.inputs)),
     )
 
 

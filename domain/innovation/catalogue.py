@@ -50,6 +50,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
 
+from riskpool.domain.text import MAX_NAME, MAX_REASON, require_text
 from riskpool.errors import ErrorCode, RiskpoolError
 
 
@@ -151,8 +152,10 @@ class Indicator:
                 f"indicator code {self.code!r}: 2–40 of A–Z, 0–9, _, starting with a letter",
                 field="code",
             )
-        if not self.name.strip():
-            raise RiskpoolError(ErrorCode.VALIDATION, "indicator name is empty", field="name")
+        require_text(self.name, "name", max_length=MAX_NAME)
+        require_text(
+            self.description, "description", max_length=MAX_REASON, multiline=True, allow_empty=True
+        )
         object.__setattr__(self, "group", IndicatorGroup(self.group))
         object.__setattr__(self, "unit", Unit(self.unit))
         object.__setattr__(self, "direction", Direction(self.direction))

@@ -23,6 +23,7 @@ from types import MappingProxyType
 
 from riskpool.domain.innovation.catalogue import Catalogue, Indicator, Stage
 from riskpool.domain.parties import Actor
+from riskpool.domain.text import MAX_REFERENCE, require_text
 from riskpool.errors import ErrorCode, RiskpoolError
 
 MIN_YEAR = 2000
@@ -69,6 +70,9 @@ class Submission:
     submitted_by: Actor
     submitted_at: datetime
     id: int | None = None
+
+    def __post_init__(self) -> None:
+        require_text(self.source, "source", max_length=MAX_REFERENCE, allow_empty=True)
 
     def value(self, indicator: Indicator) -> Decimal:
         """The value of ``indicator``; 0 when an optional one is absent (see the catalogue)."""

@@ -66,6 +66,11 @@ def _share(value: Decimal, name: str) -> Decimal:
     return value
 
 
+MAX_OVERDUE_DAYS = 3650
+"""Ten years overdue is the longest threshold that means anything (and keeps date
+arithmetic on it far from the calendar's end)."""
+
+
 @dataclass(frozen=True, slots=True)
 class WarningLimits:
     """The configurable limits of the warnings (see the module docstring for each)."""
@@ -77,9 +82,11 @@ class WarningLimits:
     sector_share_limit: Decimal = Decimal("0.15")
 
     def __post_init__(self) -> None:
-        if self.overdue_days < 1:
+        if not 1 <= self.overdue_days <= MAX_OVERDUE_DAYS:
             raise RiskpoolError(
-                ErrorCode.VALIDATION, "overdue_days must be positive", field="overdueDays"
+                ErrorCode.VALIDATION,
+                f"overdue_days must be between 1 and {MAX_OVERDUE_DAYS}",
+                field="overdueDays",
             )
         _share(self.suspension_margin, "suspensionMargin")
         _share(self.institution_share_limit, "institutionShareLimit")

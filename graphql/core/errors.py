@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.relay import GlobalIDValueError
 from strawberry.relay.types import InvalidGlobalIDError
 
 from riskpool.errors import ErrorCode as DomainErrorCode
 from riskpool.errors import RiskpoolError
-from riskpool.graphql.core.scalars import AmountError
+from riskpool.graphql.core.scalars import ScalarInputError
 
 ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode")
 
@@ -39,8 +40,13 @@ class ApiError(GraphQLError):
         super().__init__(message, extensions={"code": code.value})
 
 
-CLIENT_ERRORS: tuple[type[Exception], ...] = (GlobalIDValueError, InvalidGlobalIDError, AmountError)
-"""Exceptions raised on malformed client input (a bad global id, a malformed amount)."""
+CLIENT_ERRORS: tuple[type[Exception], ...] = (
+    GlobalIDValueError,
+    InvalidGlobalIDError,
+    ScalarInputError,
+    StrawberryInputCoercionError,
+)
+"""Exceptions raised on malformed client input (a bad global id, amount or date)."""
 
 
 def should_mask(error: GraphQLError) -> bool:

@@ -14,6 +14,7 @@ The computed cost is returned in ``extensions.cost`` on every response.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -29,9 +30,36 @@ from graphql import (
 from graphql.execution import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 
+from riskpool.graphql.core.scalars import InputLimits
 from riskpool.paging import DEFAULT_PAGE, MAX_PAGE
+from riskpool.settings import Settings
 
 LIST_ARGUMENTS = ("first", "last", "limit")
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaLimits:
+    """Every limit a schema enforces, from the settings (hashable: one schema per set)."""
+
+    depth: int
+    aliases: int
+    tokens: int
+    cost: int
+    production: bool
+    document_cache_bytes: int
+    inputs: InputLimits
+
+    @classmethod
+    def of(cls, settings: Settings) -> SchemaLimits:
+        return cls(
+            depth=settings.max_query_depth,
+            aliases=settings.max_aliases,
+            tokens=settings.max_tokens,
+            cost=settings.max_query_cost,
+            production=settings.is_production,
+            document_cache_bytes=settings.document_cache_bytes,
+            inputs=InputLimits(max_amount=settings.max_amount, date_horizon=settings.date_horizon),
+        )
 
 
 def _page_size(field: FieldNode, variables: Mapping[str, Any]) -> int | None:

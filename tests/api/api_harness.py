@@ -78,7 +78,8 @@ class Api:
         response = await self.client.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )
-        assert response.status_code == 200, response.text
+        # Without a token the answer is HTTP 401 with the same GraphQL-shaped body.
+        assert response.status_code == (401 if role is None else 200), response.text
         body: dict[str, Any] = response.json()
         return body
 

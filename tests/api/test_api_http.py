@@ -17,6 +17,46 @@ from riskpool.graphql.auth.tokens import mint
 from riskpool.settings import Settings
 
 
+async def test_healthz_says_unavailable_with_retry_after_when_the_database_fails(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def refused(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionRefusedError("connect failed")
+        yield
+
+    monkeypatch.setattr(api.app.db, "transaction", refused)
+    response = await api.client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable"}
+    assert response.headers["retry-after"] == str(api.app.settings.retry_after_seconds)
+
+
+async def test_an_outage_inside_a_resolver_is_503_unavailable_not_internal(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from riskpool.ledger.store import LedgerStore
+
+    async def lost(self: Any) -> Any:
+        raise ConnectionResetError("connection reset by peer")
+
+    monkeypatch.setattr(LedgerStore, "books", lost)
+    response = await api.client.post(
+        "/graphql", json={"query": "{ books { code } }"}, headers=_bearer(api)
+    )
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == str(api.app.settings.retry_after_seconds)
+    (error,) = response.json()["errors"]
+    assert error["extensions"] == {"code": "UNAVAILABLE", "retryable": True}
+    assert "reset" not in error["message"]
+
+
+def _bearer(api: Api) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api.token(Role.OPERATOR)}"}
+
+
 async def test_healthz(api: Api) -> None:
     response = await api.client.get("/healthz")
     assert response.json() == {"status": "ok"}
@@ -37,7 +77,8 @@ async def test_query_over_get_works_and_mutation_over_get_is_refused(api: Api) -
         params={"query": "mutation { markLoanCurrent(loanId: 1) { userErrors { code } } }"},
         headers=headers,
     )
-    assert refused.status_code in (400, 405)
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
 
 
 async def test_post_must_be_json(api: Api) -> None:
@@ -49,7 +90,8 @@ async def test_post_must_be_json(api: Api) -> None:
             "Authorization": f"Bearer {api.token(Role.OPERATOR)}",
         },
     )
-    assert response.status_code in (400, 415)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
 
 
 async def test_graphiql_in_development(api: Api) -> None:
@@ -57,9 +99,24 @@ async def test_graphiql_in_development(api: Api) -> None:
     assert response.status_code == 200 and "graphiql" in response.text.lower()
 
 
-async def test_missing_token_is_unauthenticated(api: Api) -> None:
-    body = await api.gql("{ loans { totalCount } }", role=None)
-    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+async def test_missing_token_is_a_json_401_that_names_nothing_of_the_schema(api: Api) -> None:
+    for request in (
+        api.client.post("/graphql", json={"query": "{ loans { totalCount } }"}),
+        api.client.post("/graphql", json={"query": "{ lons { totalCount } }"}),
+        api.client.get("/graphql", params={"query": "{ books { code } }"}),
+    ):
+        response = await request
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/json"
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        assert response.json() == {
+            "errors": [
+                {
+                    "message": "A valid bearer token is required.",
+                    "extensions": {"code": "UNAUTHENTICATED"},
+                }
+            ]
+        }
 
 
 @pytest.mark.parametrize(
@@ -69,9 +126,11 @@ async def test_missing_token_is_unauthenticated(api: Api) -> None:
         lambda claims: {**claims, "iss": "someone-else"},
         lambda claims: {**claims, "aud": "another-api"},
         lambda claims: {**claims, "role": "SUPERUSER"},
+        lambda claims: {**claims, "role": "INSTITUTION"},
+        lambda claims: {**claims, "role": "INSTITUTION", "institution_id": 2**70},
     ],
 )
-async def test_bad_tokens_get_401(api: Api, mutate: Any) -> None:
+async def test_bad_tokens_get_the_same_401_without_the_reason(api: Api, mutate: Any) -> None:
     settings = token_settings(api.app)
     now = datetime.now(UTC)
     claims = {
@@ -89,6 +148,35 @@ async def test_bad_tokens_get_401(api: Api, mutate: Any) -> None:
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 401
+    assert 'error="invalid_token"' in response.headers["www-authenticate"]
+    (error,) = response.json()["errors"]
+    assert error == {
+        "message": "A valid bearer token is required.",
+        "extensions": {"code": "UNAUTHENTICATED"},
+    }
+
+
+async def test_a_token_for_an_institution_that_does_not_exist_is_refused(api: Api) -> None:
+    query = {"query": "{ loans { totalCount } }"}
+    unknown = api.token(Role.INSTITUTION, institution_id=999_999)
+    refused = await api.client.post(
+        "/graphql", json=query, headers={"Authorization": f"Bearer {unknown}"}
+    )
+    assert refused.status_code == 401
+    known = api.token(Role.INSTITUTION, institution_id=api.world.bank_a)
+    accepted = await api.client.post(
+        "/graphql", json=query, headers={"Authorization": f"Bearer {known}"}
+    )
+    assert accepted.status_code == 200 and "errors" not in accepted.json()
+
+
+async def test_a_malformed_authorization_header_is_the_same_401(api: Api) -> None:
+    for header in ("Basic dXNlcjpwYXNz", "Bearer", "Bearer not.a.token"):
+        response = await api.client.post(
+            "/graphql", json={"query": "{ books { code } }"}, headers={"Authorization": header}
+        )
+        assert response.status_code == 401, header
+        assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 async def test_alg_none_and_foreign_keys_are_refused(api: Api) -> None:
@@ -173,36 +261,63 @@ async def test_unexpected_exceptions_are_masked(api: Api, monkeypatch: pytest.Mo
     assert "hunter2" not in str(body)
 
 
-async def test_production_turns_off_introspection_and_graphiql(database: Any) -> None:
-    settings = Settings(database_url=database.url, environment="production", load_demo=False)
+PRODUCTION_SECRET = "a-production-secret-of-at-least-32-bytes!"
+
+
+async def test_production_turns_off_introspection_graphiql_and_suggestions(database: Any) -> None:
+    settings = Settings(
+        database_url=database.url, environment="production", jwt_secret=PRODUCTION_SECRET
+    )
     app = build(settings)
     asgi = create_app(app)
     token = mint(token_settings(app), subject="x", role=Role.VIEWER)
+    headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=asgi), base_url="http://test"
     ) as client:
         body = (
             await client.post(
-                "/graphql",
-                json={"query": "{ __schema { types { name } } }"},
-                headers={"Authorization": f"Bearer {token}"},
+                "/graphql", json={"query": "{ __schema { types { name } } }"}, headers=headers
             )
         ).json()
         assert "errors" in body
         page = await client.get("/graphql", headers={"Accept": "text/html"})
         assert "graphiql" not in page.text.lower()
+        for query in (
+            "{ book { code } }",
+            "{ books { cod } }",
+            "{ loans(firt: 1) { totalCount } }",
+        ):
+            typo = (await client.post("/graphql", json={"query": query}, headers=headers)).json()
+            assert typo["errors"], query
+            assert "did you mean" not in str(typo).lower(), typo
     await app.close()
 
 
-async def test_validation_is_cached_across_requests(api: Api) -> None:
-    from strawberry.extensions.validation_cache import _get_validate_cache
+async def test_development_keeps_suggestions(api: Api) -> None:
+    body = await api.gql("{ book { code } }")
+    assert "Did you mean" in body["errors"][0]["message"]
 
-    cache = _get_validate_cache(256)
-    query = "{ loans(first: 3) { totalCount } }"
-    await api.gql(query)
-    before = cache.cache_info().hits
-    await api.gql(query)
-    assert cache.cache_info().hits == before + 1
+
+async def test_parsing_and_validation_are_cached_across_requests(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from riskpool.graphql.core import documents
+
+    calls: list[str] = []
+    real = documents.parse
+
+    def counting(source: Any, **options: Any) -> Any:
+        calls.append(str(source))
+        return real(source, **options)
+
+    monkeypatch.setattr(documents, "parse", counting)
+    import uuid
+
+    query = f"{{ loans(first: 3) {{ totalCount }} }} # parsed once {uuid.uuid4()}"
+    first = await api.gql(query)
+    again = await api.gql(query)
+    assert first == again and calls == [query]
 
 
 async def test_statistics_are_cached_until_the_domain_changes(api: Api) -> None:

@@ -11,7 +11,7 @@ import pytest
 from recon_db import MARCH, counts, pool_ledger, statement
 
 from riskpool.bootstrap import App, build
-from riskpool.domain.parties import Role
+from riskpool.domain.parties import Actor, InstitutionKind, Role
 from riskpool.graphql.app import create_app, token_settings
 from riskpool.graphql.auth.tokens import mint
 from riskpool.settings import Settings
@@ -91,6 +91,10 @@ async def client(database: Any) -> AsyncIterator[Client]:
     for service in (app.parties, app.loans, app.claims, app.funds, app.ledger, app.reconciliation):
         service.db = database.db
     await pool_ledger(database.db)
+    # Institution tokens must name an institution that exists (#1, minted by Client.gql).
+    await app.parties.register_institution(
+        Actor(Role.OPERATOR, "op"), name="甲银行", kind=InstitutionKind.BANK, cooperating_since=None
+    )
     transport = httpx.ASGITransport(app=create_app(app))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield Client(app, http)
@@ -149,7 +153,8 @@ async def test_bad_uploads_are_user_errors_and_store_nothing(client: Client, dat
     for content, code in (
         ("not base64!", "STATEMENT_INVALID"),
         (encoded(statement(MARCH, closing="1.00")), "STATEMENT_UNBALANCED"),
-        ("A" * (30 * 1024 * 1024), "FILE_TOO_LARGE"),
+        # Just above the statement limit; far larger bodies are 413 before they are read.
+        ("A" * (4 * -(-client.app.settings.statement_max_bytes // 3) + 1024), "FILE_TOO_LARGE"),
     ):
         body = await client.gql(UPLOAD, {"content": content}, **op)
         assert [e["code"] for e in body["data"]["importStatement"]["userErrors"]] == [code]
