@@ -113,7 +113,8 @@ class BalanceAssertion:
     """A proved closing balance to assert in the export.
 
     ``day`` is the statement's date: the balance at the *end* of that day. It
-    is written as beancount's ``balance`` on ``day + 1``. ``reference`` names
+    is written as beancount's ``balance`` on ``day + 1``. ``amount`` is the
+    account's balance *with its sub-accounts* (what beancount checks). ``reference`` names
     the statement (written as metadata).
     """
 
@@ -538,10 +539,31 @@ class BeancountBuilder:
         )
 
     def closing_assertions(self, balances: TrialBalance, day: date) -> list[BalanceAssertion]:
-        """The ledger's own balance of every account at the end of ``day``."""
+        """The ledger's balance of every account at the end of ``day``, sub-accounts included.
+
+        Beancount checks a ``balance`` on an account together with all its
+        sub-accounts, so a parent's assertion is the sum of the *own*
+        balances (the trial balance's rows) of its whole subtree.
+        """
+        own: dict[str, Money] = {row.account.code: row.balance for row in balances.rows}
+        children: dict[str, list[str]] = {}
+        for row in balances.rows:
+            if row.account.parent is not None:
+                children.setdefault(row.account.parent, []).append(row.account.code)
+
+        def subtree(code: str) -> Money:
+            total: Money = own[code]
+            for child in children.get(code, ()):
+                total = total + subtree(child)
+            return total
+
         return [
             BalanceAssertion(
-                row.account.code, day, row.balance, source=LEDGER_SOURCE, book=row.account.book
+                row.account.code,
+                day,
+                subtree(row.account.code),
+                source=LEDGER_SOURCE,
+                book=row.account.book,
             )
             for row in balances.rows
             if row.account.opened_on <= day
