@@ -135,7 +135,7 @@ async def history(ledger: Ledger) -> list[JournalEntry]:
                 "claim-7-approve",
                 {"5101": "800000.00", "2201": "-800000.00"},
                 day=date(2025, 1, 20),
-                description='核准代偿 "A公司" \\ 贷款',
+                description="风险补偿经市政府批准，确认应付补偿款（补偿申请 7）",
                 metadata=CLAIM_7,
             )
         ),
@@ -181,7 +181,7 @@ async def history(ledger: Ledger) -> list[JournalEntry]:
                 "recovery-claim-7",
                 {"1122": "300000.00", "5101": "-300000.00"},
                 day=date(2025, 2, 28),
-                description="追偿款确认",
+                description='追偿款确认 "A公司" \\ 回收',
                 metadata={"claim_id": 7, "loan_id": 42},
             )
         ),

@@ -130,7 +130,8 @@ async def test_entries_carry_ids_hashes_domain_ids_and_links(
             assert posting.units.number == leg.amount.amount  # debit-positive both sides
             assert posting.meta["prev_hash"] == leg.prev_hash
     approve = txns[posted[1].id]
-    assert approve.narration == '核准代偿 "A公司" \\ 贷款'
+    assert approve.narration == "风险补偿经市政府批准，确认应付补偿款（补偿申请 7）"
+    assert txns[posted[6].id].narration == '追偿款确认 "A公司" \\ 回收'
     assert approve.meta["claim_id"] == Decimal(7)
     assert approve.meta["loan_id"] == Decimal(42)
     assert approve.meta["contract_no"] == "ZKD2-2025-003"
