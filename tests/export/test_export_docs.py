@@ -161,6 +161,13 @@ async def test_every_command_of_the_guide_runs_against_the_demo(
         path = folder / name
         assert load_export(path.read_text(encoding="utf-8")).errors == ()
         assert path.stat().st_mode & 0o777 == 0o644
+    combined = (folder / "all.beancount").read_text(encoding="utf-8")
+    for top in (
+        "ZKD-RESERVE-郑科贷风险补偿准备金",
+        "CITY-POOL-市科技金融风险分担资金池",
+        "MEMO-备查簿",
+    ):
+        assert f"open Assets:{top}:" in combined
     for snippet in blocks("python"):
         script = folder / "snippet.py"
         script.write_text(snippet, encoding="utf-8")
