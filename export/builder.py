@@ -114,8 +114,8 @@ class BalanceAssertion:
 
     ``day`` is the statement's date: the balance at the *end* of that day. It
     is written as beancount's ``balance`` on ``day + 1``. ``amount`` is the
-    account's balance *with its sub-accounts* (what beancount checks). ``reference`` names
-    the statement (written as metadata).
+    account's balance *with its sub-accounts* (what beancount checks).
+    ``reference`` names the statement (written as metadata).
     """
 
     account: str
@@ -252,10 +252,6 @@ class BeancountBuilder:
     def book(self) -> Book:
         """The book of a one-book builder (the first book of a combined one)."""
         return self.books[0]
-
-    def name(self, book: str, code: str) -> str:
-        """The beancount name of account ``book:code``."""
-        return self.names[book][code]
 
     # -- header -------------------------------------------------------------------
 
@@ -423,7 +419,6 @@ class BeancountBuilder:
         ledger_meta = entry.metadata
         if ledger_meta:
             extra: dict[str, Any] = {}
-            has_contract = ledger_meta.get("contract_no") is not None
             for key in sorted(ledger_meta):
                 value = ledger_meta[key]
                 if value is None:
@@ -434,10 +429,12 @@ class BeancountBuilder:
                 if kind is not _PLAIN_KEY:
                     if kind is _REVERSES_KEY and reverses is not None and value == reverses:
                         continue  # the reversal's own copy of its column
-                    if kind is _LINKED_KEY and not (key == "loan_id" and has_contract):
-                        text = value if isinstance(value, str) else _json_text(value)
-                        links = links or set()
-                        links.add(naming.link(LINKED_KEYS[key], text))
+                    if kind is _LINKED_KEY:
+                        by = SUPERSEDED_BY.get(key)
+                        if by is None or ledger_meta.get(by) is None:
+                            text = value if isinstance(value, str) else _json_text(value)
+                            links = links or set()
+                            links.add(naming.link(LINKED_KEYS[key], text))
                     elif kind is _PAYEE_KEY and isinstance(value, str) and value:
                         payee = value
                     if kind is _EXTRA_KEY or kind is _REVERSES_KEY:
