@@ -37,7 +37,7 @@ their components differ (:func:`require_distinct`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from beancount.core import account as bean_account
@@ -171,11 +171,6 @@ def require_distinct(books: Iterable[Book]) -> None:
                 field="book",
             )
         seen[name] = book.code
-
-
-def all_valid(names: Mapping[str, str]) -> bool:
-    """Whether every name is a valid beancount account (a check for the tests and callers)."""
-    return all(bean_account.is_valid(n) for n in names.values())
 
 
 def _encode(text: str, keep: re.Pattern[str], escape: str) -> str:
