@@ -161,15 +161,20 @@ def _day(value: str | None, option: str) -> date | None:
 
 @export_app.command("beancount")
 def export_beancount(
-    book: Annotated[str, typer.Option(help="Book code: ZKD_RESERVE, CITY_POOL or MEMO.")],
     out: Annotated[Path, typer.Option("--out", help="File to write; replaced atomically.")],
+    book: Annotated[
+        str | None,
+        typer.Option(
+            help="Book code: ZKD_RESERVE, CITY_POOL or MEMO; all books in one file if omitted."
+        ),
+    ] = None,
     date_from: Annotated[
         str | None,
         typer.Option("--from", help="YYYY-MM-DD, inclusive; earlier balances are brought forward."),
     ] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD, inclusive.")] = None,
 ) -> None:
-    """Write BOOK as a beancount file: check it with bean-check, browse it with fava."""
+    """Write BOOK (or all books) as a beancount file; check it with bean-check, browse with fava."""
     from riskpool.export import ExportSummary, export_to_path
     from riskpool.export.assertions import StatementAssertions, statement_assertions
 

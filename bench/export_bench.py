@@ -15,8 +15,9 @@ What is measured (``ratio = value / baseline``):
 ``export_write``
     The export's writing phase: ``--postings`` postings (two-posting journal
     entries with the export's full metadata — ids, key, hash, booked-at,
-    actor, claim/loan/institution ids on half of them — and per-posting chain
-    metadata) turned from the ledger's own ``JournalEntry`` records into
+    actor, claim/loan/institution ids and contract numbers on half of them —
+    per-posting chain metadata, and the pool's Chinese account names under
+    their parents) turned from the ledger's own ``JournalEntry`` records into
     beancount ``Transaction`` directives by ``BeancountBuilder.transaction``
     and printed by ``ExportPrinter`` (beancount's printer with byte-identical
     fast paths) through ``DirectiveWriter`` into a file, in postings/s. The
@@ -86,17 +87,21 @@ from riskpool.ledger.model import (
 )
 from riskpool.ledger.service import Ledger
 
-BOOK = Book(1, "POOL", "科技贷风险补偿资金池")
+BOOK = Book(1, "CITY_POOL", "市科技金融风险分担资金池")
 D0 = date(2020, 1, 1)
-PAIRS = [("1002", "3001"), ("5001", "2201"), ("2201", "1002"), ("1122", "4101")]
-KINDS = {
-    "1002": AccountType.ASSET,
-    "1122": AccountType.ASSET,
-    "2201": AccountType.LIABILITY,
-    "3001": AccountType.NET_ASSETS,
-    "4101": AccountType.INCOME,
-    "5001": AccountType.EXPENSE,
-}
+#: The pool's chart, as the export names it: parents with sub-accounts,
+#: Chinese names in every account name.
+CHART: list[tuple[str, str, AccountType, str | None]] = [
+    ("1002", "银行存款", AccountType.ASSET, None),
+    ("100201", "银行存款-资金池专户", AccountType.ASSET, "1002"),
+    ("1122", "应收代偿追偿款", AccountType.ASSET, None),
+    ("2201", "应付风险补偿款", AccountType.LIABILITY, None),
+    ("3001", "财政拨入资金", AccountType.NET_ASSETS, None),
+    ("300101", "财政拨入资金-财政拨款", AccountType.NET_ASSETS, "3001"),
+    ("4101", "利息收入", AccountType.INCOME, None),
+    ("5101", "风险补偿支出", AccountType.EXPENSE, None),
+]
+PAIRS = [("100201", "300101"), ("5101", "2201"), ("2201", "100201"), ("1122", "4101")]
 
 
 CLOCK = time.process_time
@@ -120,8 +125,8 @@ def emit(name: str, value: float, unit: str, baseline: float | None) -> None:
 
 def accounts() -> list[Account]:
     return [
-        Account(i, BOOK.code, code, f"科目{code}", kind, "CNY", D0, None, None, False, False)
-        for i, (code, kind) in enumerate(sorted(KINDS.items()), start=1)
+        Account(i, BOOK.code, code, name, kind, "CNY", D0, None, parent, False, False)
+        for i, (code, name, kind, parent) in enumerate(CHART, start=1)
     ]
 
 
@@ -134,7 +139,12 @@ def generate(count: int) -> list[JournalEntry]:
         debit, credit = PAIRS[n % len(PAIRS)]
         units = Decimal(n % 9_999_999 + 1).scaleb(-2)
         metadata: dict[str, Any] = (
-            {"claim_id": n // 3, "loan_id": f"L-{n // 3:07d}", "institution_id": "ZZB"}
+            {
+                "claim_id": n // 3,
+                "loan_id": n // 3,
+                "contract_no": f"ZKD2-2025-{n // 3:07d}",
+                "institution_id": 7,
+            }
             if n % 2
             else {}
         )
@@ -205,8 +215,10 @@ async def populate(url: str, count: int) -> None:
     await migrate.upgrade(db.engine)
     ledger = Ledger(db)
     await ledger.create_book(BOOK.code, BOOK.name)
-    for code, kind in sorted(KINDS.items()):
-        await ledger.open_account(AccountSpec(BOOK.code, code, f"科目{code}", kind, "CNY", D0))
+    for code, name, kind, parent in CHART:
+        await ledger.open_account(
+            AccountSpec(BOOK.code, code, name, kind, "CNY", D0, parent=parent)
+        )
     batch: list[EntrySpec] = []
     for n in range(1, count + 1):
         debit, credit = PAIRS[n % len(PAIRS)]

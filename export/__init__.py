@@ -6,11 +6,11 @@ loader that ``bean-check`` and Fava use.
 
 Modules, one concept each:
 
-* :mod:`~riskpool.export.naming` — stable ASCII beancount names from codes;
+* :mod:`~riskpool.export.naming` — readable, stable account names: code and Chinese name, a tree;
 * :mod:`~riskpool.export.builder` — ledger records → beancount directives (pure);
 * :mod:`~riskpool.export.printing` — beancount's printer, with byte-identical fast paths;
-* :mod:`~riskpool.export.source` — the streamed read of a book's entries;
-* :mod:`~riskpool.export.service` — the export use case (snapshot, stream, write);
+* :mod:`~riskpool.export.source` — the streamed read of a book's (or all books') entries;
+* :mod:`~riskpool.export.service` — the export use case (snapshot, stream, write; one book or all);
 * :mod:`~riskpool.export.check` — loader, balance and chain-link checks.
 
 See ``docs/auditors.md`` for how an auditor uses the file.

@@ -30,11 +30,15 @@ class StatementAssertions:
 
 
 async def statement_assertions(
-    db: Database, reconciliation: ReconciliationService, book: str
+    db: Database, reconciliation: ReconciliationService, book: str | None
 ) -> StatementAssertions:
-    """Assertions for ``book`` (empty unless it holds the reconciled cash account)."""
+    """Assertions for ``book`` (empty unless it holds the reconciled cash account).
+
+    ``None`` stands for every book (the combined file); each assertion names
+    its book, so it is placed in the right one.
+    """
     pool = reconciliation.pool
-    if book != pool.book:
+    if book is not None and book != pool.book:
         return StatementAssertions((), ())
     closings = await reconciliation.statement_closings()
     agreed: list[BalanceAssertion] = []
@@ -42,11 +46,15 @@ async def statement_assertions(
     async with db.transaction(write=False) as conn:
         ledger = LedgerStore(conn)
         for statement_id, day, bank in closings:
-            booked = await ledger.balance(book, pool.account, as_of=day)
+            booked = await ledger.balance(pool.book, pool.account, as_of=day)
             if booked == bank:
                 agreed.append(
                     BalanceAssertion(
-                        account=pool.account, day=day, amount=bank, reference=statement_id
+                        account=pool.account,
+                        day=day,
+                        amount=bank,
+                        reference=statement_id,
+                        book=pool.book,
                     )
                 )
             else:

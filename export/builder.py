@@ -13,10 +13,12 @@ What the file says, and why:
   (assets positive; liabilities, net assets and income negative), so every
   amount carries over unchanged, as the exact ``Decimal`` of its ``Money``.
 * **Accounts.** One ``open`` per ledger account, named by
-  :mod:`riskpool.export.naming` from stable codes; the Chinese name, code,
-  type and balance flags in metadata. A closed account gets a ``close`` on its
-  closing date (beancount sorts a ``close`` after that day's transactions,
-  matching the ledger, where the closing day is the last usable one).
+  :mod:`riskpool.export.naming`: code first, then the Chinese name, each
+  sub-account under its parent (``…:1002-银行存款:100201-…``) so Fava's tree
+  rolls up; the exact name, code, parent, type and balance flags in metadata.
+  A closed account gets a ``close`` on its closing date (beancount sorts a
+  ``close`` after that day's transactions, matching the ledger, where the
+  closing day is the last usable one).
 * **Entries.** One transaction per journal entry: narration = description,
   payee = the entry metadata's ``payee`` if any, and metadata tying it to the
   ledger — ``entry_id``, ``idempotency_key``, ``entry_hash``, ``booked_at``,
@@ -25,9 +27,18 @@ What the file says, and why:
   posting carries its account chain position (``seq``) and ``prev_hash``, the
   hash of the entry holding that account's previous posting, so the per-account
   hash chains can be followed in the file (:mod:`riskpool.ledger.hashing`).
-* **Links.** ``^claim-…``/``^loan-…`` group an entry with the others of the
-  same claim or loan; a reversal and the entry it reverses both carry
-  ``^entry-<original id>``, and ``reverses:``/``reversed_by:`` metadata.
+* **Links.** Business references, as the entry's metadata carries them:
+  ``^claim-<claim no.>``, ``^contract-<loan contract no.>`` (``^loan-<id>``
+  only when the entry carries no contract number) group an entry with the
+  others of the same claim or loan; a reversal and the entry it reverses both
+  carry ``^entry-<original id>``, and ``reverses:``/``reversed_by:`` metadata.
+* **Several books.** A builder for several books (the combined file) names
+  each book's accounts under its own book component; entries, balances
+  brought forward and assertions say which book they belong to.
+* **Options.** A title, the operating currency (CNY first), beancount's
+  ``render_commas`` and Fava's ``fava-option`` entries (Chinese interface,
+  Chinese number format with thousands separators), so the file opens the
+  same way for every auditor without a separate configuration.
 * **Period exports** open with one ``S``-flagged (beancount's "summarize"
   flag) transaction per account that had a balance the day before the period,
   against ``Equity:<BOOK>:Opening-Balances`` — the same shape beancount's own
@@ -59,8 +70,17 @@ from riskpool.ledger.hashing import canonical_json, utc_timestamp
 from riskpool.ledger.model import Account, Book, JournalEntry, TrialBalance
 from riskpool.ledger.money import currency_exponent
 
-#: Ledger-metadata keys promoted to links as well as metadata.
-LINKED_KEYS: dict[str, str] = {"claim_id": "claim", "loan_id": "loan"}
+#: Ledger-metadata keys promoted to links as well as metadata (key → link kind).
+LINKED_KEYS: dict[str, str] = {"claim_id": "claim", "contract_no": "contract", "loan_id": "loan"}
+
+#: A key linked only when the entry lacks the business reference that replaces
+#: it: the loan's internal id gives way to its contract number.
+SUPERSEDED_BY: dict[str, str] = {"loan_id": "contract_no"}
+
+#: Fava's options (``custom "fava-option"``), written into every file: the
+#: interface in Chinese and numbers in the Chinese format, with thousands
+#: separators (``1,234,567.89``).
+FAVA_OPTIONS: tuple[tuple[str, str], ...] = (("language", "zh_CN"), ("locale", "zh_CN"))
 
 #: Metadata keys the export writes itself; a ledger key of the same name
 #: goes into ``ledger_metadata`` instead of overwriting one of these.
@@ -93,8 +113,9 @@ class BalanceAssertion:
     """A proved closing balance to assert in the export.
 
     ``day`` is the statement's date: the balance at the *end* of that day. It
-    is written as beancount's ``balance`` on ``day + 1``. ``reference`` names
-    the statement (written as metadata).
+    is written as beancount's ``balance`` on ``day + 1``. ``amount`` is the
+    account's balance *with its sub-accounts* (what beancount checks).
+    ``reference`` names the statement (written as metadata).
     """
 
     account: str
@@ -102,6 +123,8 @@ class BalanceAssertion:
     amount: Money
     reference: str | None = None
     source: str = STATEMENT_SOURCE
+    book: str | None = None
+    """The account's book; may be left out when the file holds one book only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,48 +210,91 @@ def _json_text(value: Any) -> str:
 
 
 class BeancountBuilder:
-    """Translates one book's ledger records into beancount directives."""
+    """Translates one book's ledger records — or several books' — into beancount directives.
+
+    Given one :class:`Book` it writes that book's file; given a sequence of
+    books, the combined file of all of them (their components must differ:
+    :func:`riskpool.export.naming.require_distinct`).
+    """
 
     def __init__(
-        self, book: Book, accounts: Sequence[Account], *, chain_metadata: bool = True
+        self,
+        book: Book | Sequence[Book],
+        accounts: Sequence[Account],
+        *,
+        chain_metadata: bool = True,
     ) -> None:
-        self.book = book
+        self.combined = not isinstance(book, Book)
+        self.books: list[Book] = [book] if isinstance(book, Book) else list(book)
+        if not self.books:
+            raise ValueError("an export needs at least one book")
+        naming.require_distinct(self.books)
         self.chain_metadata = chain_metadata
-        self.accounts = sorted(accounts, key=lambda a: a.code)
+        by_book = {b.code: b for b in self.books}
+        self.accounts = sorted(accounts, key=lambda a: (a.book, a.code))
         for account in self.accounts:
-            if account.book != book.code:
-                raise ValueError(f"account {account.book}:{account.code} is not in {book.code}")
-        self.by_code = {a.code: a for a in self.accounts}
-        self.names = {a.code: naming.account_name(book.code, a.type, a.code) for a in self.accounts}
-        self.opening_account = naming.opening_balances_account(book.code)
+            if account.book not in by_book:
+                raise ValueError(f"account {account.book}:{account.code} is in no exported book")
+        self.by_code: dict[str, dict[str, Account]] = {b.code: {} for b in self.books}
+        for account in self.accounts:
+            self.by_code[account.book][account.code] = account
+        #: ``{book code: {account code: beancount name}}``.
+        self.names: dict[str, dict[str, str]] = {
+            b.code: naming.account_names(b, list(self.by_code[b.code].values())) for b in self.books
+        }
+        self.opening_accounts = {b.code: naming.opening_balances_account(b) for b in self.books}
         self.currencies = sorted({a.currency for a in self.accounts})
         self.context: display_context.DisplayContext = display_context_for(
             {c: currency_exponent(c) for c in self.currencies}
         )
 
+    @property
+    def book(self) -> Book:
+        """The book of a one-book builder (the first book of a combined one)."""
+        return self.books[0]
+
     # -- header -------------------------------------------------------------------
 
+    def label(self) -> str:
+        """What the file holds: ``科技贷风险补偿资金池 (POOL)`` or all the books."""
+        if not self.combined:
+            return f"{self.book.name} ({self.book.code})"
+        return f"全部账簿 all books ({', '.join(b.code for b in self.books)})"
+
     def title(self, period: Period) -> str:
-        return f"{self.book.name} ({self.book.code}) — {period.label()}"
+        return f"{self.label()} — {period.label()}"
 
     def header(self, period: Period) -> str:
         """The option lines and a comment saying what the file is (no timestamp)."""
+        what = "all books" if self.combined else f"book {self.book.code}"
         lines = [
-            f";; riskpool export of book {self.book.code}: {period.label()}\n",
+            f";; riskpool export of {what}: {period.label()}\n",
             ";; Generated from the ledger; check with bean-check, browse with fava.\n",
             option_line("title", self.title(period)),
         ]
         # The book's main currency first (CNY for the fund), then the others.
-        ordered = sorted(self.currencies, key=lambda c: (c != "CNY", c))
+        ordered = sorted(self.currencies or ["CNY"], key=lambda c: (c != "CNY", c))
         lines.extend(option_line("operating_currency", currency) for currency in ordered)
+        lines.append(option_line("render_commas", "TRUE"))
         return "".join(lines)
 
+    def fava_options(self, day: date) -> list[data.Custom]:
+        """Fava's options (:data:`FAVA_OPTIONS`) as ``custom "fava-option"`` entries."""
+        return [
+            data.Custom({}, day, "fava-option", [(name, str), (value, str)])
+            for name, value in FAVA_OPTIONS
+        ]
+
     def export_info(self, period: Period, first_day: date) -> data.Custom:
-        """``custom "riskpool-export"``: the book and period, machine-readable."""
-        values: list[tuple[Any, Any]] = [(naming.book_component(self.book.code), str)]
+        """``custom "riskpool-export"``: the book(s) and period, machine-readable."""
+        scope = "ALL" if self.combined else naming.book_component(self.book)
+        values: list[tuple[Any, Any]] = [(scope, str)]
         for day in (period.date_from, period.date_to):
             values.append((day, date) if day else ("", str))
-        meta: dict[str, Any] = {"book": self.book.code, "book_name": self.book.name}
+        meta: dict[str, Any] = {
+            "book": ",".join(b.code for b in self.books),
+            "book_name": "、".join(b.name for b in self.books),
+        }
         return data.Custom(meta, first_day, "riskpool-export", values)
 
     # -- accounts -----------------------------------------------------------------
@@ -243,6 +309,8 @@ class BeancountBuilder:
             "code": account.code,
             "type": account.type.value,
         }
+        if self.combined:
+            meta["book"] = account.book
         if account.parent is not None:
             meta["parent"] = account.parent
         if account.credits_must_not_exceed_debits:
@@ -250,7 +318,11 @@ class BeancountBuilder:
         if account.debits_must_not_exceed_credits:
             meta["no_overcredit"] = True
         return data.Open(
-            meta, account.opened_on, self.names[account.code], [account.currency], None
+            meta,
+            account.opened_on,
+            self.names[account.book][account.code],
+            [account.currency],
+            None,
         )
 
     def close_directive(self, account: Account) -> data.Close | None:
@@ -259,11 +331,14 @@ class BeancountBuilder:
         day = account.closed_on
         if day <= account.opened_on:  # beancount wants close strictly after open
             day = account.opened_on + timedelta(days=1)
-        return data.Close({"closed_on": account.closed_on}, day, self.names[account.code])
+        return data.Close(
+            {"closed_on": account.closed_on}, day, self.names[account.book][account.code]
+        )
 
-    def opening_balances_open(self, day: date) -> data.Open:
+    def opening_balances_open(self, book: str, day: date) -> data.Open:
         meta: dict[str, Any] = {"name": "期初余额结转 opening balances brought forward"}
-        return data.Open(meta, day, self.opening_account, list(self.currencies), None)
+        currencies = sorted({a.currency for a in self.by_code[book].values()})
+        return data.Open(meta, day, self.opening_accounts[book], currencies, None)
 
     # -- balances brought forward -------------------------------------------------
 
@@ -280,7 +355,7 @@ class BeancountBuilder:
             if not units:
                 continue
             account = row.account
-            name = self.names[account.code]
+            name = self.names[account.book][account.code]
             day = opening_day
             if account.closed_on is not None and account.closed_on < day:
                 day = account.closed_on  # beancount refuses postings after a close
@@ -288,7 +363,7 @@ class BeancountBuilder:
             postings = [
                 data.Posting(name, amount.Amount(units, account.currency), None, None, None, None),
                 data.Posting(
-                    self.opening_account,
+                    self.opening_accounts[account.book],
                     amount.Amount(-units, account.currency),
                     None,
                     None,
@@ -355,9 +430,11 @@ class BeancountBuilder:
                     if kind is _REVERSES_KEY and reverses is not None and value == reverses:
                         continue  # the reversal's own copy of its column
                     if kind is _LINKED_KEY:
-                        text = value if isinstance(value, str) else _json_text(value)
-                        links = links or set()
-                        links.add(naming.link(LINKED_KEYS[key], text))
+                        by = SUPERSEDED_BY.get(key)
+                        if by is None or ledger_meta.get(by) is None:
+                            text = value if isinstance(value, str) else _json_text(value)
+                            links = links or set()
+                            links.add(naming.link(LINKED_KEYS[key], text))
                     elif kind is _PAYEE_KEY and isinstance(value, str) and value:
                         payee = value
                     if kind is _EXTRA_KEY or kind is _REVERSES_KEY:
@@ -372,7 +449,7 @@ class BeancountBuilder:
                     meta[key] = metadata_value(value)
             if extra:
                 meta["ledger_metadata"] = canonical_json(extra).decode("utf-8")
-        names = self.names
+        names = self.names[entry.book]
         posting_type = data.Posting
         amount_type = amount.Amount
         postings = []
@@ -415,19 +492,35 @@ class BeancountBuilder:
 
     # -- assertions ---------------------------------------------------------------
 
+    def _assertion_book(self, assertion: BalanceAssertion) -> str:
+        if assertion.book is None:
+            if self.combined:
+                raise RiskpoolError(
+                    ErrorCode.VALIDATION,
+                    f"the assertion on {assertion.account} does not say which book it is in",
+                    field="book",
+                )
+            return self.book.code
+        if assertion.book not in self.by_code:
+            raise RiskpoolError(
+                ErrorCode.UNKNOWN_BOOK, f"book {assertion.book} is not exported", field="book"
+            )
+        return assertion.book
+
     def balance_directive(self, assertion: BalanceAssertion) -> data.Balance:
-        account = self.by_code.get(assertion.account)
+        book = self._assertion_book(assertion)
+        account = self.by_code[book].get(assertion.account)
         if account is None:
             raise RiskpoolError(
                 ErrorCode.UNKNOWN_ACCOUNT,
-                f"no account {self.book.code}:{assertion.account}",
+                f"no account {book}:{assertion.account}",
                 field="account",
             )
         currency = assertion.amount.currency.code
         if currency != account.currency:
             raise RiskpoolError(
                 ErrorCode.CURRENCY_MISMATCH,
-                f"{self.book.code}:{account.code} is in {account.currency}, not {currency}",
+                f"{book}:{account.code} is in {account.currency}, not {currency}",
                 field="amount",
             )
         meta: dict[str, Any] = {"source": assertion.source, "closing_of": assertion.day}
@@ -436,16 +529,39 @@ class BeancountBuilder:
         return data.Balance(
             meta,
             assertion.day + timedelta(days=1),
-            self.names[account.code],
+            self.names[book][account.code],
             amount.Amount(assertion.amount.amount, currency),
             EXACT,
             None,
         )
 
     def closing_assertions(self, balances: TrialBalance, day: date) -> list[BalanceAssertion]:
-        """The ledger's own balance of every account at the end of ``day``."""
+        """The ledger's balance of every account at the end of ``day``, sub-accounts included.
+
+        Beancount checks a ``balance`` on an account together with all its
+        sub-accounts, so a parent's assertion is the sum of the *own*
+        balances (the trial balance's rows) of its whole subtree.
+        """
+        own: dict[str, Money] = {row.account.code: row.balance for row in balances.rows}
+        children: dict[str, list[str]] = {}
+        for row in balances.rows:
+            if row.account.parent is not None:
+                children.setdefault(row.account.parent, []).append(row.account.code)
+
+        def subtree(code: str) -> Money:
+            total: Money = own[code]
+            for child in children.get(code, ()):
+                total = total + subtree(child)
+            return total
+
         return [
-            BalanceAssertion(row.account.code, day, row.balance, source=LEDGER_SOURCE)
+            BalanceAssertion(
+                row.account.code,
+                day,
+                subtree(row.account.code),
+                source=LEDGER_SOURCE,
+                book=row.account.book,
+            )
             for row in balances.rows
             if row.account.opened_on <= day
         ]
@@ -471,12 +587,12 @@ def sort_key(directive: data.Directive) -> tuple[date, int]:
 class ExportInput:
     """Everything :func:`build_directives` needs, as read from the ledger."""
 
-    book: Book
+    book: Book | Sequence[Book]
     accounts: Sequence[Account]
     entries: Sequence[JournalEntry]
     period: Period = Period()
-    opening: TrialBalance | None = None
-    closing: TrialBalance | None = None
+    opening: TrialBalance | Sequence[TrialBalance] | None = None
+    closing: TrialBalance | Sequence[TrialBalance] | None = None
     reversed_by: Mapping[int, int] | None = None
     assertions: Sequence[BalanceAssertion] = ()
 
@@ -517,30 +633,35 @@ class FilePlan:
         self,
         builder: BeancountBuilder,
         period: Period,
-        opening: TrialBalance | None,
-        closing: TrialBalance | None,
+        opening: TrialBalance | Sequence[TrialBalance] | None,
+        closing: TrialBalance | Sequence[TrialBalance] | None,
         assertions: Iterable[BalanceAssertion],
     ) -> None:
         self.builder = builder
         self.period = period
         accounts = builder.visible_accounts(period)
         self.opens: list[Any] = [builder.open_directive(a) for a in accounts]
-        self.openings: list[data.Transaction] = (
-            builder.opening_transactions(opening, period) if opening is not None else []
-        )
+        self.openings: list[data.Transaction] = [
+            t for balances in _each(opening) for t in builder.opening_transactions(balances, period)
+        ]
         self.openings.sort(key=lambda t: (t.date, t.postings[0].account))
         default_day = period.date_from or date(1970, 1, 1)
         first_day = min((a.opened_on for a in accounts), default=default_day)
-        if self.openings:
-            self.opens.append(builder.opening_balances_open(first_day))
+        # One opening-balances account per book that brings balances forward.
+        used = {t.postings[1].account for t in self.openings}
+        for book_code, name in sorted(builder.opening_accounts.items()):
+            if name in used:
+                self.opens.append(builder.opening_balances_open(book_code, first_day))
         self.opens.sort(key=lambda o: (o.date, o.account))
+        self.options = builder.fava_options(first_day)
         self.info = builder.export_info(period, first_day)
         pending: list[Any] = list(builder.period_assertions(assertions, period))
-        if closing is not None and closing.as_of is not None:
-            pending.extend(
-                builder.balance_directive(a)
-                for a in builder.closing_assertions(closing, closing.as_of)
-            )
+        for balances in _each(closing):
+            if balances.as_of is not None:
+                pending.extend(
+                    builder.balance_directive(a)
+                    for a in builder.closing_assertions(balances, balances.as_of)
+                )
         for account in accounts:
             close = builder.close_directive(account)
             if close is not None and (period.date_to is None or close.date <= period.date_to):
@@ -550,7 +671,7 @@ class FilePlan:
         self._next = 0
 
     def prologue(self) -> list[Any]:
-        return [*self.opens, self.info]
+        return [*self.opens, *self.options, self.info]
 
     def before(self, day: date) -> list[Any]:
         """Pending directives that beancount sorts before a transaction dated ``day``."""
@@ -564,6 +685,12 @@ class FilePlan:
         rest = self._pending[self._next :]
         self._next = len(self._pending)
         return rest
+
+
+def _each(balances: TrialBalance | Sequence[TrialBalance] | None) -> list[TrialBalance]:
+    if balances is None:
+        return []
+    return [balances] if isinstance(balances, TrialBalance) else list(balances)
 
 
 def _pending_key(directive: Any) -> tuple[Any, ...]:

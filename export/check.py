@@ -16,7 +16,7 @@ style) rather than raising:
    account's previous posting. An auditor can run it on a file alone; the
    hashes themselves are recomputed from the database by ``riskpool verify``.
 
-:func:`check_export` runs all three for a book; it is what the tests run on
+:func:`check_export` runs all three for a book (or the combined file); it is what the tests run on
 hand-built ledgers and what is run on the fund's demo data.
 """
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -36,7 +36,7 @@ from beancount.parser import printer
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from riskpool.db import Database
-from riskpool.export import naming
+from riskpool.export.builder import BeancountBuilder
 from riskpool.export.service import snapshot
 from riskpool.ledger.hashing import GENESIS_HASH
 from riskpool.ledger.model import TrialBalance
@@ -107,14 +107,25 @@ def export_balances(
 
 
 def compare_balances(
-    balances: dict[str, dict[str, Decimal]], ledger: TrialBalance
+    balances: dict[str, dict[str, Decimal]],
+    ledger: TrialBalance | Sequence[TrialBalance],
+    names: Mapping[str, Mapping[str, str]],
 ) -> tuple[list[BalanceMismatch], int]:
-    """Mismatches between beancount's balances and the ledger's trial balance."""
+    """Mismatches between beancount's balances and the ledger's trial balance(s).
+
+    ``names`` is the builder's ``{book: {account code: beancount name}}``.
+    Beancount's realization gives every account its *own* balance (a parent's
+    row does not include its sub-accounts), which is what the ledger's trial
+    balance holds too, so rows compare one to one.
+    """
     mismatches: list[BalanceMismatch] = []
     known: set[str] = set()
-    for row in ledger.rows:
+    rows = [
+        row for tb in ([ledger] if isinstance(ledger, TrialBalance) else ledger) for row in tb.rows
+    ]
+    for row in rows:
         account = row.account
-        name = naming.account_name(account.book, account.type, account.code)
+        name = names[account.book][account.code]
         known.add(name)
         expected = row.balance.amount
         found = balances.get(name, {})
@@ -130,7 +141,7 @@ def compare_balances(
         for currency, number in sorted(found.items()):
             if number:  # e.g. the opening-balances account must net to zero
                 mismatches.append(BalanceMismatch(name, currency, Decimal(0), number))
-    return mismatches, len(ledger.rows)
+    return mismatches, len(rows)
 
 
 def check_chain_links(entries: Sequence[Any]) -> list[str]:
@@ -171,13 +182,17 @@ def check_chain_links(entries: Sequence[Any]) -> list[str]:
 
 
 async def check_export(
-    source: Database | AsyncConnection, book: str, text: str, as_of: date | None = None
+    source: Database | AsyncConnection, book: str | None, text: str, as_of: date | None = None
 ) -> ExportCheck:
-    """Load ``text`` and compare it with book ``book`` of the ledger at ``as_of``."""
+    """Load ``text`` and compare it with book ``book`` (``None``: every book) at ``as_of``."""
     loaded = load_export(text)
     async with snapshot(source) as conn:
-        ledger = await LedgerStore(conn).trial_balance(book, as_of)
-    mismatches, compared = compare_balances(export_balances(loaded.entries, as_of), ledger)
+        store = LedgerStore(conn)
+        books = await store.books() if book is None else [await store.book(book)]
+        ledger = [await store.trial_balance(b.code, as_of) for b in books]
+        accounts = await store.accounts(book)
+    names = BeancountBuilder(books if book is None else books[0], accounts).names
+    mismatches, compared = compare_balances(export_balances(loaded.entries, as_of), ledger, names)
     return ExportCheck(
         errors=loaded.errors,
         mismatches=tuple(mismatches),

@@ -1,4 +1,11 @@
-"""The export use case: read one book from the ledger, write a beancount file.
+"""The export use case: read one book (or all of them) from the ledger, write a beancount file.
+
+Why a combined file besides the per-book files: an auditor of the whole fund
+wants one journal in Fava, with the reserve, the pool and the memoranda side
+by side and a transfer between the funds visible as its two entries on one
+day. Each book's accounts keep their own book component, so the books stay
+separate (and each still nets to zero) inside the one file. ``book=None``
+asks for it.
 
 Why one read-only transaction with a stable snapshot: the balances brought
 forward, the entries and the ledger's closing balances are three queries; if
@@ -40,6 +47,7 @@ class ExportSummary:
     """What was written: counts an operator can compare with ``ledger balances``."""
 
     book: str
+    """The book's code, or ``ALL`` for the combined file."""
     date_from: date | None
     date_to: date | None
     closing_as_of: date | None
@@ -80,10 +88,17 @@ async def snapshot(source: Database | AsyncConnection) -> AsyncIterator[AsyncCon
         yield conn
 
 
+#: Permissions of a written export: readable by everyone, writable by its owner.
+FILE_MODE = 0o644
+
+#: :attr:`ExportSummary.book` of the combined file.
+ALL_BOOKS = "ALL"
+
+
 async def write_beancount(
     source: Database | AsyncConnection,
     out: TextIO,
-    book: str,
+    book: str | None,
     date_from: date | None = None,
     date_to: date | None = None,
     *,
@@ -93,6 +108,9 @@ async def write_beancount(
     pause_gc: bool = False,
 ) -> ExportSummary:
     """Write book ``book`` (entries dated ``date_from``…``date_to``) to ``out``.
+
+    ``book=None`` writes every book of the ledger into one file; assertions
+    must then name their book (:attr:`BalanceAssertion.book`).
 
     ``assertions`` are proved statement balances (account code, day, amount);
     those dated inside the period become ``balance`` directives on the next
@@ -113,7 +131,7 @@ async def write_beancount(
 async def _write(
     conn: AsyncConnection,
     out: TextIO,
-    book: str,
+    book: str | None,
     period: Period,
     assertions: list[BalanceAssertion],
     chain_metadata: bool,
@@ -121,17 +139,22 @@ async def _write(
 ) -> ExportSummary:
     date_from, date_to = period.date_from, period.date_to
     store = LedgerStore(conn)
-    book_record = await store.book(book)
-    accounts = await store.accounts(book)
-    builder = BeancountBuilder(book_record, accounts, chain_metadata=chain_metadata)
+    if book is None:
+        books = await store.books()
+        accounts = await store.accounts()
+        builder = BeancountBuilder(books, accounts, chain_metadata=chain_metadata)
+    else:
+        books = [await store.book(book)]
+        accounts = await store.accounts(book)
+        builder = BeancountBuilder(books[0], accounts, chain_metadata=chain_metadata)
     opening = (
-        await store.trial_balance(book, period.opening_day)
+        [await store.trial_balance(b.code, period.opening_day) for b in books]
         if period.opening_day is not None
         else None
     )
-    closing_day = date_to or await last_entry_date(conn, book_record, period)
+    closing_day = date_to or await last_entry_date(conn, books, period)
     closing = (
-        await store.trial_balance(book, closing_day)
+        [await store.trial_balance(b.code, closing_day) for b in books]
         if assert_closing_balances and closing_day is not None
         else None
     )
@@ -147,7 +170,7 @@ async def _write(
     transaction = builder.transaction
     before = plan.before
     write = writer.write
-    async for entry, reversed_by in stream_entries(conn, book_record, accounts, period):
+    async for entry, reversed_by in stream_entries(conn, books, accounts, period):
         pending = before(entry.effective_date)
         if pending:
             writer.write_all(pending)
@@ -156,7 +179,7 @@ async def _write(
         posting_count += len(entry.postings)
     writer.write_all(plan.epilogue())
     return ExportSummary(
-        book=book,
+        book=ALL_BOOKS if book is None else book,
         date_from=date_from,
         date_to=date_to,
         closing_as_of=closing_day if closing is not None else None,
@@ -169,13 +192,13 @@ async def _write(
 
 async def export_beancount(
     source: Database | AsyncConnection,
-    book: str,
+    book: str | None,
     date_from: date | None = None,
     date_to: date | None = None,
     *,
     assertions: Iterable[BalanceAssertion] = (),
 ) -> str:
-    """The export as a string (for the GraphQL auditor query and tests)."""
+    """The export as a string (for the GraphQL auditor query and tests); ``None``: all books."""
     buffer = io.StringIO()
     await write_beancount(source, buffer, book, date_from, date_to, assertions=assertions)
     return buffer.getvalue()
@@ -184,7 +207,7 @@ async def export_beancount(
 async def export_to_path(
     source: Database | AsyncConnection,
     path: Path,
-    book: str,
+    book: str | None,
     date_from: date | None = None,
     date_to: date | None = None,
     *,
@@ -194,15 +217,22 @@ async def export_to_path(
     """Write the export to ``path`` atomically: a reader never sees half a file.
 
     The file is UTF-8 with ``\\n`` line ends on every platform (the bytes are
-    the same wherever it is produced).
+    the same wherever it is produced), and mode :data:`FILE_MODE` (0644): an
+    export is handed to auditors and read by Fava or a web server running as
+    another user, while the temporary file ``mkstemp`` makes is owner-only.
+    It is flushed to disk before the rename, so a crash leaves the old file
+    or the new one, never an empty one.
     """
     path = Path(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
     try:
+        os.fchmod(handle, FILE_MODE)
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             summary = await write_beancount(
                 source, out, book, date_from, date_to, assertions=assertions, pause_gc=pause_gc
             )
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

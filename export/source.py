@@ -1,4 +1,4 @@
-"""Reading a book's entries for an export: one streamed query, in date order.
+"""Reading the entries of a book (or of several) for an export: one streamed query, in date order.
 
 Why here and not in the ledger: :class:`~riskpool.ledger.store.LedgerStore`
 loads entries by id (and in full); an export needs *all* entries of a book in
@@ -30,8 +30,12 @@ from riskpool.ledger.schema import entries, postings
 BATCH = 5_000
 
 
-def _where(query: Any, book: Book, period: Period) -> Any:
-    query = query.where(entries.c.book_id == book.id)
+def _books(book: Book | Sequence[Book]) -> list[Book]:
+    return [book] if isinstance(book, Book) else list(book)
+
+
+def _where(query: Any, book: Book | Sequence[Book], period: Period) -> Any:
+    query = query.where(entries.c.book_id.in_([b.id for b in _books(book)]))
     if period.date_from is not None:
         query = query.where(entries.c.effective_date >= period.date_from)
     if period.date_to is not None:
@@ -39,8 +43,10 @@ def _where(query: Any, book: Book, period: Period) -> Any:
     return query
 
 
-async def last_entry_date(conn: AsyncConnection, book: Book, period: Period) -> date | None:
-    """The latest effective date of the book's entries within the period."""
+async def last_entry_date(
+    conn: AsyncConnection, book: Book | Sequence[Book], period: Period
+) -> date | None:
+    """The latest effective date of the books' entries within the period."""
     query = _where(select(func.max(entries.c.effective_date)), book, period)
     result = (await conn.execute(query)).scalar_one_or_none()
     if isinstance(result, str):  # SQLite returns aggregates of dates as text
@@ -49,14 +55,23 @@ async def last_entry_date(conn: AsyncConnection, book: Book, period: Period) -> 
 
 
 async def stream_entries(
-    conn: AsyncConnection, book: Book, accounts: Sequence[Account], period: Period
+    conn: AsyncConnection,
+    book: Book | Sequence[Book],
+    accounts: Sequence[Account],
+    period: Period,
 ) -> AsyncIterator[tuple[JournalEntry, int | None]]:
-    """Yield ``(entry, id of its reversal or None)`` in (effective date, id) order."""
+    """Yield ``(entry, id of its reversal or None)`` in (effective date, id) order.
+
+    With several books their entries are interleaved in that one order, so
+    a combined file reads as the fund's single journal.
+    """
     codes = {a.id: a.code for a in accounts}
+    book_codes = {b.id: b.code for b in _books(book)}
     reversal = entries.alias("reversal")
     query = _where(
         select(
             entries.c.id,
+            entries.c.book_id,
             entries.c.effective_date,
             entries.c.booked_at,
             entries.c.description,
@@ -91,7 +106,7 @@ async def stream_entries(
             booked_at = booked_at.replace(tzinfo=UTC)
         entry = JournalEntry(
             id=e.id,
-            book=book.code,
+            book=book_codes[e.book_id],
             effective_date=e.effective_date,
             booked_at=booked_at,
             description=e.description,

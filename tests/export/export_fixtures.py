@@ -18,8 +18,17 @@ from riskpool.ledger.model import AccountSpec, AccountType, EntrySpec, JournalEn
 from riskpool.ledger.service import Ledger
 
 D0 = date(2025, 1, 1)
-BOOK = "POOL"
-CASH = "Assets:POOL:A1002"
+BOOK = "CITY_POOL"
+BOOK_NAME = "市科技金融风险分担资金池"
+#: The book's component in every account name.
+POOL = "CITY-POOL-市科技金融风险分担资金池"
+CASH_GROUP = f"Assets:{POOL}:1002-银行存款"
+CASH = f"{CASH_GROUP}:100201-银行存款-资金池专户"
+FISCAL = f"Equity:{POOL}:3001-财政拨入资金:300101-财政拨入资金-财政拨款"
+RECEIVABLE = f"Assets:{POOL}:1122-应收代偿追偿款"
+FEES = f"Expenses:{POOL}:5301-银行手续费-专户"
+OPENING = f"Equity:{POOL}:Opening-Balances"
+MEMO = "MEMO"
 FIXED_NOW = datetime(2025, 6, 30, 8, 0, 0, 123456, tzinfo=UTC)
 
 
@@ -39,9 +48,10 @@ def entry(
     day: date = D0,
     description: str = "test",
     metadata: dict[str, object] | None = None,
+    book: str = BOOK,
 ) -> EntrySpec:
     return EntrySpec(
-        book=BOOK,
+        book=book,
         effective_date=day,
         description=description,
         postings=tuple(PostingSpec(code, cny(amount)) for code, amount in legs.items()),
@@ -52,21 +62,60 @@ def entry(
 
 
 async def pool_book(ledger: Ledger) -> None:
-    """资金池: cash (no overdraft), fiscal capital, a payable, an expense, income, a fee account."""
-    await ledger.create_book(BOOK, "科技贷风险补偿资金池")
-    specs = [
-        ("1002", "银行存款", AccountType.ASSET, {"credits_must_not_exceed_debits": True}),
-        ("1122", "应收代偿追偿款", AccountType.ASSET, {}),
-        ("2201", "应付补偿款", AccountType.LIABILITY, {}),
-        ("3001", "财政拨入资金", AccountType.NET_ASSETS, {}),
-        ("4101", "利息收入", AccountType.INCOME, {}),
-        ("5001", "代偿补偿支出", AccountType.EXPENSE, {}),
-        ("5101", "银行手续费", AccountType.EXPENSE, {}),
+    """资金池 with the real chart's shape: cash and fiscal capital as parents with
+    sub-accounts, a payable, income, expenses — one name with full-width brackets,
+    which beancount refuses in account names."""
+    await ledger.create_book(BOOK, BOOK_NAME)
+    specs: list[tuple[str, str, AccountType, str | None, dict[str, bool]]] = [
+        ("1002", "银行存款", AccountType.ASSET, None, {}),
+        (
+            "100201",
+            "银行存款-资金池专户",
+            AccountType.ASSET,
+            "1002",
+            {"credits_must_not_exceed_debits": True},
+        ),
+        ("1122", "应收代偿追偿款", AccountType.ASSET, None, {}),
+        ("2201", "应付风险补偿款", AccountType.LIABILITY, None, {}),
+        ("3001", "财政拨入资金", AccountType.NET_ASSETS, None, {}),
+        ("300101", "财政拨入资金-财政拨款", AccountType.NET_ASSETS, "3001", {}),
+        ("4101", "利息收入", AccountType.INCOME, None, {}),
+        ("5101", "风险补偿支出", AccountType.EXPENSE, None, {}),
+        ("5301", "银行手续费（专户）", AccountType.EXPENSE, None, {}),
     ]
-    for code, name, kind, flags in specs:
+    for code, name, kind, parent, flags in specs:
         await ledger.open_account(
-            AccountSpec(BOOK, code, name, kind, "CNY", D0, **flags)  # type: ignore[arg-type]
+            AccountSpec(BOOK, code, name, kind, "CNY", D0, parent=parent, **flags)
         )
+
+
+async def memo_book(ledger: Ledger) -> JournalEntry:
+    """备查簿, a second book for the combined file, with a loan known only by its id."""
+    await ledger.create_book(MEMO, "备查簿")
+    for code, name, kind in (
+        ("9001", "担保代偿备查", AccountType.ASSET),
+        ("9002", "担保代偿备查-对方科目", AccountType.LIABILITY),
+    ):
+        await ledger.open_account(AccountSpec(MEMO, code, name, kind, "CNY", D0))
+    return await ledger.post(
+        entry(
+            "loan-36-prepayment-1",
+            {"9001": "250000.00", "9002": "-250000.00"},
+            day=date(2025, 1, 20),
+            description="担保公司向合作银行先行代偿（贷款 36，第1笔）",
+            metadata={"loan_id": 36, "institution_id": 11},
+            book=MEMO,
+        )
+    )
+
+
+CLAIM_7 = {
+    "claim_id": 7,
+    "loan_id": 42,
+    "contract_no": "ZKD2-2025-003",
+    "institution_id": 2,
+    "policy_code": "ZKD-2025",
+}
 
 
 async def history(ledger: Ledger) -> list[JournalEntry]:
@@ -75,7 +124,7 @@ async def history(ledger: Ledger) -> list[JournalEntry]:
         await ledger.post(
             entry(
                 "fiscal-2025-01",
-                {"1002": "50000000.00", "3001": "-50000000.00"},
+                {"100201": "50000000.00", "300101": "-50000000.00"},
                 day=date(2025, 1, 2),
                 description="财政拨入首期风险补偿资金",
                 metadata={"tranche": 1, "payee": "郑州市财政局"},
@@ -84,25 +133,25 @@ async def history(ledger: Ledger) -> list[JournalEntry]:
         await ledger.post(
             entry(
                 "claim-7-approve",
-                {"5001": "800000.00", "2201": "-800000.00"},
+                {"5101": "800000.00", "2201": "-800000.00"},
                 day=date(2025, 1, 20),
-                description='核准代偿 "A公司" \\ 贷款',
-                metadata={"claim_id": 7, "loan_id": "L-2024/0031", "institution_id": "ZZB"},
+                description="风险补偿经市政府批准，确认应付补偿款（补偿申请 7）",
+                metadata=CLAIM_7,
             )
         ),
         await ledger.post(
             entry(
                 "claim-7-pay",
-                {"2201": "800000.00", "1002": "-800000.00"},
+                {"2201": "800000.00", "100201": "-800000.00"},
                 day=date(2025, 1, 25),
                 description="支付代偿补偿款\n第二行",
-                metadata={"claim_id": 7, "loan_id": "L-2024/0031", "institution_id": "ZZB"},
+                metadata={**CLAIM_7, "payment_reference": "PAY-2025-003"},
             )
         ),
         await ledger.post(
             entry(
                 "fee-wrong",
-                {"5101": "35.50", "1002": "-35.50"},
+                {"5301": "35.50", "100201": "-35.50"},
                 day=date(2025, 1, 31),
                 description="银行手续费（录错）",
             )
@@ -121,7 +170,7 @@ async def history(ledger: Ledger) -> list[JournalEntry]:
         await ledger.post(
             entry(
                 "interest-2025-02",
-                {"1002": "12345.67", "4101": "-12345.67"},
+                {"100201": "12345.67", "4101": "-12345.67"},
                 day=date(2025, 2, 21),
                 description="银行存款利息",
                 metadata={"nested": {"rate": "0.35%"}, "Weird Key": True},
@@ -130,10 +179,10 @@ async def history(ledger: Ledger) -> list[JournalEntry]:
         await ledger.post(
             entry(
                 "recovery-claim-7",
-                {"1122": "300000.00", "5001": "-300000.00"},
+                {"1122": "300000.00", "5101": "-300000.00"},
                 day=date(2025, 2, 28),
-                description="追偿款确认",
-                metadata={"claim_id": 7},
+                description='追偿款确认 "A公司" \\ 回收',
+                metadata={"claim_id": 7, "loan_id": 42},
             )
         ),
     ]

@@ -4,7 +4,8 @@
 for integers (it runs once per entry of a million-posting export); this test
 keeps a plain, obviously-correct translation of the module docstring's rules
 and compares the two on generated entries: metadata of every JSON type,
-reserved and invalid keys, payees, claim/loan ids, reversals.
+reserved and invalid keys, payees, claim/loan ids, contract numbers (which
+replace the loan id's link), reversals.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def reference_transaction(
         value = entry.metadata[key]
         if key == "reverses" and entry.reverses is not None and value == entry.reverses:
             continue
-        if key in LINKED_KEYS and value is not None:
+        superseded = key == "loan_id" and entry.metadata.get("contract_no") is not None
+        if key in LINKED_KEYS and value is not None and not superseded:
             text = value if isinstance(value, str) else canonical_json(value).decode()
             links.add(naming.link(LINKED_KEYS[key], text))
         if key == "payee" and isinstance(value, str) and value:
@@ -86,7 +88,7 @@ def reference_transaction(
         meta["ledger_metadata"] = canonical_json(extra).decode("utf-8")
     postings = [
         data.Posting(
-            builder.names[p.account],
+            builder.names[entry.book][p.account],
             amount.Amount(p.amount.amount, p.amount.currency.code),
             None,
             None,
@@ -121,7 +123,16 @@ json_values = st.recursive(
 )
 keys = st.one_of(
     st.sampled_from(
-        ["claim_id", "loan_id", "payee", "reverses", "entry_id", "institution_id", "tranche"]
+        [
+            "claim_id",
+            "loan_id",
+            "contract_no",
+            "payee",
+            "reverses",
+            "entry_id",
+            "institution_id",
+            "tranche",
+        ]
     ),
     st.sampled_from(sorted(RESERVED_KEYS)),
     st.text(max_size=6),

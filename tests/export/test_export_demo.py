@@ -27,7 +27,7 @@ async def demo_app(database: Any) -> Any:
 
 
 async def test_every_demo_book_exports_and_checks(demo_app: Any) -> None:
-    for book in ("ZKD_RESERVE", "CITY_POOL", "MEMO"):
+    for book in ("ZKD_RESERVE", "CITY_POOL", "MEMO", None):  # None: the combined file
         text = await export_beancount(demo_app.db, book)
         check = await check_export(demo_app.db, book, text)
         assert check.ok, (book, check)
@@ -45,6 +45,12 @@ async def test_proved_statements_are_asserted_and_disagreeing_ones_listed(demo_a
     text = await export_beancount(demo_app.db, "CITY_POOL", assertions=bank.assertions)
     assert load_export(text).errors == ()
     assert text.count('source: "bank statement"') == len(bank.assertions)
+    # The combined file places them in the pool's book.
+    every = await statement_assertions(demo_app.db, demo_app.reconciliation, None)
+    assert every == bank
+    combined = await export_beancount(demo_app.db, None, assertions=every.assertions)
+    assert load_export(combined).errors == ()
+    assert combined.count('source: "bank statement"') == len(bank.assertions)
     assert (await statement_assertions(demo_app.db, demo_app.reconciliation, "MEMO")) == (
         type(bank)((), ())
     )
@@ -72,6 +78,9 @@ async def test_auditor_reads_the_export_through_graphql(demo_app: Any) -> None:
             ).json()
             if allowed:
                 text = body["data"]["beancountExport"]
-                assert load_export(text).errors == () and ":A100201" in text
+                assert (
+                    load_export(text).errors == ()
+                    and ":1002-银行存款:100201-银行存款-资金池专户" in text
+                )
             else:
                 assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
