@@ -203,12 +203,12 @@ def demo_load() -> None:
     """Load the demo (idempotent: loading twice changes nothing)."""
 
     async def work(application: App) -> object:
-        from riskpool.domain.demo import load_demo
+        from riskpool.demo import load_demo
         from riskpool.reconciliation.demo import load_demo_statements
 
         await migrate.upgrade(application.db.engine)
-        await application.funds.setup()
-        report = await load_demo(application.db)
+        await application.set_up()
+        report = await load_demo(application)
         await load_demo_statements(application.reconciliation)
         return report
 
