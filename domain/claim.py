@@ -204,9 +204,7 @@ TRANSITIONS: tuple[TransitionRule, ...] = (
         requires_reason=True,
     ),
     _rule(_A.REJECT, _S.AUDITED, _S.REJECTED, _O.CLAIM_REJECT_AT_REVIEW, requires_reason=True),
-    _rule(
-        _A.REJECT, _S.REVIEWED, _S.REJECTED, _O.CLAIM_REJECT_AT_APPROVAL, requires_reason=True
-    ),
+    _rule(_A.REJECT, _S.REVIEWED, _S.REJECTED, _O.CLAIM_REJECT_AT_APPROVAL, requires_reason=True),
     *(
         _rule(_A.WITHDRAW, source, _S.WITHDRAWN, _O.CLAIM_WITHDRAW, claimant_only=True)
         for source in _OPEN_BEFORE_APPROVAL

@@ -13,8 +13,9 @@ command once more, where the winner's record answers (same fingerprint: its
 result; another: ``IDEMPOTENCY_CONFLICT``). No other failure is retried.
 
 Each route says how a result is remembered (a small JSON document of ids) and
-recalled on a replay (loaded again in the replay's unit of work), so a replay
-returns the same kind of object as the first call.
+recalled (loaded again through the unit of work). The first call answers with
+the recalled result too, read back in its own transaction, so the first answer
+and every replay are the same object as stored.
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ class MessageBus:
         stored = await uow.idempotency.replay(key, command.operation, digest)
         if stored is not None:
             return await memory.recall(stored, uow)
-        result = await route.handler(command, actor, uow)
-        await uow.idempotency.remember(key, command.operation, digest, memory.remember(result))
-        return result
+        remembered = memory.remember(await route.handler(command, actor, uow))
+        await uow.idempotency.remember(key, command.operation, digest, remembered)
+        # Read back as a replay would: the first answer and every replay are alike.
+        return await memory.recall(remembered, uow)

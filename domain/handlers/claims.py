@@ -36,7 +36,13 @@ from riskpool.domain.policies_shipped import SHIPPED_POLICIES
 from riskpool.errors import ErrorCode, RiskpoolError
 
 ClaimStep = (
-    CommissionAudit | RecordAudit | ReviewClaim | ApproveClaim | PayClaim | RejectClaim | WithdrawClaim
+    CommissionAudit
+    | RecordAudit
+    | ReviewClaim
+    | ApproveClaim
+    | PayClaim
+    | RejectClaim
+    | WithdrawClaim
 )
 """Every command that moves an existing claim by one action."""
 

@@ -40,7 +40,8 @@ async def post_plans(uow: UnitOfWork, actor: Actor, *plans: MovementPlan) -> lis
 
 
 def step_time(at: datetime | None, uow: UnitOfWork) -> datetime:
-    """The client's time of a step (naive read as UTC), else the server's clock."""
+    """The client's time of a step (naive read as UTC), else the server's clock; in UTC,
+    as the records store it."""
     if at is None:
         return uow.now()
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)

@@ -14,8 +14,8 @@ from riskpool.domain.commands.funds import (
     Posted,
     RecordInterest,
     ReserveTranche,
-    SetUpChart,
     SettlementTopUp,
+    SetUpChart,
     TopUp,
     TransferReserveToPool,
 )
@@ -119,9 +119,7 @@ async def record_interest(cmd: RecordInterest, actor: Actor, uow: UnitOfWork) ->
     return await _post(uow, actor, plan)
 
 
-async def charge_management_fee(
-    cmd: ChargeManagementFee, actor: Actor, uow: UnitOfWork
-) -> Posted:
+async def charge_management_fee(cmd: ChargeManagementFee, actor: Actor, uow: UnitOfWork) -> Posted:
     """The operator's fee, refused above the policy's cap (1% of the fund a year)."""
     authorize(actor, Operation.FUND_CHARGE_FEE)
     if cmd.amount.amount <= 0:

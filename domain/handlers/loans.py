@@ -79,8 +79,7 @@ async def enter_pool(cmd: EnterPool, actor: Actor, uow: UnitOfWork) -> Loan:
     others = [
         other
         for other in await uow.loans.for_firm(loan.firm_id)
-        if other.maturity > on
-        and (other.disbursed().amount == 0 or other.outstanding().amount > 0)
+        if other.maturity > on and (other.disbursed().amount == 0 or other.outstanding().amount > 0)
     ]
     exposure = firm_pool_exposure(others, loan.firm_id, excluding=loan)
     loan.enter_pool(

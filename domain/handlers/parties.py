@@ -24,9 +24,7 @@ async def register_institution(
     cmd: RegisterInstitution, actor: Actor, uow: UnitOfWork
 ) -> Institution:
     authorize(actor, Operation.INSTITUTION_REGISTER)
-    institution = Institution(
-        name=cmd.name, kind=cmd.kind, cooperating_since=cmd.cooperating_since
-    )
+    institution = Institution(name=cmd.name, kind=cmd.kind, cooperating_since=cmd.cooperating_since)
     return await uow.institutions.add(institution)
 
 
@@ -73,9 +71,7 @@ async def assess_suspension(cmd: AssessSuspension, actor: Actor, uow: UnitOfWork
     loans = await uow.loans.for_institution(cmd.institution_id)
     claims = await uow.claims.for_loans([loan.id for loan in loans if loan.id])
     policy = SHIPPED_POLICIES.in_force(cmd.on)
-    assessment = assess(
-        institution, loans, compensated_principal_by_loan(claims), policy, cmd.on
-    )
+    assessment = assess(institution, loans, compensated_principal_by_loan(claims), policy, cmd.on)
     if actor.role is not Role.INSTITUTION and apply_assessment(institution, assessment):
         await uow.institutions.save(institution)
     return Assessed(assessment, institution)

@@ -1,6 +1,5 @@
 """The route table: every command, its handler, and how a keyed result is replayed."""
 
-
 from __future__ import annotations
 
 from typing import Any
@@ -20,6 +19,7 @@ from riskpool.domain.innovation.runs import ScoredRun
 from riskpool.domain.innovation.submission import Submission
 from riskpool.domain.loan import Loan
 from riskpool.domain.parties import Firm, Institution
+
 
 def _id(value: int | None) -> int:
     assert value is not None, "a stored record has an id"
@@ -60,14 +60,14 @@ async def _scored(stored: dict[str, Any], uow: UnitOfWork) -> ScoredRun:
     return await uow.innovation.scored_run(int(stored["run_id"]))
 
 
-INSTITUTION = Memory[Institution](lambda r: {"institution_id": _id(r.id)}, _institution)
-FIRM = Memory[Firm](lambda r: {"firm_id": _id(r.id)}, _firm)
-LOAN = Memory[Loan](lambda r: {"loan_id": _id(r.id)}, _loan)
-CLAIM = Memory[Claim](lambda r: {"claim_id": _id(r.id), "seq": r.trail[-1].seq}, _claim)
-ENTRIES = Memory[Posted](lambda r: {"entry_ids": [e.id for e in r]}, _entries)
-CATALOGUE = Memory[Catalogue](lambda r: {"catalogue_version": r.version}, _catalogue)
-SUBMISSION = Memory[Submission](lambda r: {"submission_id": _id(r.id)}, _submission)
-SCORED = Memory[ScoredRun](lambda r: {"run_id": r.run.id}, _scored)
+INSTITUTION: Memory[Institution] = Memory(lambda r: {"institution_id": _id(r.id)}, _institution)
+FIRM: Memory[Firm] = Memory(lambda r: {"firm_id": _id(r.id)}, _firm)
+LOAN: Memory[Loan] = Memory(lambda r: {"loan_id": _id(r.id)}, _loan)
+CLAIM: Memory[Claim] = Memory(lambda r: {"claim_id": _id(r.id), "seq": r.trail[-1].seq}, _claim)
+ENTRIES: Memory[Posted] = Memory(lambda r: {"entry_ids": [e.id for e in r]}, _entries)
+CATALOGUE: Memory[Catalogue] = Memory(lambda r: {"catalogue_version": r.version}, _catalogue)
+SUBMISSION: Memory[Submission] = Memory(lambda r: {"submission_id": _id(r.id)}, _submission)
+SCORED: Memory[ScoredRun] = Memory(lambda r: {"run_id": r.run.id}, _scored)
 
 ROUTES: dict[type[Any], Route[Any, Any]] = {
     # parties

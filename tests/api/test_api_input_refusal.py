@@ -1,5 +1,6 @@
 """Over-long input is refused the same way on both dialects (the domain checks the
-lengths; the API maps any database data exception to VALIDATION as a last line)."""
+lengths; the unit of work maps any database data exception to VALIDATION as a last line,
+below the API)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ async def test_overlong_text_is_a_validation_error_not_a_fault(api: Api) -> None
 def test_a_data_exception_maps_to_validation_and_a_unique_violation_to_duplicate() -> None:
     from sqlalchemy.exc import DBAPIError
 
-    from riskpool.graphql.core.mutations import input_refusal
+    from riskpool.domain.persistence.refusals import input_refusal
 
     class Orig(Exception):
         def __init__(self, sqlstate: str) -> None:
