@@ -101,9 +101,7 @@ async def build_world(app: App) -> World:
             name="乙银行", kind=InstitutionKind.BANK, cooperating_since=date(2025, 1, 1)
         )
     )
-    guarantor = await send(
-        pc.RegisterInstitution(name="丙担保", kind=InstitutionKind.GUARANTOR)
-    )
+    guarantor = await send(pc.RegisterInstitution(name="丙担保", kind=InstitutionKind.GUARANTOR))
     firm_a = await send(
         pc.RegisterFirm(
             name="甲科技",

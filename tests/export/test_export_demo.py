@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from riskpool.bootstrap import build
-from riskpool.domain.demo import load_demo
+from riskpool.demo import load_demo
 from riskpool.domain.parties import Role
 from riskpool.export import check_export, export_beancount, load_export
 from riskpool.graphql.app import create_app, token_settings
@@ -20,8 +20,7 @@ from riskpool.settings import Settings
 @pytest.fixture
 async def demo_app(database: Any) -> Any:
     app = build(Settings(database_url=database.url, load_demo=False))
-    await app.funds.setup()
-    await load_demo(app.db)
+    await load_demo(app)
     yield app
     await app.close()
 
