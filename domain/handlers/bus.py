@@ -6,11 +6,15 @@ handler and stores the record of the key beside the handler's effects, and
 commits. A refusal anywhere rolls the whole unit back, so the record exists
 exactly when the effects do.
 
-Concurrent first uses of one key both miss the record; the loser's insert of
-the record violates the key's uniqueness, which the unit of work reports as
-:class:`~riskpool.domain.handlers.ports.IdempotencyRace`, and the bus runs the
-command once more, where the winner's record answers (same fingerprint: its
-result; another: ``IDEMPOTENCY_CONFLICT``). No other failure is retried.
+The record is reserved before the handler runs, as the command's first write:
+concurrent first uses of one key both miss the record, and the loser's insert
+of it waits for the winner's transaction and then violates the key's
+uniqueness — before the loser has done anything else (in particular before
+it could collide with the winner's ledger entries). The unit of work reports
+that as :class:`~riskpool.domain.handlers.ports.IdempotencyRace`, and the bus
+runs the command once more, where the winner's record answers (same
+fingerprint: its result; another: ``IDEMPOTENCY_CONFLICT``). No other failure
+is retried.
 
 Each route says how a result is remembered (a small JSON document of ids) and
 recalled (loaded again through the unit of work). The first call answers with
@@ -101,7 +105,8 @@ class MessageBus:
         stored = await uow.idempotency.replay(key, command.operation, digest)
         if stored is not None:
             return await memory.recall(stored, uow)
+        await uow.idempotency.reserve(key, command.operation, digest)
         remembered = memory.remember(await route.handler(command, actor, uow))
-        await uow.idempotency.remember(key, command.operation, digest, remembered)
+        await uow.idempotency.remember(key, remembered)
         # Read back as a replay would: the first answer and every replay are alike.
         return await memory.recall(remembered, uow)

@@ -30,7 +30,7 @@ from riskpool.ledger.model import Account, AccountSpec, Book, EntrySpec, Journal
 class IdempotencyRace(Exception):
     """Two first uses of one idempotency key met: the loser's record was refused.
 
-    Raised by a unit of work when storing the record violates the key's
+    Raised by a unit of work when reserving the record violates the key's
     uniqueness (detected by the database's error code on the very insert of
     the record, never by message text); the bus runs the command once more in
     a fresh unit of work, where the winner's record answers.
@@ -110,8 +110,17 @@ class IdempotencyPort(Protocol):
         key was used for another operation or fingerprint."""
         ...
 
-    async def remember(self, key: str, operation: str, fingerprint: str, result: Any) -> None:
-        """Store the record; :class:`IdempotencyRace` if the key was stored meanwhile."""
+    async def reserve(self, key: str, operation: str, fingerprint: str) -> None:
+        """Store the key's record before the command runs (its result follows).
+
+        The first write of a keyed command, so that two first uses of one key
+        meet here — the loser waits for the winner's transaction and then gets
+        :class:`IdempotencyRace` — before either touches anything else.
+        """
+        ...
+
+    async def remember(self, key: str, result: Any) -> None:
+        """Complete the reserved record with the command's result."""
         ...
 
 

@@ -76,14 +76,14 @@ class IdempotencyRecords:
             )
         return row.result
 
-    async def remember(self, key: str, operation: str, fingerprint: str, result: Any) -> None:
+    async def reserve(self, key: str, operation: str, fingerprint: str) -> None:
         try:
             await self.conn.execute(
                 insert(idempotency_records).values(
                     key=key,
                     operation=operation,
                     payload_hash=fingerprint,
-                    result=result,
+                    result={},
                     created_at=self._clock(),
                 )
             )
@@ -91,6 +91,13 @@ class IdempotencyRecords:
             if is_unique_violation_of(error, idempotency_records.name, _RECORD_KEY):
                 raise IdempotencyRace(key) from error
             raise
+
+    async def remember(self, key: str, result: Any) -> None:
+        await self.conn.execute(
+            update(idempotency_records)
+            .where(idempotency_records.c.key == key)
+            .values(result=result)
+        )
 
 
 class SqlUnitOfWork:

@@ -337,8 +337,13 @@ class _Records:
             )
         return result
 
-    async def remember(self, key: str, operation: str, fingerprint: str, result: Any) -> None:
-        self.s.records[key] = (operation, fingerprint, _clone(result))
+    async def reserve(self, key: str, operation: str, fingerprint: str) -> None:
+        assert key not in self.s.records
+        self.s.records = {**self.s.records, key: (operation, fingerprint, None)}
+
+    async def remember(self, key: str, result: Any) -> None:
+        operation, fingerprint, _ = self.s.records[key]
+        self.s.records = {**self.s.records, key: (operation, fingerprint, _clone(result))}
 
 
 class FakeUnitOfWork:

@@ -232,14 +232,14 @@ async def test_an_idempotency_race_is_retried_once_in_a_fresh_unit_of_work(
     class Racing(FakeUnitOfWork):
         async def __aenter__(self) -> FakeUnitOfWork:
             entered = await super().__aenter__()
-            remember = self.idempotency.remember
+            reserve = self.idempotency.reserve
 
             async def lose_once(*args: Any) -> None:
                 if races and races.pop():
                     raise IdempotencyRace(args[0])
-                await remember(*args)
+                await reserve(*args)
 
-            self.idempotency.remember = lose_once  # type: ignore[method-assign]
+            self.idempotency.reserve = lose_once  # type: ignore[method-assign]
             return entered
 
     bus = MessageBus(lambda: Racing(store, clock.now), ROUTES)
@@ -264,7 +264,7 @@ class _AlwaysRacing(FakeUnitOfWork):
         async def lose(*args: Any) -> None:
             raise IdempotencyRace(args[0])
 
-        self.idempotency.remember = lose  # type: ignore[method-assign]
+        self.idempotency.reserve = lose  # type: ignore[method-assign]
         return entered
 
 
