@@ -204,7 +204,7 @@ def demo_load() -> None:
 
     async def work(application: App) -> object:
         from riskpool.demo import load_demo
-        from riskpool.reconciliation.demo import load_demo_statements
+        from riskpool.demo.statements import load_demo_statements
 
         await migrate.upgrade(application.db.engine)
         await application.set_up()
@@ -222,7 +222,7 @@ def demo_statements(
     """Write the demo's bank statement files (generated from the loaded ledger)."""
 
     async def work(application: App) -> list[Path]:
-        from riskpool.reconciliation.demo import demo_statement_files
+        from riskpool.demo.statements import demo_statement_files
 
         written = []
         for demo in await demo_statement_files(application.reconciliation):

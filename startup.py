@@ -19,7 +19,7 @@ async def prepare(app: App) -> None:
     await app.set_up()
     if app.settings.load_demo:
         from riskpool.demo import load_demo
-        from riskpool.reconciliation.demo import load_demo_statements
+        from riskpool.demo.statements import load_demo_statements
 
         report = await load_demo(app)
         log.info("demo.loaded", report=str(report))

@@ -3,7 +3,8 @@
 ``await load_demo(app)`` sends the plan (:mod:`riskpool.demo.plan`) as
 commands through ``app``'s bus (:mod:`riskpool.demo.loader`) and returns the
 report of what the database then holds (:mod:`riskpool.demo.report`). It is
-deterministic and idempotent: loading twice changes nothing.
+deterministic and idempotent: loading twice changes nothing. The demo's bank
+statements, generated from the loaded ledger, are :mod:`riskpool.demo.statements`.
 """
 
 from __future__ import annotations

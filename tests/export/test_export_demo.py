@@ -34,8 +34,8 @@ async def test_every_demo_book_exports_and_checks(demo_app: Any) -> None:
 
 
 async def test_proved_statements_are_asserted_and_disagreeing_ones_listed(demo_app: Any) -> None:
+    from riskpool.demo.statements import load_demo_statements
     from riskpool.export.assertions import statement_assertions
-    from riskpool.reconciliation.demo import load_demo_statements
 
     await load_demo_statements(demo_app.reconciliation)
     bank = await statement_assertions(demo_app.db, demo_app.reconciliation, "CITY_POOL")

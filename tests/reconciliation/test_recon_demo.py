@@ -9,7 +9,7 @@ from recon_db import counts
 
 from riskpool.bootstrap import App, build
 from riskpool.demo import load_demo
-from riskpool.reconciliation.demo import DEMO_FINANCE_RUNNER, load_demo_statements
+from riskpool.demo.statements import DEMO_FINANCE_RUNNER, load_demo_statements
 from riskpool.reconciliation.records import MatchStatus
 from riskpool.settings import Settings
 
