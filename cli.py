@@ -207,8 +207,7 @@ def demo_load() -> None:
         from riskpool.demo.statements import load_demo_statements
 
         await migrate.upgrade(application.db.engine)
-        await application.set_up()
-        report = await load_demo(application)
+        report = await load_demo(application)  # sets up the chart first
         await load_demo_statements(application.reconciliation)
         return report
 
