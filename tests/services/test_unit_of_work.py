@@ -137,3 +137,25 @@ async def test_input_the_database_refuses_is_a_typed_refusal_and_writes_nothing(
     else:
         suspended = await app.handle(command, long_subject)
         assert suspended.history[-1].by == long_subject
+
+
+async def test_use_cases_outside_the_bus_get_the_same_last_line_of_defence() -> None:
+    """Reconciliation's use cases run through ``App.guarded``: a data exception is VALIDATION,
+    anything else the database raises stays a fault."""
+
+    class Orig(Exception):
+        def __init__(self, sqlstate: str) -> None:
+            self.sqlstate = sqlstate
+
+    app = build(Settings(database_url="sqlite+aiosqlite://", load_demo=False))
+
+    async def failing(state: str) -> None:
+        raise DBAPIError("statement", {}, Orig(state))
+
+    with pytest.raises(RiskpoolError) as refused:
+        await app.guarded(lambda: failing("22001"))
+    assert refused.value.code is ErrorCode.VALIDATION
+    with pytest.raises(DBAPIError):
+        await app.guarded(lambda: failing("40001"))
+    assert await app.guarded(lambda: asyncio.sleep(0, result=7)) == 7
+    await app.close()
