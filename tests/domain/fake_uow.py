@@ -187,7 +187,9 @@ class _Innovation:
     async def catalogue(self, version: str | None = None) -> Catalogue:
         core = core_catalogue(version) if version is not None else CURRENT_CORE
         local = self.s.local_indicators.get(core.version, [])
-        count = len(local) if version is None or "+L" not in version else int(version[-1])
+        count = (
+            len(local) if version is None or "+L" not in version else int(version.split("+L")[1])
+        )
         return core.with_local(local[:count])
 
     async def add_local_indicator(
