@@ -291,3 +291,39 @@ def test_every_command_has_a_route() -> None:
         if issubclass(cls, commands.Command) and cls is not commands.Command
     }
     assert found and found == set(ROUTES)
+
+
+async def test_innovation_points_score_into_tiers_on_the_fake(
+    bus: MessageBus, store: Store
+) -> None:
+    from riskpool.domain.innovation.catalogue import NATIONAL_CORE, IndicatorGroup, Stage, Unit
+
+    required = [i.code for i in NATIONAL_CORE if i.group is not IndicatorGroup.AUXILIARY]
+    catalogue = await bus.handle(
+        innovation_commands.DefineLocalIndicator(
+            "L_TAX", "纳税", Unit.YUAN, Decimal(0), Decimal(10**9), {s: Decimal(3) for s in Stage},
+            idempotency_key="define",
+        ),
+        OPERATOR,
+    )  # fmt: skip
+    assert catalogue.version == "NAT-2024+L1" and "L_TAX" in catalogue
+    firm_ids = []
+    for n in range(3):
+        firm = await bus.handle(
+            parties.RegisterFirm(f"科技{n}", generate_uscc(70 + n), "电子信息", cny("1.00")),
+            OPERATOR,
+        )
+        assert firm.id is not None
+        firm_ids.append(firm.id)
+        values: dict[str, Decimal | None] = {code: Decimal(n + 1) for code in required}
+        await bus.handle(
+            innovation_commands.SubmitIndicators(firm.id, 2024, Stage.GROWTH, values, "自报"),
+            OPERATOR,
+        )
+    scoring = innovation_commands.RunScoring(2024, idempotency_key="score-2024")
+    scored = await bus.handle(scoring, OPERATOR)
+    assert [s.firm_id for s in scored.scores] == firm_ids
+    tiers = [store.firms[f].innovation_tier for f in firm_ids]
+    assert tiers == sorted(tiers) and tiers[0] < tiers[-1]  # more is better, tier by tier
+    again = await bus.handle(scoring, OPERATOR)
+    assert again == scored and len(store.runs) == 1
