@@ -27,6 +27,7 @@ from riskpool.domain.commands import innovation as innovation_commands
 from riskpool.domain.handlers.bus import MessageBus
 from riskpool.domain.handlers.ports import IdempotencyRace
 from riskpool.domain.handlers.routes import ROUTES
+from riskpool.domain.innovation.catalogue import NATIONAL_CORE, IndicatorGroup, Stage, Unit
 from riskpool.domain.parties import Actor, InstitutionKind, Role
 from riskpool.domain.policy import LoanType
 from riskpool.domain.uscc import generate_uscc
@@ -296,8 +297,6 @@ def test_every_command_has_a_route() -> None:
 async def test_innovation_points_score_into_tiers_on_the_fake(
     bus: MessageBus, store: Store
 ) -> None:
-    from riskpool.domain.innovation.catalogue import NATIONAL_CORE, IndicatorGroup, Stage, Unit
-
     required = [i.code for i in NATIONAL_CORE if i.group is not IndicatorGroup.AUXILIARY]
     catalogue = await bus.handle(
         innovation_commands.DefineLocalIndicator(
