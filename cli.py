@@ -215,12 +215,11 @@ def demo_load() -> None:
     """Load the demo (idempotent: loading twice changes nothing)."""
 
     async def work(application: App) -> object:
-        from riskpool.domain.demo import load_demo
-        from riskpool.reconciliation.demo import load_demo_statements
+        from riskpool.demo import load_demo
+        from riskpool.demo.statements import load_demo_statements
 
         await migrate.upgrade(application.db.engine)
-        await application.funds.setup()
-        report = await load_demo(application.db)
+        report = await load_demo(application)  # sets up the chart first
         await load_demo_statements(application.reconciliation)
         return report
 
@@ -234,7 +233,7 @@ def demo_statements(
     """Write the demo's bank statement files (generated from the loaded ledger)."""
 
     async def work(application: App) -> list[Path]:
-        from riskpool.reconciliation.demo import demo_statement_files
+        from riskpool.demo.statements import demo_statement_files
 
         written = []
         for demo in await demo_statement_files(application.reconciliation):

@@ -18,15 +18,15 @@ log = structlog.get_logger("riskpool.startup")
 
 async def prepare(app: App) -> None:
     await migrate.upgrade(app.db.engine)
-    await app.funds.setup()
+    await app.set_up()
     if app.settings.load_demo:
         # Only by default in development (settings.py); elsewhere someone asked for it.
         if app.settings.is_production:
             log.warning("demo.loading_in_production", reason="RISKPOOL_LOAD_DEMO=true")
-        from riskpool.domain.demo import load_demo
-        from riskpool.reconciliation.demo import load_demo_statements
+        from riskpool.demo import load_demo
+        from riskpool.demo.statements import load_demo_statements
 
-        report = await load_demo(app.db)
+        report = await load_demo(app)
         log.info("demo.loaded", report=str(report))
         statements = await load_demo_statements(app.reconciliation)
         log.info("demo.statements", imports=len(statements.imports), ran=statements.run is not None)

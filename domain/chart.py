@@ -24,6 +24,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from types import MappingProxyType
 from typing import Final
 
@@ -41,6 +42,28 @@ class BookCode(enum.StrEnum):
 
 
 FUND_BOOKS: Final = frozenset({BookCode.ZKD_RESERVE, BookCode.CITY_POOL})
+
+FUSION_DATE: Final = date(2025, 2, 6)
+"""郑政办〔2025〕9号: from this date the city pool, not the 郑科贷 reserve, pays claims."""
+
+
+def fund_book_on(day: date) -> BookCode:
+    """The fund that bears compensation on ``day``: the reserve before the fusion, then the pool.
+
+    Pure domain knowledge (a date of policy), so the use cases and the
+    statistics both ask it here rather than one importing the other.
+    """
+    return BookCode.ZKD_RESERVE if day < FUSION_DATE else BookCode.CITY_POOL
+
+
+BOOK_OPENED: Final[Mapping[BookCode, date]] = MappingProxyType(
+    {
+        BookCode.ZKD_RESERVE: date(2018, 10, 1),
+        BookCode.MEMO: date(2018, 10, 1),
+        BookCode.CITY_POOL: FUSION_DATE,
+    }
+)
+"""When each book's accounts open: the reserve with 郑政办[2018]97号, the pool with the fusion."""
 
 
 class AccountType(enum.StrEnum):

@@ -42,6 +42,8 @@ from riskpool.domain.dates import business_date, require_aware
 from riskpool.domain.loan import Loan
 from riskpool.domain.money import require_amount
 from riskpool.domain.parties import Actor, Institution, Role
+from riskpool.domain.permissions import Operation
+from riskpool.domain.permissions import roles_for as permitted_roles
 from riskpool.domain.policy import LoanType, Policy
 from riskpool.domain.text import MAX_REASON, MAX_REFERENCE, optional_text, require_text
 from riskpool.errors import ErrorCode, RiskpoolError
@@ -152,14 +154,17 @@ class TransitionRule:
     """One row of the rulebook: ``action`` from ``source`` leads to ``target``.
 
     ``source`` is ``None`` for ``SUBMIT`` (the claim does not exist yet).
-    ``roles``: who may do it; ``evidence``: :class:`Evidence` fields that must
-    be present; ``requires_reason``: a free-text reason is mandatory;
-    ``claimant_only``: an institution actor must be the claimant itself.
+    ``operation``: the row of the permission table (:mod:`riskpool.domain.permissions`)
+    that says who may do it, and ``roles`` is read from that row, so the
+    workflow and the table cannot disagree; ``evidence``: :class:`Evidence`
+    fields that must be present; ``requires_reason``: a free-text reason is
+    mandatory; ``claimant_only``: an institution actor must be the claimant itself.
     """
 
     action: ClaimAction
     source: ClaimState | None
     target: ClaimState
+    operation: Operation
     roles: frozenset[Role]
     evidence: frozenset[str] = frozenset()
     requires_reason: bool = False
@@ -170,7 +175,7 @@ def _rule(
     action: ClaimAction,
     source: ClaimState | None,
     target: ClaimState,
-    roles: Iterable[Role],
+    operation: Operation,
     evidence: Iterable[str] = (),
     *,
     requires_reason: bool = False,
@@ -180,7 +185,8 @@ def _rule(
         action,
         source,
         target,
-        frozenset(roles),
+        operation,
+        permitted_roles(operation),
         frozenset(evidence),
         requires_reason,
         claimant_only,
@@ -189,38 +195,39 @@ def _rule(
 
 _S = ClaimState
 _A = ClaimAction
+_O = Operation
 _OPEN_BEFORE_APPROVAL = (_S.SUBMITTED, _S.AUDIT_COMMISSIONED, _S.AUDITED, _S.REVIEWED)
 
 TRANSITIONS: tuple[TransitionRule, ...] = (
-    _rule(_A.SUBMIT, None, _S.SUBMITTED, [Role.INSTITUTION], ["documents"], claimant_only=True),
-    _rule(_A.COMMISSION_AUDIT, _S.SUBMITTED, _S.AUDIT_COMMISSIONED, [Role.OPERATOR]),
+    _rule(_A.SUBMIT, None, _S.SUBMITTED, _O.CLAIM_SUBMIT, ["documents"], claimant_only=True),
+    _rule(_A.COMMISSION_AUDIT, _S.SUBMITTED, _S.AUDIT_COMMISSIONED, _O.CLAIM_COMMISSION_AUDIT),
     _rule(
         _A.RECORD_AUDIT,
         _S.AUDIT_COMMISSIONED,
         _S.AUDITED,
-        [Role.AUDITOR],
+        _O.CLAIM_RECORD_AUDIT,
         ["audit_report_ref", "audited_principal_loss"],
     ),
     _rule(
         _A.REVIEW,
         _S.AUDITED,
         _S.REVIEWED,
-        [Role.SCIENCE_BUREAU],
+        _O.CLAIM_REVIEW,
         ["review_opinion", "finance_concurrence"],
     ),
-    _rule(_A.APPROVE, _S.REVIEWED, _S.APPROVED, [Role.CITY_GOVERNMENT], ["approval_document_no"]),
-    _rule(_A.PAY, _S.APPROVED, _S.PAID, [Role.OPERATOR], ["payment_reference"]),
-    _rule(_A.REJECT, _S.AUDIT_COMMISSIONED, _S.REJECTED, [Role.AUDITOR], requires_reason=True),
+    _rule(_A.APPROVE, _S.REVIEWED, _S.APPROVED, _O.CLAIM_APPROVE, ["approval_document_no"]),
+    _rule(_A.PAY, _S.APPROVED, _S.PAID, _O.CLAIM_PAY, ["payment_reference"]),
     _rule(
         _A.REJECT,
-        _S.AUDITED,
+        _S.AUDIT_COMMISSIONED,
         _S.REJECTED,
-        [Role.SCIENCE_BUREAU, Role.FINANCE_BUREAU],
+        _O.CLAIM_REJECT_AT_AUDIT,
         requires_reason=True,
     ),
-    _rule(_A.REJECT, _S.REVIEWED, _S.REJECTED, [Role.CITY_GOVERNMENT], requires_reason=True),
+    _rule(_A.REJECT, _S.AUDITED, _S.REJECTED, _O.CLAIM_REJECT_AT_REVIEW, requires_reason=True),
+    _rule(_A.REJECT, _S.REVIEWED, _S.REJECTED, _O.CLAIM_REJECT_AT_APPROVAL, requires_reason=True),
     *(
-        _rule(_A.WITHDRAW, source, _S.WITHDRAWN, [Role.INSTITUTION], claimant_only=True)
+        _rule(_A.WITHDRAW, source, _S.WITHDRAWN, _O.CLAIM_WITHDRAW, claimant_only=True)
         for source in _OPEN_BEFORE_APPROVAL
     ),
 )

@@ -10,7 +10,6 @@ rebuilt exactly.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -28,6 +27,8 @@ from riskpool.domain.innovation.catalogue import (
     core_catalogue,
     local_indicator,
 )
+from riskpool.domain.innovation.runs import ScoredRun
+from riskpool.domain.innovation.runs import ScoringRun as ScoringRun  # its old home
 from riskpool.domain.innovation.scoring import Contribution, FirmScore
 from riskpool.domain.innovation.submission import Submission
 from riskpool.domain.parties import Actor, Role
@@ -43,19 +44,6 @@ from riskpool.errors import ErrorCode, RiskpoolError
 
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-@dataclass(frozen=True, slots=True)
-class ScoringRun:
-    """One stored scoring run: its inputs (year, catalogue version, cuts) and who ran it."""
-
-    id: int
-    year: int
-    catalogue_version: str
-    tier_cuts: tuple[Decimal, ...]
-    firm_count: int
-    run_by: Actor
-    run_at: datetime
 
 
 def _contribution_json(c: Contribution) -> dict[str, str]:
@@ -132,6 +120,7 @@ class InnovationRepository:
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
+        self.written: set[str] = set()
 
     # -- catalogue --------------------------------------------------------------------
 
@@ -196,6 +185,7 @@ class InnovationRepository:
                 defined_at=at.astimezone(UTC),
             )
         )
+        self.written.add(t.name)
 
     # -- submissions ------------------------------------------------------------------
 
@@ -217,7 +207,17 @@ class InnovationRepository:
             )
             .returning(innovation_submissions.c.id)
         )
+        self.written.add(innovation_submissions.name)
         return _submission_with_id(submission, int(result.scalar_one()))
+
+    async def submission(self, submission_id: int) -> Submission:
+        t = innovation_submissions
+        row = (await self.conn.execute(select(t).where(t.c.id == submission_id))).first()
+        if row is None:
+            raise RiskpoolError(
+                ErrorCode.NOT_FOUND, f"no submission #{submission_id}", field="submissionId"
+            )
+        return _submission(row)
 
     async def latest_submissions(self, year: int) -> list[Submission]:
         """The newest submission of every firm for ``year`` (corrections supersede)."""
@@ -258,6 +258,7 @@ class InnovationRepository:
             .returning(innovation_scoring_runs.c.id)
         )
         run_id = int(result.scalar_one())
+        self.written.add(innovation_scoring_runs.name)
         if scores:
             await self.conn.execute(
                 insert(innovation_scores),
@@ -276,10 +277,12 @@ class InnovationRepository:
                     for s in scores
                 ],
             )
+            self.written.add(innovation_scores.name)
         for s in scores:
             await self.conn.execute(
                 update(firms).where(firms.c.id == s.firm_id).values(innovation_tier=s.tier)
             )
+            self.written.add(firms.name)
         return ScoringRun(
             id=run_id,
             year=year,
@@ -317,6 +320,11 @@ class InnovationRepository:
             query = query.where(visible)
         rows = await self.conn.execute(query)
         return [_score(r, run.catalogue_version, run.year) for r in rows]
+
+    async def scored_run(self, run_id: int) -> ScoredRun:
+        """A stored run with all its scores (a replay of the scoring command)."""
+        run = await self.run(run_id)
+        return ScoredRun(run=run, scores=tuple(await self.scores(run)))
 
 
 def _submission_with_id(submission: Submission, ident: int) -> Submission:

@@ -2,7 +2,9 @@
 
 Each repository keeps, per object it loaded or added, how much of its
 append-only history is already stored; ``save`` inserts only the tail and
-updates the few mutable columns. ``get(..., lock=True)`` takes a row lock
+updates the few mutable columns. Each also records in ``written`` the tables
+it wrote, which the unit of work reads at commit (the statistics cache's
+data version moves exactly when a domain table changed). ``get(..., lock=True)`` takes a row lock
 (``FOR UPDATE`` on PostgreSQL; SQLite's write transaction is exclusive), so
 two concurrent use cases on one loan or claim run one after the other.
 """
@@ -97,6 +99,7 @@ def _not_found(what: str, ident: object) -> RiskpoolError:
 class InstitutionRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
+        self.written: set[str] = set()
         self._stored: dict[int, int] = {}
 
     async def add(self, institution: Institution) -> Institution:
@@ -117,6 +120,7 @@ class InstitutionRepository:
             .returning(institutions.c.id)
         )
         institution.id = int(result.scalar_one())
+        self.written.add(institutions.name)
         self._stored[institution.id] = 0
         await self.save(institution)
         return institution
@@ -187,6 +191,7 @@ class InstitutionRepository:
                     for offset, change in enumerate(new)
                 ],
             )
+            self.written.add(institution_status_changes.name)
         self._stored[institution.id] = len(institution.history)
 
 
@@ -196,6 +201,7 @@ class InstitutionRepository:
 class FirmRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
+        self.written: set[str] = set()
 
     async def add(self, firm: Firm) -> Firm:
         exists = await self.conn.execute(select(firms.c.id).where(firms.c.uscc == firm.uscc))
@@ -212,6 +218,7 @@ class FirmRepository:
             )
             .returning(firms.c.id)
         )
+        self.written.add(firms.name)
         return Firm(
             name=firm.name,
             uscc=firm.uscc,
@@ -248,6 +255,7 @@ class FirmRepository:
 class LoanRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
+        self.written: set[str] = set()
         self._stored: dict[int, tuple[int, int, int]] = {}
 
     async def add(self, loan: Loan) -> Loan:
@@ -262,6 +270,7 @@ class LoanRepository:
             insert(loans).values(**self._columns(loan)).returning(loans.c.id)
         )
         loan.id = int(result.scalar_one())
+        self.written.add(loans.name)
         self._stored[loan.id] = (0, 0, 0)
         await self.save(loan)
         return loan
@@ -301,6 +310,18 @@ class LoanRepository:
             )
         )
         return list((await self.get_many([row.id for row in ids])).values())
+
+    async def lends_to(self, institution_id: int, firm_id: int) -> bool:
+        """Whether the institution lends to or guarantees a loan of the firm."""
+        found = await self.conn.execute(
+            select(loans.c.id)
+            .where(
+                loans.c.firm_id == firm_id,
+                (loans.c.lender_id == institution_id) | (loans.c.guarantor_id == institution_id),
+            )
+            .limit(1)
+        )
+        return found.first() is not None
 
     async def get_many(self, ids: Sequence[int], *, lock: bool = False) -> dict[int, Loan]:
         wanted = sorted(set(ids))
@@ -359,6 +380,7 @@ class LoanRepository:
         assert loan.id is not None
         columns = self._columns(loan)
         await self.conn.execute(update(loans).where(loans.c.id == loan.id).values(**columns))
+        self.written.add(loans.name)
         nd, nr, np_ = self._stored.get(loan.id, (0, 0, 0))
         rows: list[dict[str, Any]] = []
         for d in loan.disbursements[nd:]:
@@ -373,6 +395,7 @@ class LoanRepository:
             )
         if rows:
             await self.conn.execute(insert(loan_movements), rows)
+            self.written.add(loan_movements.name)
         self._stored[loan.id] = (
             len(loan.disbursements),
             len(loan.repayments),
@@ -428,6 +451,7 @@ def _evidence(data: dict[str, Any]) -> Evidence:
 class ClaimRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
+        self.written: set[str] = set()
         self._stored: dict[int, int] = {}
 
     async def add(self, claim: Claim) -> Claim:
@@ -435,6 +459,7 @@ class ClaimRepository:
             insert(claims).values(**self._columns(claim)).returning(claims.c.id)
         )
         claim.id = int(result.scalar_one())
+        self.written.add(claims.name)
         self._stored[claim.id] = 0
         await self.save(claim)
         return claim
@@ -529,6 +554,7 @@ class ClaimRepository:
         await self.conn.execute(
             update(claims).where(claims.c.id == claim.id).values(**self._columns(claim))
         )
+        self.written.add(claims.name)
         stored = self._stored.get(claim.id, 0)
         new = claim.trail[stored:]
         if new:
@@ -550,4 +576,5 @@ class ClaimRepository:
                     for e in new
                 ],
             )
+            self.written.add(claim_events.name)
         self._stored[claim.id] = len(claim.trail)

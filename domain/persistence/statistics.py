@@ -139,7 +139,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from riskpool.domain.chart import Acct, BookCode
+from riskpool.domain.chart import Acct, BookCode, fund_book_on
 from riskpool.domain.claim import ClaimAction
 from riskpool.domain.dates import BUSINESS_TZ
 from riskpool.domain.money import CNY
@@ -153,7 +153,6 @@ from riskpool.domain.persistence.tables import (
 )
 from riskpool.domain.policies_shipped import SHIPPED_POLICIES
 from riskpool.domain.policy import LoanType
-from riskpool.domain.services.base import fund_book_on
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger.money import from_minor
 from riskpool.ledger.schema import accounts, books, entries, postings

@@ -1,25 +1,37 @@
-"""The unit of work: one database transaction for one use case.
+"""The unit of work on the database: one transaction for one command.
 
-Everything a use case touches — its repositories, the ledger it posts to, the
+Everything a handler touches — its repositories, the ledger it posts to, the
 record of its idempotency key — shares one connection and one transaction.
 Leaving the ``async with`` block normally commits; any exception rolls back,
-so a refused use case leaves nothing behind, and a domain change is never
+so a refused command leaves nothing behind, and a domain change is never
 stored without its ledger entries (or the reverse).
+
+Which domain tables the transaction changed is recorded explicitly: each
+repository notes the tables it writes (``written``), and when any did, the
+unit of work advances the ``data_versions`` counter as the transaction's
+last statement, which is what keeps the statistics cache exact
+(:mod:`riskpool.domain.persistence.statistics_cache`). Nothing reads SQL text.
+
+Database errors that mean something to a caller are turned into typed
+outcomes here, below the API (:mod:`riskpool.domain.persistence.refusals`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
-from sqlalchemy import event, insert, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from riskpool.db import Database
+from riskpool.domain.handlers.ports import IdempotencyRace
 from riskpool.domain.persistence.innovation import InnovationRepository
+from riskpool.domain.persistence.refusals import input_refusal, is_unique_violation_of
 from riskpool.domain.persistence.repositories import (
     ClaimRepository,
     FirmRepository,
@@ -28,32 +40,27 @@ from riskpool.domain.persistence.repositories import (
 )
 from riskpool.domain.persistence.tables import data_versions, idempotency_records
 from riskpool.errors import ErrorCode, RiskpoolError
-from riskpool.ledger import hashing
 from riskpool.ledger.store import LedgerStore
+
+_RECORD_KEY = "pk_idempotency_records"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class IdempotencyRecords:
-    """Idempotency for use cases: a key, the payload it was first used with, its result.
+    """Idempotency for commands: a key, the fingerprint it was first used with, its result.
 
-    Written in the use case's own transaction, so the record exists exactly
-    when the use case's effects do.
+    Written in the command's own transaction, so the record exists exactly
+    when the command's effects do.
     """
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, clock: Callable[[], datetime] = utc_now) -> None:
         self.conn = conn
+        self._clock = clock
 
-    @staticmethod
-    def digest(operation: str, payload: dict[str, Any]) -> str:
-        return hashing.sha256_hex(hashing.canonical_json({"op": operation, "payload": payload}))
-
-    async def replay(self, key: str, operation: str, payload: dict[str, Any]) -> Any | None:
-        """The stored result for ``key`` (same payload), ``None`` if new, else a conflict."""
-        if not key or len(key) > 200:
-            raise RiskpoolError(
-                ErrorCode.VALIDATION,
-                "idempotency key must be 1–200 characters",
-                field="idempotencyKey",
-            )
+    async def replay(self, key: str, operation: str, fingerprint: str) -> Any | None:
         row = (
             await self.conn.execute(
                 select(idempotency_records).where(idempotency_records.c.key == key)
@@ -61,7 +68,7 @@ class IdempotencyRecords:
         ).first()
         if row is None:
             return None
-        if row.operation != operation or row.payload_hash != self.digest(operation, payload):
+        if row.operation != operation or row.payload_hash != fingerprint:
             raise RiskpoolError(
                 ErrorCode.IDEMPOTENCY_CONFLICT,
                 f"key {key!r} was used for another request",
@@ -69,48 +76,33 @@ class IdempotencyRecords:
             )
         return row.result
 
-    async def remember(
-        self, key: str, operation: str, payload: dict[str, Any], result: Any
-    ) -> None:
-        await self.conn.execute(
-            insert(idempotency_records).values(
-                key=key,
-                operation=operation,
-                payload_hash=self.digest(operation, payload),
-                result=result,
-                created_at=datetime.now(UTC),
+    async def reserve(self, key: str, operation: str, fingerprint: str) -> None:
+        try:
+            await self.conn.execute(
+                insert(idempotency_records).values(
+                    key=key,
+                    operation=operation,
+                    payload_hash=fingerprint,
+                    result={},
+                    created_at=self._clock(),
+                )
             )
+        except IntegrityError as error:
+            if is_unique_violation_of(error, idempotency_records.name, _RECORD_KEY):
+                raise IdempotencyRace(key) from error
+            raise
+
+    async def remember(self, key: str, result: Any) -> None:
+        await self.conn.execute(
+            update(idempotency_records)
+            .where(idempotency_records.c.key == key)
+            .values(result=result)
         )
 
 
-_WROTE = "riskpool_domain_wrote"
-_DOMAIN_TABLES = frozenset(
-    {
-        "institutions",
-        "institution_status_changes",
-        "firms",
-        "loans",
-        "loan_movements",
-        "claims",
-        "claim_events",
-    }
-)
+class SqlUnitOfWork:
+    """The :class:`~riskpool.domain.handlers.ports.UnitOfWork` of a :class:`Database`."""
 
-
-@event.listens_for(Engine, "before_cursor_execute")
-def _note_domain_writes(
-    conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
-) -> None:
-    """Mark the connection when a statement writes a table the statistics read."""
-    if conn.info.get(_WROTE) is False:
-        head = statement.lstrip()[:80].upper()
-        if head.startswith(("INSERT", "UPDATE", "DELETE")) and any(
-            f" {name.upper()}" in head for name in _DOMAIN_TABLES
-        ):
-            conn.info[_WROTE] = True
-
-
-class UnitOfWork(AbstractAsyncContextManager["UnitOfWork"]):
     institutions: InstitutionRepository
     firms: FirmRepository
     loans: LoanRepository
@@ -120,23 +112,35 @@ class UnitOfWork(AbstractAsyncContextManager["UnitOfWork"]):
     idempotency: IdempotencyRecords
     conn: AsyncConnection
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Callable[[], datetime] = utc_now) -> None:
         self._db = db
+        self._clock = clock
         self._scope: AbstractAsyncContextManager[AsyncConnection] | None = None
 
-    async def __aenter__(self) -> UnitOfWork:
+    def now(self) -> datetime:
+        return self._clock()
+
+    async def __aenter__(self) -> Self:
         self._scope = self._db.transaction(write=True)
         self.conn = await self._scope.__aenter__()
-        if self.conn.sync_connection is not None:
-            self.conn.sync_connection.info[_WROTE] = False
         self.institutions = InstitutionRepository(self.conn)
         self.firms = FirmRepository(self.conn)
         self.loans = LoanRepository(self.conn)
         self.claims = ClaimRepository(self.conn)
         self.innovation = InnovationRepository(self.conn)
         self.ledger = LedgerStore(self.conn)
-        self.idempotency = IdempotencyRecords(self.conn)
+        self.idempotency = IdempotencyRecords(self.conn, self._clock)
         return self
+
+    def changed(self) -> frozenset[str]:
+        """The domain tables this transaction wrote, as the repositories recorded them."""
+        return frozenset().union(
+            self.institutions.written,
+            self.firms.written,
+            self.loans.written,
+            self.claims.written,
+            self.innovation.written,
+        )
 
     async def __aexit__(
         self,
@@ -144,14 +148,38 @@ class UnitOfWork(AbstractAsyncContextManager["UnitOfWork"]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool | None:
-        assert self._scope is not None
-        sync = self.conn.sync_connection
-        if exc_type is None and sync is not None and sync.info.pop(_WROTE, False):
-            # Last statement before commit, so the counter's row lock is held
-            # only for the commit itself: writers queue here briefly, never in a cycle.
-            await self.conn.execute(
-                update(data_versions)
-                .where(data_versions.c.name == "domain")
-                .values(version=data_versions.c.version + 1)
-            )
-        return await self._scope.__aexit__(exc_type, exc, tb)
+        scope = self._scope
+        assert scope is not None
+        self._scope = None
+        if exc is None:
+            try:
+                if self.changed():
+                    # Last statement before commit, so the counter's row lock is held
+                    # only for the commit itself: writers queue here briefly, never
+                    # in a cycle.
+                    await self.conn.execute(
+                        update(data_versions)
+                        .where(data_versions.c.name == "domain")
+                        .values(version=data_versions.c.version + 1)
+                    )
+            except BaseException as error:
+                await scope.__aexit__(type(error), error, error.__traceback__)
+                _raise_refusal(error)
+                raise
+            try:
+                await scope.__aexit__(None, None, None)
+            except DBAPIError as error:  # refused at commit (a deferred constraint)
+                _raise_refusal(error)
+                raise
+            return None
+        await scope.__aexit__(exc_type, exc, tb)
+        _raise_refusal(exc)
+        return None
+
+
+def _raise_refusal(error: BaseException) -> None:
+    """Raise the typed refusal a database error stands for; return if there is none."""
+    if isinstance(error, DBAPIError):
+        refusal = input_refusal(error)
+        if refusal is not None:
+            raise refusal from error

@@ -1,21 +1,24 @@
 """Mutations of the claim workflow: one per action, each with its evidence.
 
-The actor's role decides what it may do (the domain's transition table);
-a wrong role is ``FORBIDDEN``, a wrong state ``INVALID_TRANSITION``, missing
-evidence ``MISSING_EVIDENCE`` — all as ``userErrors``.
+The actor's role decides what it may do (the domain's transition table, whose
+roles come from the permission table); a wrong role is ``FORBIDDEN``, a wrong
+state ``INVALID_TRANSITION``, missing evidence ``MISSING_EVIDENCE`` — all as
+``userErrors``. Each resolver only builds the command and runs it on the bus;
+``at`` is passed through as given (absent, the handler takes the server's
+clock, which is never part of the idempotency payload).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 
 import strawberry
 from strawberry.types import Info
 
-from riskpool.domain.claim import Claim, ClaimAction, Concurrence, Evidence
-from riskpool.domain.parties import Actor
-from riskpool.domain.parties import Role as DomainRole
+from riskpool.domain.claim import Claim
+from riskpool.domain.commands import Command
+from riskpool.domain.commands import claims as cmd
 from riskpool.graphql.claims.types import ClaimNode
 from riskpool.graphql.core.context import Context
 from riskpool.graphql.core.errors import UserError
@@ -29,38 +32,12 @@ class ClaimPayload:
     user_errors: list[UserError]
 
 
-def _now(at: datetime | None) -> datetime:
-    if at is None:
-        return datetime.now(UTC)
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
-async def _payload(work: Callable[[], Awaitable[Claim]]) -> ClaimPayload:
-    result, errors = await attempt(work)
+async def _send(info: Info[Context, None], command: Callable[[], Command[Claim]]) -> ClaimPayload:
+    """Build the command (input conversion may refuse) and run it on the bus."""
+    context = info.context
+    actor = context.actor()
+    result, errors = await attempt(lambda: context.app.handle(command(), actor))
     return ClaimPayload(claim=ClaimNode.of(result) if result else None, user_errors=errors)
-
-
-async def _act(
-    info: Info[Context, None],
-    claim_id: int,
-    action: ClaimAction,
-    idempotency_key: str,
-    at: datetime | None,
-    evidence: Callable[[], Evidence] | None = None,
-    reason: str | None = None,
-) -> ClaimPayload:
-    actor = info.context.actor()
-    return await _payload(
-        lambda: info.context.app.claims.act(
-            actor,
-            claim_id,
-            action,
-            at=_now(at),
-            evidence=evidence() if evidence else None,
-            reason=reason,
-            idempotency_key=idempotency_key,
-        )
-    )
 
 
 @strawberry.type
@@ -75,16 +52,15 @@ class ClaimMutation:
         idempotency_key: str,
         at: datetime | None = None,
     ) -> ClaimPayload:
-        actor = info.context.actor()
-        return await _payload(
-            lambda: info.context.app.claims.submit(
-                actor,
+        return await _send(
+            info,
+            lambda: cmd.SubmitClaim(
                 loan_id=loan_id,
                 claimed_principal=claimed_principal.to_money(),
-                evidence=Evidence(documents=documents),
-                at=_now(at),
+                documents=documents,
                 idempotency_key=idempotency_key,
-            )
+                at=at,
+            ),
         )
 
     @strawberry.mutation(description="Operator: commission the third-party audit.")
@@ -95,7 +71,10 @@ class ClaimMutation:
         idempotency_key: str,
         at: datetime | None = None,
     ) -> ClaimPayload:
-        return await _act(info, claim_id, ClaimAction.COMMISSION_AUDIT, idempotency_key, at)
+        return await _send(
+            info,
+            lambda: cmd.CommissionAudit(claim_id=claim_id, idempotency_key=idempotency_key, at=at),
+        )
 
     @strawberry.mutation(description="Auditor: record the audit report and the audited loss.")
     async def record_audit(
@@ -107,15 +86,14 @@ class ClaimMutation:
         idempotency_key: str,
         at: datetime | None = None,
     ) -> ClaimPayload:
-        return await _act(
+        return await _send(
             info,
-            claim_id,
-            ClaimAction.RECORD_AUDIT,
-            idempotency_key,
-            at,
-            lambda: Evidence(
+            lambda: cmd.RecordAudit(
+                claim_id=claim_id,
                 audit_report_ref=audit_report_ref,
                 audited_principal_loss=audited_principal_loss.to_money(),
+                idempotency_key=idempotency_key,
+                at=at,
             ),
         )
 
@@ -130,18 +108,15 @@ class ClaimMutation:
         idempotency_key: str,
         at: datetime | None = None,
     ) -> ClaimPayload:
-        return await _act(
+        return await _send(
             info,
-            claim_id,
-            ClaimAction.REVIEW,
-            idempotency_key,
-            at,
-            lambda: Evidence(
+            lambda: cmd.ReviewClaim(
+                claim_id=claim_id,
                 review_opinion=review_opinion,
-                finance_concurrence=Concurrence(
-                    Actor(DomainRole.FINANCE_BUREAU, finance_concurrence_by),
-                    finance_concurrence_reference,
-                ),
+                finance_concurrence_reference=finance_concurrence_reference,
+                finance_concurrence_by=finance_concurrence_by,
+                idempotency_key=idempotency_key,
+                at=at,
             ),
         )
 
@@ -154,13 +129,14 @@ class ClaimMutation:
         idempotency_key: str,
         at: datetime | None = None,
     ) -> ClaimPayload:
-        return await _act(
+        return await _send(
             info,
-            claim_id,
-            ClaimAction.APPROVE,
-            idempotency_key,
-            at,
-            lambda: Evidence(approval_document_no=approval_document_no),
+            lambda: cmd.ApproveClaim(
+                claim_id=claim_id,
+                approval_document_no=approval_document_no,
+                idempotency_key=idempotency_key,
+                at=at,
+            ),
         )
 
     @strawberry.mutation(description="Operator: pay the approved compensation from the fund.")
@@ -172,13 +148,14 @@ class ClaimMutation:
         idempotency_key: str,
         at: datetime | None = None,
     ) -> ClaimPayload:
-        return await _act(
+        return await _send(
             info,
-            claim_id,
-            ClaimAction.PAY,
-            idempotency_key,
-            at,
-            lambda: Evidence(payment_reference=payment_reference),
+            lambda: cmd.PayClaim(
+                claim_id=claim_id,
+                payment_reference=payment_reference,
+                idempotency_key=idempotency_key,
+                at=at,
+            ),
         )
 
     @strawberry.mutation(description="Reject at audit, review or approval, with a reason.")
@@ -190,7 +167,12 @@ class ClaimMutation:
         idempotency_key: str,
         at: datetime | None = None,
     ) -> ClaimPayload:
-        return await _act(info, claim_id, ClaimAction.REJECT, idempotency_key, at, reason=reason)
+        return await _send(
+            info,
+            lambda: cmd.RejectClaim(
+                claim_id=claim_id, reason=reason, idempotency_key=idempotency_key, at=at
+            ),
+        )
 
     @strawberry.mutation(description="Claimant: withdraw before approval.")
     async def withdraw_claim(
@@ -201,4 +183,9 @@ class ClaimMutation:
         reason: str | None = None,
         at: datetime | None = None,
     ) -> ClaimPayload:
-        return await _act(info, claim_id, ClaimAction.WITHDRAW, idempotency_key, at, reason=reason)
+        return await _send(
+            info,
+            lambda: cmd.WithdrawClaim(
+                claim_id=claim_id, idempotency_key=idempotency_key, reason=reason, at=at
+            ),
+        )

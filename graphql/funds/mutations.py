@@ -3,21 +3,21 @@ interest and the management fee. Each returns the journal entries it posted."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import date
 
 import strawberry
 from strawberry.types import Info
 
 from riskpool.domain.chart import BookCode as DomainBookCode
-from riskpool.domain.parties import Actor
-from riskpool.domain.services.funds import FundService
+from riskpool.domain.commands import Command
+from riskpool.domain.commands import funds as cmd
+from riskpool.domain.commands.funds import Posted
 from riskpool.graphql.core.context import Context
 from riskpool.graphql.core.errors import UserError
 from riskpool.graphql.core.mutations import attempt
 from riskpool.graphql.core.scalars import MoneyInput
 from riskpool.graphql.ledger.types import JournalEntryType
-from riskpool.ledger.model import JournalEntry
 
 FundBook = strawberry.enum(DomainBookCode, name="FundBook")
 
@@ -28,24 +28,15 @@ class EntriesPayload:
     user_errors: list[UserError]
 
 
-Posted = JournalEntry | tuple[JournalEntry, ...] | None
-
-
 async def _posting(
-    info: Info[Context, None], call: Callable[[FundService, Actor], Awaitable[Posted]]
+    info: Info[Context, None], command: Callable[[], Command[Posted]]
 ) -> EntriesPayload:
-    """Run one fund use case; its entries, or its refusal as user errors."""
-    actor, funds = info.context.actor(), info.context.app.funds
-
-    async def work() -> list[JournalEntry]:
-        posted = await call(funds, actor)
-        if posted is None:
-            return []
-        return [posted] if isinstance(posted, JournalEntry) else list(posted)
-
-    result, errors = await attempt(work)
+    """Build one fund command and run it on the bus: its entries, or its refusal."""
+    context = info.context
+    actor = context.actor()
+    result, errors = await attempt(lambda: context.app.handle(command(), actor))
     return EntriesPayload(
-        entries=[JournalEntryType.of(e) for e in result or []], user_errors=errors
+        entries=[JournalEntryType.of(e) for e in result or ()], user_errors=errors
     )
 
 
@@ -62,8 +53,7 @@ class FundMutation:
     ) -> EntriesPayload:
         return await _posting(
             info,
-            lambda funds, actor: funds.reserve_tranche(
-                actor,
+            lambda: cmd.ReserveTranche(
                 tranche_no=tranche_no,
                 on=on,
                 amount=amount.to_money(),
@@ -83,8 +73,7 @@ class FundMutation:
     ) -> EntriesPayload:
         return await _posting(
             info,
-            lambda funds, actor: funds.allocate(
-                actor,
+            lambda: cmd.AllocateFunds(
                 book=book,
                 on=on,
                 amount=amount.to_money(),
@@ -105,8 +94,7 @@ class FundMutation:
     ) -> EntriesPayload:
         return await _posting(
             info,
-            lambda funds, actor: funds.top_up(
-                actor,
+            lambda: cmd.TopUp(
                 book=book,
                 on=on,
                 amount=amount.to_money(),
@@ -126,8 +114,8 @@ class FundMutation:
     ) -> EntriesPayload:
         return await _posting(
             info,
-            lambda funds, actor: funds.settlement_top_up(
-                actor, book=book, on=on, reference=reference, idempotency_key=idempotency_key
+            lambda: cmd.SettlementTopUp(
+                book=book, on=on, reference=reference, idempotency_key=idempotency_key
             ),
         )
 
@@ -137,8 +125,8 @@ class FundMutation:
     ) -> EntriesPayload:
         return await _posting(
             info,
-            lambda funds, actor: funds.transfer_reserve_to_pool(
-                actor, on=on, amount=amount.to_money(), idempotency_key=idempotency_key
+            lambda: cmd.TransferReserveToPool(
+                on=on, amount=amount.to_money(), idempotency_key=idempotency_key
             ),
         )
 
@@ -154,8 +142,7 @@ class FundMutation:
     ) -> EntriesPayload:
         return await _posting(
             info,
-            lambda funds, actor: funds.record_interest(
-                actor,
+            lambda: cmd.RecordInterest(
                 book=book,
                 on=on,
                 amount=amount.to_money(),
@@ -176,8 +163,7 @@ class FundMutation:
     ) -> EntriesPayload:
         return await _posting(
             info,
-            lambda funds, actor: funds.charge_management_fee(
-                actor,
+            lambda: cmd.ChargeManagementFee(
                 book=book,
                 on=on,
                 amount=amount.to_money(),

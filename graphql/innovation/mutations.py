@@ -16,6 +16,7 @@ from typing import TypeVar
 import strawberry
 from strawberry.types import Info
 
+from riskpool.domain.commands import innovation as cmd
 from riskpool.domain.innovation.submission import Submission, SubmissionRejected
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.graphql.core.context import Context
@@ -101,16 +102,20 @@ class InnovationMutation:
         actor = info.context.actor()
         app = info.context.app
         result, errors = await attempt_all(
-            lambda: app.innovation.define_local_indicator(
+            lambda: app.handle(
+                cmd.DefineLocalIndicator(
+                    code=code,
+                    name=name,
+                    unit=unit,
+                    minimum=parse_decimal(minimum, "minimum"),
+                    maximum=parse_decimal(maximum, "maximum"),
+                    weights={
+                        w.stage: parse_decimal(w.weight, f"weights.{w.stage}") for w in weights
+                    },
+                    direction=direction,
+                    description=description,
+                ),
                 actor,
-                code=code,
-                name=name,
-                unit=unit,
-                minimum=parse_decimal(minimum, "minimum"),
-                maximum=parse_decimal(maximum, "maximum"),
-                weights={w.stage: parse_decimal(w.weight, f"weights.{w.stage}") for w in weights},
-                direction=direction,
-                description=description,
             )
         )
         return CataloguePayload(
@@ -152,9 +157,10 @@ class InnovationMutation:
                     problems.append(error)
             if problems:
                 raise SubmissionRejected(tuple(problems))
-            return await app.innovation.submit(
-                actor, firm_id=firm_id, year=year, stage=stage, values=parsed, source=source
+            command = cmd.SubmitIndicators(
+                firm_id=firm_id, year=year, stage=stage, values=parsed, source=source
             )
+            return await app.handle(command, actor)
 
         result, errors = await attempt_all(work)
         return SubmissionPayload(
@@ -169,12 +175,16 @@ class InnovationMutation:
         actor = info.context.actor()
         app = info.context.app
         result, errors = await attempt_all(
-            lambda: app.innovation.score(
-                actor,
-                year=year,
-                tier_cuts=(
-                    None if tier_cuts is None else [parse_decimal(c, "tierCuts") for c in tier_cuts]
+            lambda: app.handle(
+                cmd.RunScoring(
+                    year=year,
+                    tier_cuts=(
+                        None
+                        if tier_cuts is None
+                        else tuple(parse_decimal(c, "tierCuts") for c in tier_cuts)
+                    ),
                 ),
+                actor,
             )
         )
         return ScoringRunPayload(

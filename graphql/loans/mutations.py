@@ -1,14 +1,20 @@
 """Mutations of loans: grant, pool entry, disbursement, repayment, overdue, lawsuit,
-guarantor prepayment and recovery. Money-moving ones take an idempotency key."""
+guarantor prepayment and recovery. Money-moving ones take an idempotency key.
+
+Each resolver only translates: arguments into a command, the bus's result (or
+refusal) into the payload.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import date
 
 import strawberry
 from strawberry.types import Info
 
+from riskpool.domain.commands import Command
+from riskpool.domain.commands import loans as cmd
 from riskpool.domain.loan import Loan
 from riskpool.graphql.core.context import Context
 from riskpool.graphql.core.errors import UserError
@@ -23,8 +29,11 @@ class LoanPayload:
     user_errors: list[UserError]
 
 
-async def _payload(work: Callable[[], Awaitable[Loan]]) -> LoanPayload:
-    result, errors = await attempt(work)
+async def _send(info: Info[Context, None], command: Callable[[], Command[Loan]]) -> LoanPayload:
+    """Build the command (input conversion may refuse) and run it on the bus."""
+    context = info.context
+    actor = context.actor()
+    result, errors = await attempt(lambda: context.app.handle(command(), actor))
     return LoanPayload(loan=LoanNode.of(result) if result else None, user_errors=errors)
 
 
@@ -43,10 +52,9 @@ class LoanMutation:
         maturity: date,
         guarantor_id: int | None = None,
     ) -> LoanPayload:
-        actor = info.context.actor()
-        return await _payload(
-            lambda: info.context.app.loans.grant(
-                actor,
+        return await _send(
+            info,
+            lambda: cmd.GrantLoan(
                 contract_no=contract_no,
                 lender_id=lender_id,
                 firm_id=firm_id,
@@ -55,13 +63,12 @@ class LoanMutation:
                 granted_on=granted_on,
                 maturity=maturity,
                 guarantor_id=guarantor_id,
-            )
+            ),
         )
 
     @strawberry.mutation(description="Admit a loan into the pool under the policy in force.")
     async def enter_pool(self, info: Info[Context, None], loan_id: int, on: date) -> LoanPayload:
-        actor = info.context.actor()
-        return await _payload(lambda: info.context.app.loans.enter_pool(actor, loan_id, on=on))
+        return await _send(info, lambda: cmd.EnterPool(loan_id=loan_id, on=on))
 
     @strawberry.mutation(description="Record a disbursement (放贷).")
     async def disburse_loan(
@@ -72,11 +79,11 @@ class LoanMutation:
         amount: MoneyInput,
         idempotency_key: str,
     ) -> LoanPayload:
-        actor = info.context.actor()
-        return await _payload(
-            lambda: info.context.app.loans.disburse(
-                actor, loan_id, on=on, amount=amount.to_money(), idempotency_key=idempotency_key
-            )
+        return await _send(
+            info,
+            lambda: cmd.DisburseLoan(
+                loan_id=loan_id, on=on, amount=amount.to_money(), idempotency_key=idempotency_key
+            ),
         )
 
     @strawberry.mutation(description="Record a principal repayment.")
@@ -88,35 +95,28 @@ class LoanMutation:
         amount: MoneyInput,
         idempotency_key: str,
     ) -> LoanPayload:
-        actor = info.context.actor()
-        return await _payload(
-            lambda: info.context.app.loans.repay(
-                actor, loan_id, on=on, amount=amount.to_money(), idempotency_key=idempotency_key
-            )
+        return await _send(
+            info,
+            lambda: cmd.RepayLoan(
+                loan_id=loan_id, on=on, amount=amount.to_money(), idempotency_key=idempotency_key
+            ),
         )
 
     @strawberry.mutation(description="Record that the loan's principal is overdue since a date.")
     async def mark_loan_overdue(
         self, info: Info[Context, None], loan_id: int, since: date
     ) -> LoanPayload:
-        actor = info.context.actor()
-        return await _payload(
-            lambda: info.context.app.loans.mark_overdue(actor, loan_id, since=since)
-        )
+        return await _send(info, lambda: cmd.MarkOverdue(loan_id=loan_id, since=since))
 
     @strawberry.mutation(description="Record that the loan is current again.")
     async def mark_loan_current(self, info: Info[Context, None], loan_id: int) -> LoanPayload:
-        actor = info.context.actor()
-        return await _payload(lambda: info.context.app.loans.mark_current(actor, loan_id))
+        return await _send(info, lambda: cmd.MarkCurrent(loan_id=loan_id))
 
     @strawberry.mutation(description="Record that the lender has sued.")
     async def record_lawsuit(
         self, info: Info[Context, None], loan_id: int, filed_on: date
     ) -> LoanPayload:
-        actor = info.context.actor()
-        return await _payload(
-            lambda: info.context.app.loans.record_lawsuit(actor, loan_id, filed_on=filed_on)
-        )
+        return await _send(info, lambda: cmd.RecordLawsuit(loan_id=loan_id, filed_on=filed_on))
 
     @strawberry.mutation(description="Guarantor: it paid the bank for the borrower (代偿).")
     async def record_guarantor_prepayment(
@@ -127,11 +127,11 @@ class LoanMutation:
         amount: MoneyInput,
         idempotency_key: str,
     ) -> LoanPayload:
-        actor = info.context.actor()
-        return await _payload(
-            lambda: info.context.app.loans.record_prepayment(
-                actor, loan_id, on=on, amount=amount.to_money(), idempotency_key=idempotency_key
-            )
+        return await _send(
+            info,
+            lambda: cmd.RecordPrepayment(
+                loan_id=loan_id, on=on, amount=amount.to_money(), idempotency_key=idempotency_key
+            ),
         )
 
     @strawberry.mutation(description="Principal recovered after compensation (追偿, 回缴).")
@@ -144,14 +144,13 @@ class LoanMutation:
         reference: str,
         idempotency_key: str,
     ) -> LoanPayload:
-        actor = info.context.actor()
-        return await _payload(
-            lambda: info.context.app.loans.record_recovery(
-                actor,
-                loan_id,
+        return await _send(
+            info,
+            lambda: cmd.RecordRecovery(
+                loan_id=loan_id,
                 on=on,
                 amount=amount.to_money(),
                 reference=reference,
                 idempotency_key=idempotency_key,
-            )
+            ),
         )

@@ -1,4 +1,4 @@
-"""Mutations of institutions and firms."""
+"""Mutations of institutions and firms: each builds a command and runs it on the bus."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from datetime import date
 import strawberry
 from strawberry.types import Info
 
+from riskpool.domain.commands import parties as cmd
+from riskpool.domain.parties import Firm
 from riskpool.graphql.core.context import Context
 from riskpool.graphql.core.errors import UserError
 from riskpool.graphql.core.mutations import attempt
@@ -56,10 +58,12 @@ class PartyMutation:
         app = info.context.app
 
         async def work() -> SuspensionAssessment:
-            result = await app.parties.assess_suspension(actor, institution_id, on=on)
-            institution = await app.parties.get(institution_id)
+            assessed = await app.handle(
+                cmd.AssessSuspension(institution_id=institution_id, on=on), actor
+            )
+            result = assessed.assessment
             return SuspensionAssessment(
-                institution=InstitutionType.of(institution),
+                institution=InstitutionType.of(assessed.institution),
                 loss_rate=format(result.loss_rate.rate, "f"),
                 bad=MoneyType.of(result.loss_rate.bad),
                 base=MoneyType.of(result.loss_rate.base),
@@ -81,8 +85,9 @@ class PartyMutation:
     ) -> InstitutionPayload:
         actor = info.context.actor()
         result, errors = await attempt(
-            lambda: info.context.app.parties.register_institution(
-                actor, name=name, kind=kind, cooperating_since=cooperating_since
+            lambda: info.context.app.handle(
+                cmd.RegisterInstitution(name=name, kind=kind, cooperating_since=cooperating_since),
+                actor,
             )
         )
         return InstitutionPayload(
@@ -95,7 +100,9 @@ class PartyMutation:
     ) -> InstitutionPayload:
         actor = info.context.actor()
         result, errors = await attempt(
-            lambda: info.context.app.parties.suspend(actor, institution_id, reason=reason, on=on)
+            lambda: info.context.app.handle(
+                cmd.SuspendInstitution(institution_id=institution_id, reason=reason, on=on), actor
+            )
         )
         return InstitutionPayload(
             institution=InstitutionType.of(result) if result else None, user_errors=errors
@@ -107,7 +114,10 @@ class PartyMutation:
     ) -> InstitutionPayload:
         actor = info.context.actor()
         result, errors = await attempt(
-            lambda: info.context.app.parties.reinstate(actor, institution_id, reason=reason, on=on)
+            lambda: info.context.app.handle(
+                cmd.ReinstateInstitution(institution_id=institution_id, reason=reason, on=on),
+                actor,
+            )
         )
         return InstitutionPayload(
             institution=InstitutionType.of(result) if result else None, user_errors=errors
@@ -125,15 +135,15 @@ class PartyMutation:
     ) -> FirmPayload:
         actor = info.context.actor()
 
-        async def work() -> object:
-            return await info.context.app.parties.register_firm(
-                actor,
+        async def work() -> Firm:
+            command = cmd.RegisterFirm(
                 name=name,
                 uscc=uscc,
                 sector=sector,
                 annual_revenue=annual_revenue.to_money(),
                 innovation_tier=innovation_tier,
             )
+            return await info.context.app.handle(command, actor)
 
         result, errors = await attempt(work)
-        return FirmPayload(firm=FirmType.of(result) if result else None, user_errors=errors)  # type: ignore[arg-type]
+        return FirmPayload(firm=FirmType.of(result) if result else None, user_errors=errors)

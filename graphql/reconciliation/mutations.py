@@ -97,7 +97,7 @@ class ReconciliationMutation:
                 opening_balance=opening_balance.to_money() if opening_balance else None,
             )
 
-        result, errors = await attempt(work)
+        result, errors = await attempt(lambda: info.context.app.guarded(work))
         return ImportStatementPayload(
             statement_import=StatementImportType.of(result) if result else None,
             user_errors=errors,
@@ -115,7 +115,7 @@ class ReconciliationMutation:
         async def work() -> RunResult:
             return await service.run(reconciler(info.context), dry_run=dry_run)
 
-        result, errors = await attempt(work)
+        result, errors = await attempt(lambda: info.context.app.guarded(work))
         return RunReconciliationPayload(
             run=ReconciliationRunType.of(result.run) if result else None,
             matches=[ReconciliationMatchType.of(m) for m in result.matches] if result else [],
@@ -134,7 +134,7 @@ class ReconciliationMutation:
         async def work() -> StoredMatch:
             return await service.confirm(reconciler(info.context), match_id, reason)
 
-        result, errors = await attempt(work)
+        result, errors = await attempt(lambda: info.context.app.guarded(work))
         return MatchDecisionPayload(
             match=ReconciliationMatchType.of(result) if result else None, user_errors=errors
         )
@@ -150,7 +150,7 @@ class ReconciliationMutation:
         async def work() -> StoredMatch:
             return await service.reject(reconciler(info.context), match_id, reason)
 
-        result, errors = await attempt(work)
+        result, errors = await attempt(lambda: info.context.app.guarded(work))
         return MatchDecisionPayload(
             match=ReconciliationMatchType.of(result) if result else None, user_errors=errors
         )

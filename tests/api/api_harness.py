@@ -21,7 +21,9 @@ import httpx
 from moneyed import Money
 
 from riskpool.bootstrap import App
-from riskpool.domain.claim import Evidence
+from riskpool.domain.commands import claims as cc
+from riskpool.domain.commands import loans as lc
+from riskpool.domain.commands import parties as pc
 from riskpool.domain.parties import Actor, InstitutionKind, Role
 from riskpool.domain.policy import LoanType
 from riskpool.domain.uscc import generate_uscc
@@ -85,30 +87,37 @@ class Api:
 
 
 async def build_world(app: App) -> World:
-    await app.funds.setup()
-    parties, loans, claims = app.parties, app.loans, app.claims
-    bank_a = await parties.register_institution(
-        OPERATOR, name="甲银行", kind=InstitutionKind.BANK, cooperating_since=date(2025, 1, 1)
+    await app.set_up()
+
+    async def send(command: Any, actor: Actor = OPERATOR) -> Any:
+        return await app.handle(command, actor)
+
+    bank_a = await send(
+        pc.RegisterInstitution(
+            name="甲银行", kind=InstitutionKind.BANK, cooperating_since=date(2025, 1, 1)
+        )
     )
-    bank_b = await parties.register_institution(
-        OPERATOR, name="乙银行", kind=InstitutionKind.BANK, cooperating_since=date(2025, 1, 1)
+    bank_b = await send(
+        pc.RegisterInstitution(
+            name="乙银行", kind=InstitutionKind.BANK, cooperating_since=date(2025, 1, 1)
+        )
     )
-    guarantor = await parties.register_institution(
-        OPERATOR, name="丙担保", kind=InstitutionKind.GUARANTOR, cooperating_since=None
+    guarantor = await send(pc.RegisterInstitution(name="丙担保", kind=InstitutionKind.GUARANTOR))
+    firm_a = await send(
+        pc.RegisterFirm(
+            name="甲科技",
+            uscc=generate_uscc(11),
+            sector="电子信息",
+            annual_revenue=cny("1000000.00"),
+        )
     )
-    firm_a = await parties.register_firm(
-        OPERATOR,
-        name="甲科技",
-        uscc=generate_uscc(11),
-        sector="电子信息",
-        annual_revenue=cny("1000000.00"),
-    )
-    firm_b = await parties.register_firm(
-        OPERATOR,
-        name="乙科技",
-        uscc=generate_uscc(12),
-        sector="生物医药",
-        annual_revenue=cny("2000000.00"),
+    firm_b = await send(
+        pc.RegisterFirm(
+            name="乙科技",
+            uscc=generate_uscc(12),
+            sector="生物医药",
+            annual_revenue=cny("2000000.00"),
+        )
     )
 
     async def loan(
@@ -118,39 +127,43 @@ async def build_world(app: App) -> World:
         loan_type: LoanType = LoanType.BANK_DIRECT,
         guarantor_id: int | None = None,
     ) -> int:
-        made = await loans.grant(
-            OPERATOR,
-            contract_no=no,
-            lender_id=bank.id,
-            firm_id=firm.id,
-            loan_type=loan_type,
-            credit_line=cny("1000000.00"),
-            granted_on=date(2025, 3, 1),
-            maturity=date(2026, 3, 1),
-            guarantor_id=guarantor_id,
+        made = await send(
+            lc.GrantLoan(
+                contract_no=no,
+                lender_id=bank.id,
+                firm_id=firm.id,
+                loan_type=loan_type,
+                credit_line=cny("1000000.00"),
+                granted_on=date(2025, 3, 1),
+                maturity=date(2026, 3, 1),
+                guarantor_id=guarantor_id,
+            )
         )
-        await loans.enter_pool(OPERATOR, made.id, on=date(2025, 3, 2))
-        await loans.disburse(
-            OPERATOR,
-            made.id,
-            on=date(2025, 3, 3),
-            amount=cny("800000.00"),
-            idempotency_key=f"disburse-{no}",
+        await send(lc.EnterPool(loan_id=made.id, on=date(2025, 3, 2)))
+        await send(
+            lc.DisburseLoan(
+                loan_id=made.id,
+                on=date(2025, 3, 3),
+                amount=cny("800000.00"),
+                idempotency_key=f"disburse-{no}",
+            )
         )
         return int(made.id)
 
     loan_a = await loan(bank_a, firm_a, "A-1")
     loan_b = await loan(bank_b, firm_b, "B-1")
     loan_g = await loan(bank_a, firm_b, "A-G", LoanType.GUARANTEED, guarantor.id)
-    await loans.mark_overdue(OPERATOR, loan_a, since=date(2025, 4, 1))
+    await send(lc.MarkOverdue(loan_id=loan_a, since=date(2025, 4, 1)))
     bank_actor = Actor(Role.INSTITUTION, "bank-a", bank_a.id)
-    claim = await claims.submit(
+    claim = await send(
+        cc.SubmitClaim(
+            loan_id=loan_a,
+            claimed_principal=cny("800000.00"),
+            documents="材料",
+            idempotency_key="claim-a",
+            at=datetime(2025, 6, 10, tzinfo=UTC),
+        ),
         bank_actor,
-        loan_id=loan_a,
-        claimed_principal=cny("800000.00"),
-        evidence=Evidence(documents="材料"),
-        at=datetime(2025, 6, 10, tzinfo=UTC),
-        idempotency_key="claim-a",
     )
     return World(
         bank_a.id,
@@ -162,4 +175,4 @@ async def build_world(app: App) -> World:
         loan_b,
         loan_g,
         int(claim.id),
-    )  # type: ignore[arg-type]
+    )

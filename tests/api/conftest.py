@@ -22,19 +22,7 @@ from riskpool.settings import Settings
 @pytest.fixture
 async def api(database: Any) -> AsyncIterator[Api]:
     settings = Settings(database_url=database.url, load_demo=False)
-    app = build(settings)
-    app.db = database.db
-    for service in (
-        app.parties,
-        app.loans,
-        app.claims,
-        app.funds,
-        app.innovation,
-        app.warnings,
-        app.ledger,
-        app.reconciliation,
-    ):
-        service.db = database.db
+    app = build(settings, db=database.db)
     world = await build_world(app)
     asgi = create_app(app)
     transport = httpx.ASGITransport(app=asgi)

@@ -38,18 +38,8 @@ schemathesis.graphql.scalar("JSON", st.just(nodes.String("{}")))
 @pytest.fixture
 def fuzz_target(database: Any) -> Any:
     settings_ = Settings(database_url=database.url, load_demo=False)
-    app = build(settings_)
     db = Database(create_engine(database.url, pooled=False))
-    app.db = db
-    for service in (
-        app.parties,
-        app.loans,
-        app.claims,
-        app.funds,
-        app.ledger,
-        app.reconciliation,
-    ):
-        service.db = db
+    app = build(settings_, db=db)
     asyncio.run(build_world(app))
     token = mint(token_settings(app), subject="fuzzer", role=Role.OPERATOR)
     return create_app(app), token

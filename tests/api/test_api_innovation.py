@@ -7,6 +7,7 @@ from datetime import date
 
 from api_harness import OPERATOR, Api
 
+from riskpool.domain.commands.loans import MarkOverdue
 from riskpool.domain.innovation.catalogue import NATIONAL_CORE, IndicatorGroup
 from riskpool.domain.parties import Role
 
@@ -131,7 +132,7 @@ async def test_scores_with_contributions_scoped_to_the_reader(api: Api) -> None:
 
 async def test_warnings_are_typed_filtered_and_scoped(api: Api) -> None:
     w = api.world
-    await api.app.loans.mark_overdue(OPERATOR, w.loan_b, since=date(2025, 7, 1))
+    await api.app.handle(MarkOverdue(loan_id=w.loan_b, since=date(2025, 7, 1)), OPERATOR)
     body = await api.gql(WARNINGS, {"asOf": "2025-08-10"}, role=Role.VIEWER)
     assert "errors" not in body, body
     found = body["data"]["warnings"]

@@ -9,7 +9,7 @@ from api_harness import Api, cny
 from sqlalchemy import event
 
 from riskpool.domain.loan import Loan
-from riskpool.domain.persistence.uow import UnitOfWork
+from riskpool.domain.persistence.uow import SqlUnitOfWork
 from riskpool.domain.policy import LoanType
 
 QUERY = """
@@ -30,7 +30,7 @@ query($first: Int!) {
 
 async def _add_loans(api: Api, count: int) -> None:
     w = api.world
-    async with UnitOfWork(api.app.db) as uow:
+    async with SqlUnitOfWork(api.app.db) as uow:
         lender = await uow.institutions.get(w.bank_a)
         guarantor = await uow.institutions.get(w.guarantor)
         firm = await uow.firms.get(w.firm_a)

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from riskpool.bootstrap import build
-from riskpool.domain.demo import load_demo
+from riskpool.demo import load_demo
 from riskpool.domain.parties import Role
 from riskpool.export import check_export, export_beancount, load_export
 from riskpool.graphql.app import create_app, token_settings
@@ -20,8 +20,7 @@ from riskpool.settings import Settings
 @pytest.fixture
 async def demo_app(database: Any) -> Any:
     app = build(Settings(database_url=database.url, load_demo=False))
-    await app.funds.setup()
-    await load_demo(app.db)
+    await load_demo(app)
     yield app
     await app.close()
 
@@ -35,8 +34,8 @@ async def test_every_demo_book_exports_and_checks(demo_app: Any) -> None:
 
 
 async def test_proved_statements_are_asserted_and_disagreeing_ones_listed(demo_app: Any) -> None:
+    from riskpool.demo.statements import load_demo_statements
     from riskpool.export.assertions import statement_assertions
-    from riskpool.reconciliation.demo import load_demo_statements
 
     await load_demo_statements(demo_app.reconciliation)
     bank = await statement_assertions(demo_app.db, demo_app.reconciliation, "CITY_POOL")

@@ -23,7 +23,7 @@ import pytest
 from export_fixtures import BOOK, fix_clock, history, pool_book
 
 from riskpool.bootstrap import build
-from riskpool.domain.demo import load_demo
+from riskpool.demo import load_demo
 from riskpool.export import export_beancount, load_export
 from riskpool.ledger.service import Ledger
 from riskpool.settings import Settings
@@ -133,8 +133,7 @@ async def test_every_command_of_the_guide_runs_against_the_demo(
 ) -> None:
     app = build(Settings(database_url=database.url, load_demo=False))
     try:
-        await app.funds.setup()
-        await load_demo(app.db)
+        await load_demo(app)
     finally:
         await app.close()
     env = {

@@ -8,8 +8,8 @@ from typing import Any
 from recon_db import counts
 
 from riskpool.bootstrap import App, build
-from riskpool.domain.demo import load_demo
-from riskpool.reconciliation.demo import DEMO_FINANCE_RUNNER, load_demo_statements
+from riskpool.demo import load_demo
+from riskpool.demo.statements import DEMO_FINANCE_RUNNER, load_demo_statements
 from riskpool.reconciliation.records import MatchStatus
 from riskpool.settings import Settings
 
@@ -17,13 +17,8 @@ Q3_END = date(2025, 9, 30)
 
 
 async def demo_app(database: Any) -> App:
-    app = build(Settings(database_url=database.url, load_demo=False))
-    await app.db.dispose()
-    app.db = database.db
-    for service in (app.parties, app.loans, app.claims, app.funds, app.ledger, app.reconciliation):
-        service.db = database.db
-    await app.funds.setup()
-    await load_demo(database.db)
+    app = build(Settings(database_url=database.url, load_demo=False), db=database.db)
+    await load_demo(app)
     return app
 
 

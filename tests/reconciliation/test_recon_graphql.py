@@ -85,11 +85,7 @@ class Client:
 
 @pytest.fixture
 async def client(database: Any) -> AsyncIterator[Client]:
-    app = build(Settings(database_url=database.url, load_demo=False))
-    await app.db.dispose()
-    app.db = database.db
-    for service in (app.parties, app.loans, app.claims, app.funds, app.ledger, app.reconciliation):
-        service.db = database.db
+    app = build(Settings(database_url=database.url, load_demo=False), db=database.db)
     await pool_ledger(database.db)
     # Institution tokens must name an institution that exists (#1, minted by Client.gql).
     await app.parties.register_institution(

@@ -16,10 +16,13 @@ import pytest
 from moneyed import Money
 from sqlalchemy import MetaData, func, select
 
+from riskpool.bootstrap import App, build
+from riskpool.demo import DemoReport, load_demo
 from riskpool.domain.chart import Acct
 from riskpool.domain.claim import ClaimState
+from riskpool.domain.commands.loans import RecordRecovery
 from riskpool.domain.dates import add_months
-from riskpool.domain.demo import DemoReport, load_demo
+from riskpool.domain.persistence.repositories import ClaimRepository
 from riskpool.domain.persistence.tables import (
     claims,
     firms,
@@ -27,12 +30,11 @@ from riskpool.domain.persistence.tables import (
     loan_movements,
     loans,
 )
-from riskpool.domain.services.claims import ClaimService
-from riskpool.domain.services.loans import LoanService
 from riskpool.domain.uscc import is_valid_uscc
 from riskpool.ledger.model import JournalEntry
 from riskpool.ledger.service import Ledger
 from riskpool.ledger.verify import verify
+from riskpool.settings import Settings
 
 BOOKS = ("ZKD_RESERVE", "CITY_POOL", "MEMO")
 EVER = (date(2018, 1, 1), date(2026, 12, 31))
@@ -40,6 +42,10 @@ EVER = (date(2018, 1, 1), date(2026, 12, 31))
 
 def cny(value: str) -> Money:
     return Money(Decimal(value), "CNY")
+
+
+def demo_app(database: Any) -> App:
+    return build(Settings(database_url=database.url, load_demo=False), db=database.db)
 
 
 def fen(value: str) -> int:
@@ -72,7 +78,7 @@ async def _snapshot(database: Any) -> dict[str, Any]:
 
 
 async def test_demo_reproduces_every_seed_figure(database: Any) -> None:
-    report = await load_demo(database.db)
+    report = await load_demo(demo_app(database))
     ledger = Ledger(database.db)
 
     # 1亿 reserve in 3 tranches (郑政办[2018]97号).
@@ -266,7 +272,8 @@ async def test_demo_reproduces_every_seed_figure(database: Any) -> None:
     assert len(early) == 2
 
     # Claim trails carry aware timestamps.
-    claim = await ClaimService(database.db).get(report.first_compensation_claim_ids[0])
+    async with database.db.transaction(write=False) as conn:
+        claim = await ClaimRepository(conn).get(report.first_compensation_claim_ids[0])
     assert all(e.at.tzinfo is not None for e in claim.trail)
 
     # The books verify and balance.
@@ -277,9 +284,9 @@ async def test_demo_reproduces_every_seed_figure(database: Any) -> None:
 
 
 async def test_loading_twice_changes_nothing(database: Any) -> None:
-    first = await load_demo(database.db)
+    first = await load_demo(demo_app(database))
     before = await _snapshot(database)
-    second = await load_demo(database.db)
+    second = await load_demo(demo_app(database))
     after = await _snapshot(database)
     assert first == second
     assert before.keys() == after.keys()
@@ -292,19 +299,21 @@ async def test_an_interrupted_load_completes(
     database: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = 0
-    original = LoanService.record_recovery
+    app = demo_app(database)
+    handle = app.bus.handle
 
-    async def failing(self: LoanService, *args: Any, **kwargs: Any) -> Any:
+    async def crashing(command: Any, actor: Any) -> Any:
         nonlocal calls
-        calls += 1
-        raise RuntimeError("simulated crash in the middle of the load")
+        if isinstance(command, RecordRecovery):
+            calls += 1
+            raise RuntimeError("simulated crash in the middle of the load")
+        return await handle(command, actor)
 
-    monkeypatch.setattr(LoanService, "record_recovery", failing)
+    monkeypatch.setattr(app.bus, "handle", crashing)
     with pytest.raises(RuntimeError):
-        await load_demo(database.db)
+        await load_demo(app)
     assert calls == 1
-    monkeypatch.setattr(LoanService, "record_recovery", original)
-    report = await load_demo(database.db)
+    report = await load_demo(demo_app(database))
     assert isinstance(report, DemoReport)
     assert (report.institutions, report.loans) == (15, 106)
     assert report.claims_by_state["PAID"] == 5

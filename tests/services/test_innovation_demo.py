@@ -7,7 +7,8 @@ from typing import Any
 
 from moneyed import Money
 
-from riskpool.domain.demo import (
+from riskpool.bootstrap import build
+from riskpool.demo import (
     INNOVATION_YEAR,
     POOL_WARNING_AS_OF,
     WARNINGS_AS_OF,
@@ -22,6 +23,7 @@ from riskpool.domain.innovation.warnings import (
 )
 from riskpool.domain.services.innovation import InnovationService
 from riskpool.domain.services.warnings import WarningService
+from riskpool.settings import Settings
 
 
 def cny(value: str) -> Money:
@@ -29,7 +31,9 @@ def cny(value: str) -> Money:
 
 
 async def test_demo_covers_every_tier_and_every_warning(database: Any) -> None:
-    report = await load_demo(database.db)
+    report = await load_demo(
+        build(Settings(database_url=database.url, load_demo=False), db=database.db)
+    )
     assert (report.institutions, report.firms, report.loans) == (15, 86, 106)
     scored = await InnovationService(database.db).scores(year=INNOVATION_YEAR)
     assert scored is not None

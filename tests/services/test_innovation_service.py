@@ -11,6 +11,10 @@ import pytest
 from moneyed import Money
 from sqlalchemy import update
 
+from riskpool.bootstrap import App, build
+from riskpool.domain.commands import innovation as ic
+from riskpool.domain.commands import loans as lc
+from riskpool.domain.commands import parties as pc
 from riskpool.domain.innovation.catalogue import NATIONAL_CORE, IndicatorGroup, Stage, Unit
 from riskpool.domain.innovation.submission import SubmissionRejected
 from riskpool.domain.innovation.warnings import WarningKind
@@ -19,13 +23,11 @@ from riskpool.domain.persistence import statistics as stats
 from riskpool.domain.persistence.innovation_tables import innovation_submissions
 from riskpool.domain.persistence.repositories import FirmRepository
 from riskpool.domain.policy import LoanType
-from riskpool.domain.services.funds import FundService
 from riskpool.domain.services.innovation import InnovationService
-from riskpool.domain.services.loans import LoanService
-from riskpool.domain.services.parties import PartyService
 from riskpool.domain.services.warnings import WarningService
 from riskpool.domain.uscc import generate_uscc
 from riskpool.errors import ErrorCode, RiskpoolError
+from riskpool.settings import Settings
 
 OPERATOR = Actor(Role.OPERATOR, "op")
 AT = datetime(2025, 1, 15, 2, tzinfo=UTC)
@@ -41,24 +43,46 @@ def values(level: int) -> dict[str, Decimal | None]:
 
 
 async def world(db: Any, firms: int = 5) -> tuple[int, int, list[int]]:
-    parties = PartyService(db)
-    bank = await parties.register_institution(
-        OPERATOR, name="甲银行", kind=InstitutionKind.BANK, cooperating_since=None
+    app = _app(db)
+    bank = await app.handle(
+        pc.RegisterInstitution(name="甲银行", kind=InstitutionKind.BANK), OPERATOR
     )
-    other = await parties.register_institution(
-        OPERATOR, name="乙银行", kind=InstitutionKind.BANK, cooperating_since=None
+    other = await app.handle(
+        pc.RegisterInstitution(name="乙银行", kind=InstitutionKind.BANK), OPERATOR
     )
     ids = []
     for i in range(firms):
-        firm = await parties.register_firm(
+        firm = await app.handle(
+            pc.RegisterFirm(
+                name=f"郑州{i}科技",
+                uscc=generate_uscc(500 + i),
+                sector="电子信息" if i % 2 else "生物医药",
+                annual_revenue=cny("1000000.00"),
+            ),
             OPERATOR,
-            name=f"郑州{i}科技",
-            uscc=generate_uscc(500 + i),
-            sector="电子信息" if i % 2 else "生物医药",
-            annual_revenue=cny("1000000.00"),
         )
         ids.append(int(firm.id))  # type: ignore[arg-type]
     return int(bank.id), int(other.id), ids  # type: ignore[arg-type]
+
+
+def _app(db: Any) -> App:
+    return build(Settings(database_url="sqlite+aiosqlite://", load_demo=False), db=db)
+
+
+async def submit(db: Any, actor: Actor, **fields: Any) -> Any:
+    return await _app(db).handle(ic.SubmitIndicators(**fields), actor)
+
+
+async def score(db: Any, actor: Actor, **fields: Any) -> Any:
+    return await _app(db).handle(ic.RunScoring(**fields), actor)
+
+
+async def define(db: Any, actor: Actor, **fields: Any) -> Any:
+    return await _app(db).handle(ic.DefineLocalIndicator(**fields), actor)
+
+
+async def grant(db: Any, actor: Actor, **fields: Any) -> Any:
+    return await _app(db).handle(lc.GrantLoan(**fields), actor)
 
 
 async def test_submit_score_and_store_tiers(database: Any) -> None:
@@ -66,17 +90,17 @@ async def test_submit_score_and_store_tiers(database: Any) -> None:
     _, _, firm_ids = await world(db)
     service = InnovationService(db)
     for level, firm_id in enumerate(firm_ids, 1):
-        await service.submit(
-            OPERATOR, firm_id=firm_id, year=2024, stage=Stage.GROWTH, values=values(level),
+        await submit(
+            db, OPERATOR, firm_id=firm_id, year=2024, stage=Stage.GROWTH, values=values(level),
             source="企业自报", at=AT,
         )  # fmt: skip
     # A correction supersedes the first submission of firm 0: now it is the best.
-    corrected = await service.submit(
-        OPERATOR, firm_id=firm_ids[0], year=2024, stage="GROWTH", values=values(99),
+    corrected = await submit(
+        db, OPERATOR, firm_id=firm_ids[0], year=2024, stage="GROWTH", values=values(99),
         source="税务数据", at=AT,
     )  # fmt: skip
     assert corrected.id is not None and corrected.source == "税务数据"
-    run = await service.score(OPERATOR, year=2024, at=AT)
+    run = await score(db, OPERATOR, year=2024, at=AT)
     tiers = {s.firm_id: s.tier for s in run.scores}
     assert tiers == {firm_ids[0]: 5, firm_ids[1]: 1, firm_ids[2]: 2, firm_ids[3]: 3, firm_ids[4]: 4}
     stored = await service.scores(year=2024)
@@ -84,7 +108,7 @@ async def test_submit_score_and_store_tiers(database: Any) -> None:
     assert stored.scores == run.scores  # read back exactly, contributions included
     assert stored.run.catalogue_version == "NAT-2024"
     assert {s.submission_id for s in stored.scores} >= {corrected.id}
-    again = await service.score(OPERATOR, year=2024, at=AT)
+    again = await score(db, OPERATOR, year=2024, at=AT)
     assert again.run.id != run.run.id and again.scores == run.scores  # reproducible
     async with db.transaction(write=False) as conn:  # the firms' current tiers are set
         found = await FirmRepository(conn).get_many(firm_ids)
@@ -94,60 +118,64 @@ async def test_submit_score_and_store_tiers(database: Any) -> None:
 async def test_submissions_are_validated_and_append_only(database: Any) -> None:
     db = database.db
     _, _, firm_ids = await world(db, firms=1)
-    service = InnovationService(db)
     bad = values(1) | {"REVENUE": None, "TECH_STAFF_SHARE": Decimal("120")}
     with pytest.raises(SubmissionRejected) as rejected:
-        await service.submit(
-            OPERATOR, firm_id=firm_ids[0], year=2024, stage="GROWTH", values=bad, source="s"
+        await submit(
+            db, OPERATOR, firm_id=firm_ids[0], year=2024, stage="GROWTH", values=bad, source="s"
         )
     assert {p.field for p in rejected.value.problems} == {
         "values.REVENUE",
         "values.TECH_STAFF_SHARE",
     }
-    await service.submit(
-        OPERATOR, firm_id=firm_ids[0], year=2024, stage="GROWTH", values=values(1), source="s"
+    await submit(
+        db, OPERATOR, firm_id=firm_ids[0], year=2024, stage="GROWTH", values=values(1), source="s"
     )
     with pytest.raises(Exception):  # noqa: B017 - the database's trigger refuses
         async with db.transaction() as conn:
             await conn.execute(update(innovation_submissions).values(source="x"))
     with pytest.raises(RiskpoolError) as nothing:
-        await service.score(OPERATOR, year=2023)
+        await score(db, OPERATOR, year=2023)
     assert nothing.value.code is ErrorCode.VALIDATION
 
 
 async def test_who_may_submit_define_and_score(database: Any) -> None:
     db = database.db
     bank, other, firm_ids = await world(db, firms=2)
-    funds, loans = FundService(db), LoanService(db)
-    await funds.setup()
-    await loans.grant(
-        OPERATOR, contract_no="L-1", lender_id=bank, firm_id=firm_ids[0],
+    await _app(db).set_up()
+    await grant(
+        db, OPERATOR, contract_no="L-1", lender_id=bank, firm_id=firm_ids[0],
         loan_type=LoanType.BANK_DIRECT, credit_line=cny("100000.00"),
         granted_on=date(2025, 3, 1), maturity=date(2026, 3, 1),
     )  # fmt: skip
     service = InnovationService(db)
     lender = Actor(Role.INSTITUTION, "bank", bank)
     stranger = Actor(Role.INSTITUTION, "other", other)
-    made = await service.submit(
-        lender, firm_id=firm_ids[0], year=2024, stage="STARTUP", values=values(1), source="银行"
+    made = await submit(
+        db, lender, firm_id=firm_ids[0], year=2024, stage="STARTUP", values=values(1), source="银行"
     )
     assert made.submitted_by == lender
     with pytest.raises(RiskpoolError) as refused:
-        await service.submit(
-            stranger, firm_id=firm_ids[0], year=2024, stage="STARTUP", values=values(1), source="x"
+        await submit(
+            db,
+            stranger,
+            firm_id=firm_ids[0],
+            year=2024,
+            stage="STARTUP",
+            values=values(1),
+            source="x",
         )
     assert refused.value.code is ErrorCode.FORBIDDEN
     for actor in (lender, Actor(Role.VIEWER, "v")):
         with pytest.raises(RiskpoolError) as forbidden:
-            await service.score(actor, year=2024)
+            await score(db, actor, year=2024)
         assert forbidden.value.code is ErrorCode.FORBIDDEN
         with pytest.raises(RiskpoolError):
-            await service.define_local_indicator(
-                actor, code="L_A", name="a", unit=Unit.COUNT, minimum=Decimal(0),
+            await define(
+                db, actor, code="L_A", name="a", unit=Unit.COUNT, minimum=Decimal(0),
                 maximum=Decimal(9), weights={Stage.STARTUP: Decimal(1)},
             )  # fmt: skip
     # Scores are scoped: the stranger sees none of the lender's firm.
-    await service.score(OPERATOR, year=2024)
+    await score(db, OPERATOR, year=2024)
     mine = await service.scores(institution_id=bank)
     theirs = await service.scores(institution_id=other)
     assert mine is not None and [s.firm_id for s in mine.scores] == [firm_ids[0]]
@@ -157,16 +185,16 @@ async def test_who_may_submit_define_and_score(database: Any) -> None:
 async def test_local_indicators_version_the_catalogue(database: Any) -> None:
     service = InnovationService(database.db)
     assert (await service.catalogue()).version == "NAT-2024"
-    catalogue = await service.define_local_indicator(
-        OPERATOR, code="L_TAX", name="纳税", unit=Unit.YUAN, minimum=Decimal(0),
+    catalogue = await define(
+        database.db, OPERATOR, code="L_TAX", name="纳税", unit=Unit.YUAN, minimum=Decimal(0),
         maximum=Decimal("100000000.00"), weights={s: Decimal(5) for s in Stage}, at=AT,
     )  # fmt: skip
     assert catalogue.version == "NAT-2024+L1" and "L_TAX" in catalogue
     assert (await service.catalogue("NAT-2024")).version == "NAT-2024"
     assert (await service.catalogue("NAT-2024+L1")) == catalogue
     with pytest.raises(RiskpoolError) as duplicate:
-        await service.define_local_indicator(
-            OPERATOR, code="L_TAX", name="纳税", unit=Unit.YUAN, minimum=Decimal(0),
+        await define(
+            database.db, OPERATOR, code="L_TAX", name="纳税", unit=Unit.YUAN, minimum=Decimal(0),
             maximum=Decimal(1), weights={Stage.STARTUP: Decimal(1)},
         )  # fmt: skip
     assert duplicate.value.code is ErrorCode.DUPLICATE
@@ -177,25 +205,35 @@ async def test_local_indicators_version_the_catalogue(database: Any) -> None:
 async def test_statistics_by_tier_sum_to_the_totals(database: Any) -> None:
     db = database.db
     bank, _, firm_ids = await world(db, firms=4)
-    await FundService(db).setup()
-    loans = LoanService(db)
-    service = InnovationService(db)
+    app = _app(db)
+    await app.set_up()
     for level, firm_id in enumerate(firm_ids[:3], 1):
-        await service.submit(
-            OPERATOR, firm_id=firm_id, year=2024, stage="MATURE", values=values(level), source="s"
+        await submit(
+            db,
+            OPERATOR,
+            firm_id=firm_id,
+            year=2024,
+            stage="MATURE",
+            values=values(level),
+            source="s",
         )
-    await service.score(OPERATOR, year=2024)
+    await score(db, OPERATOR, year=2024)
     for n, firm_id in enumerate(firm_ids):
-        loan = await loans.grant(
-            OPERATOR, contract_no=f"T-{n}", lender_id=bank, firm_id=firm_id,
+        loan = await grant(
+            db, OPERATOR, contract_no=f"T-{n}", lender_id=bank, firm_id=firm_id,
             loan_type=LoanType.BANK_DIRECT, credit_line=cny(f"{n + 1}00000.00"),
             granted_on=date(2025, 3, 1), maturity=date(2026, 3, 1),
         )  # fmt: skip
-        entered = await loans.enter_pool(OPERATOR, int(loan.id), on=date(2025, 3, 2))  # type: ignore[arg-type]
+        entered = await app.handle(
+            lc.EnterPool(loan_id=int(loan.id), on=date(2025, 3, 2)), OPERATOR
+        )
         assert entered.pool_entry is not None
-        await loans.disburse(
-            OPERATOR, int(loan.id), on=date(2025, 3, 3), amount=cny("50000.00"),  # type: ignore[arg-type]
-            idempotency_key=f"d-{n}",
+        await app.handle(
+            lc.DisburseLoan(
+                loan_id=int(loan.id), on=date(2025, 3, 3), amount=cny("50000.00"),
+                idempotency_key=f"d-{n}",
+            ),
+            OPERATOR,
         )  # fmt: skip
     async with db.transaction(write=False) as conn:  # each loan keeps its tier at entry
         from riskpool.domain.persistence.repositories import LoanRepository
@@ -218,21 +256,24 @@ async def test_statistics_by_tier_sum_to_the_totals(database: Any) -> None:
 async def test_warnings_service_near_trigger_and_scoping(database: Any) -> None:
     db = database.db
     bank, other, firm_ids = await world(db, firms=2)
-    await FundService(db).setup()
-    loans = LoanService(db)
+    app = _app(db)
+    await app.set_up()
     ids = []
     for n, (lender, firm_id) in enumerate(((bank, firm_ids[0]), (other, firm_ids[1]))):
-        loan = await loans.grant(
-            OPERATOR, contract_no=f"W-{n}", lender_id=lender, firm_id=firm_id,
+        loan = await grant(
+            db, OPERATOR, contract_no=f"W-{n}", lender_id=lender, firm_id=firm_id,
             loan_type=LoanType.BANK_DIRECT, credit_line=cny("100000.00"),
             granted_on=date(2025, 3, 1), maturity=date(2026, 3, 1),
         )  # fmt: skip
-        await loans.enter_pool(OPERATOR, int(loan.id), on=date(2025, 3, 2))  # type: ignore[arg-type]
-        await loans.disburse(
-            OPERATOR, int(loan.id), on=date(2025, 3, 3), amount=cny("100000.00"),  # type: ignore[arg-type]
-            idempotency_key=f"w-{n}",
+        await app.handle(lc.EnterPool(loan_id=int(loan.id), on=date(2025, 3, 2)), OPERATOR)
+        await app.handle(
+            lc.DisburseLoan(
+                loan_id=int(loan.id), on=date(2025, 3, 3), amount=cny("100000.00"),
+                idempotency_key=f"w-{n}",
+            ),
+            OPERATOR,
         )  # fmt: skip
-        await loans.mark_overdue(OPERATOR, int(loan.id), since=date(2025, 7, 1))  # type: ignore[arg-type]
+        await app.handle(lc.MarkOverdue(loan_id=int(loan.id), since=date(2025, 7, 1)), OPERATOR)
         ids.append(int(loan.id))  # type: ignore[arg-type]
     service = WarningService(db)
     near = await service.warnings(date(2025, 8, 10), kind=WarningKind.LOAN_NEAR_TRIGGER)

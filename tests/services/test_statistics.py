@@ -47,6 +47,7 @@ from typing import Any
 import pytest
 from moneyed import Money
 
+from riskpool.bootstrap import App, build
 from riskpool.domain.chart import Acct, BookCode
 from riskpool.domain.claim import (
     ClaimAction,
@@ -54,6 +55,11 @@ from riskpool.domain.claim import (
     Evidence,
     compensated_principal_by_loan,
 )
+from riskpool.domain.commands import Command
+from riskpool.domain.commands import claims as cc
+from riskpool.domain.commands import funds as fc
+from riskpool.domain.commands import loans as lc
+from riskpool.domain.commands import parties as pc
 from riskpool.domain.parties import Actor, InstitutionKind, Role
 from riskpool.domain.persistence.statistics import (
     Bucket,
@@ -64,17 +70,14 @@ from riskpool.domain.persistence.statistics import (
     loan_statistics,
     pool_statistics,
 )
-from riskpool.domain.persistence.uow import UnitOfWork
+from riskpool.domain.persistence.uow import SqlUnitOfWork
 from riskpool.domain.policies_shipped import ZKD_2025
 from riskpool.domain.policy import LoanType
-from riskpool.domain.services.claims import ClaimService
-from riskpool.domain.services.funds import FundService
-from riskpool.domain.services.loans import LoanService
-from riskpool.domain.services.parties import PartyService
 from riskpool.domain.suspension import loss_rate
 from riskpool.domain.uscc import generate_uscc
 from riskpool.errors import RiskpoolError
 from riskpool.ledger.service import Ledger
+from riskpool.settings import Settings
 
 OPERATOR = Actor(Role.OPERATOR, "operator")
 FINANCE = Actor(Role.FINANCE_BUREAU, "finance")
@@ -122,8 +125,38 @@ class Portfolio:
             return await loan_statistics(conn, query)
 
 
+def _step(
+    claim_id: int, action: ClaimAction, evidence: Evidence, day: date, key: str
+) -> Command[Any]:
+    """The workflow step ``action`` with its evidence, as the command that carries it."""
+    when = at(day)
+    if action is ClaimAction.COMMISSION_AUDIT:
+        return cc.CommissionAudit(claim_id, key, when)
+    if action is ClaimAction.RECORD_AUDIT:
+        assert evidence.audit_report_ref and evidence.audited_principal_loss
+        return cc.RecordAudit(
+            claim_id, evidence.audit_report_ref, evidence.audited_principal_loss, key, when
+        )
+    if action is ClaimAction.REVIEW:
+        concurrence = evidence.finance_concurrence
+        assert evidence.review_opinion and concurrence
+        return cc.ReviewClaim(
+            claim_id,
+            evidence.review_opinion,
+            concurrence.reference,
+            concurrence.actor.subject,
+            key,
+            when,
+        )
+    if action is ClaimAction.APPROVE:
+        assert evidence.approval_document_no
+        return cc.ApproveClaim(claim_id, evidence.approval_document_no, key, when)
+    assert action is ClaimAction.PAY and evidence.payment_reference
+    return cc.PayClaim(claim_id, evidence.payment_reference, key, when)
+
+
 async def _claim(
-    claims: ClaimService,
+    app: App,
     claimant: Actor,
     loan_id: int,
     tag: str,
@@ -132,23 +165,19 @@ async def _claim(
     submitted: date,
     steps: list[tuple[Actor, ClaimAction, Evidence, date]],
 ) -> None:
-    claim = await claims.submit(
+    claim = await app.handle(
+        cc.SubmitClaim(
+            loan_id=loan_id,
+            claimed_principal=cny(claimed),
+            documents=f"申请材料-{tag}",
+            idempotency_key=f"submit-{tag}",
+            at=at(submitted),
+        ),
         claimant,
-        loan_id=loan_id,
-        claimed_principal=cny(claimed),
-        evidence=Evidence(documents=f"申请材料-{tag}"),
-        at=at(submitted),
-        idempotency_key=f"submit-{tag}",
     )
+    assert claim.id is not None
     for actor, action, evidence, day in steps:
-        claim = await claims.act(
-            actor,
-            claim.id,
-            action,
-            at=at(day),
-            evidence=evidence,
-            idempotency_key=f"{action}-{tag}",
-        )
+        await app.handle(_step(claim.id, action, evidence, day, f"{action}-{tag}"), actor)
 
 
 def _workflow(
@@ -175,14 +204,8 @@ def _workflow(
 
 @pytest.fixture
 async def portfolio(database: Any) -> Portfolio:
-    db = database.db
-    parties, loans, claims, funds = (
-        PartyService(db),
-        LoanService(db),
-        ClaimService(db),
-        FundService(db),
-    )
-    await funds.setup()
+    app = build(Settings(database_url=database.url, load_demo=False), db=database.db)
+    await app.set_up()
     for n, (day, amount) in enumerate(
         [
             (date(2018, 12, 1), "30000000.00"),
@@ -191,29 +214,39 @@ async def portfolio(database: Any) -> Portfolio:
         ],
         start=1,
     ):
-        await funds.reserve_tranche(
-            FINANCE, tranche_no=n, on=day, amount=cny(amount), idempotency_key=f"tranche-{n}"
+        await app.handle(
+            fc.ReserveTranche(
+                tranche_no=n, on=day, amount=cny(amount), idempotency_key=f"tranche-{n}"
+            ),
+            FINANCE,
         )
     since = date(2018, 10, 1)
-    zz = await parties.register_institution(
-        OPERATOR, name="郑州银行", kind=InstitutionKind.BANK, cooperating_since=since
+    zz = await app.handle(
+        pc.RegisterInstitution(name="郑州银行", kind=InstitutionKind.BANK, cooperating_since=since),
+        OPERATOR,
     )
-    zy = await parties.register_institution(
-        OPERATOR, name="中原银行", kind=InstitutionKind.BANK, cooperating_since=since
+    zy = await app.handle(
+        pc.RegisterInstitution(name="中原银行", kind=InstitutionKind.BANK, cooperating_since=since),
+        OPERATOR,
     )
-    gt = await parties.register_institution(
-        OPERATOR, name="中原担保", kind=InstitutionKind.GUARANTOR, cooperating_since=since
+    gt = await app.handle(
+        pc.RegisterInstitution(
+            name="中原担保", kind=InstitutionKind.GUARANTOR, cooperating_since=since
+        ),
+        OPERATOR,
     )
     firm_ids = {}
     for n, (name, sector) in enumerate(
         [("A", "电子信息"), ("B", "生物医药"), ("C", "电子信息"), ("D", "新材料")], start=1
     ):
-        firm = await parties.register_firm(
+        firm = await app.handle(
+            pc.RegisterFirm(
+                name=f"{name}科技",
+                uscc=generate_uscc(n),
+                sector=sector,
+                annual_revenue=cny("30000000.00"),
+            ),
             OPERATOR,
-            name=f"{name}科技",
-            uscc=generate_uscc(n),
-            sector=sector,
-            annual_revenue=cny("30000000.00"),
         )
         firm_ids[name] = firm.id
     bank_zz = Actor(Role.INSTITUTION, "zz", zz.id)
@@ -232,29 +265,38 @@ async def portfolio(database: Any) -> Portfolio:
         pool: date | None,
         guarantor_id: int | None = None,
     ) -> int:
-        loan = await loans.grant(
+        loan = await app.handle(
+            lc.GrantLoan(
+                contract_no=tag,
+                lender_id=lender,
+                firm_id=firm_ids[firm],
+                loan_type=LoanType.GUARANTEED if guarantor_id else LoanType.BANK_DIRECT,
+                credit_line=cny(credit),
+                granted_on=granted,
+                maturity=maturity,
+                guarantor_id=guarantor_id,
+            ),
             actor,
-            contract_no=tag,
-            lender_id=lender,
-            firm_id=firm_ids[firm],
-            loan_type=LoanType.GUARANTEED if guarantor_id else LoanType.BANK_DIRECT,
-            credit_line=cny(credit),
-            granted_on=granted,
-            maturity=maturity,
-            guarantor_id=guarantor_id,
         )
+        assert loan.id is not None
         if pool is not None:
-            await loans.enter_pool(actor, loan.id, on=pool)
+            await app.handle(lc.EnterPool(loan_id=loan.id, on=pool), actor)
         ids[tag] = loan.id
         return int(loan.id)
 
     async def disburse(tag: str, actor: Actor, day: date, amount: str, n: int = 1) -> None:
-        await loans.disburse(
-            actor, ids[tag], on=day, amount=cny(amount), idempotency_key=f"d-{tag}-{n}"
+        await app.handle(
+            lc.DisburseLoan(
+                loan_id=ids[tag], on=day, amount=cny(amount), idempotency_key=f"d-{tag}-{n}"
+            ),
+            actor,
         )
 
     async def repay(tag: str, actor: Actor, day: date, amount: str) -> None:
-        await loans.repay(actor, ids[tag], on=day, amount=cny(amount), idempotency_key=f"r-{tag}")
+        await app.handle(
+            lc.RepayLoan(loan_id=ids[tag], on=day, amount=cny(amount), idempotency_key=f"r-{tag}"),
+            actor,
+        )
 
     # L1: 1.0, compensated in 2024 from the reserve.
     await grant(
@@ -268,9 +310,9 @@ async def portfolio(database: Any) -> Portfolio:
         date(2023, 1, 15),
     )
     await disburse("L1", bank_zz, date(2023, 1, 20), "3000000.00")
-    await loans.mark_overdue(bank_zz, ids["L1"], since=date(2024, 3, 1))
+    await app.handle(lc.MarkOverdue(loan_id=ids["L1"], since=date(2024, 3, 1)), bank_zz)
     await _claim(
-        claims,
+        app,
         bank_zz,
         ids["L1"],
         "L1",
@@ -301,25 +343,29 @@ async def portfolio(database: Any) -> Portfolio:
     )
     await disburse("L2", bank_zy, date(2024, 3, 15), "2000000.00")
     await repay("L2", bank_zy, date(2024, 9, 15), "500000.00")
-    await loans.mark_overdue(bank_zy, ids["L2"], since=date(2025, 3, 1))
-    first = await claims.submit(
+    await app.handle(lc.MarkOverdue(loan_id=ids["L2"], since=date(2025, 3, 1)), bank_zy)
+    first = await app.handle(
+        cc.SubmitClaim(
+            loan_id=ids["L2"],
+            claimed_principal=cny("1500000.00"),
+            documents="申请材料-L2a",
+            idempotency_key="submit-L2a",
+            at=at(date(2025, 5, 20)),
+        ),
         bank_zy,
-        loan_id=ids["L2"],
-        claimed_principal=cny("1500000.00"),
-        evidence=Evidence(documents="申请材料-L2a"),
-        at=at(date(2025, 5, 20)),
-        idempotency_key="submit-L2a",
     )
-    await claims.act(
+    assert first.id is not None
+    await app.handle(
+        cc.WithdrawClaim(
+            claim_id=first.id,
+            idempotency_key="withdraw-L2a",
+            reason="补充材料",
+            at=at(date(2025, 5, 25)),
+        ),
         bank_zy,
-        first.id,
-        ClaimAction.WITHDRAW,
-        at=at(date(2025, 5, 25)),
-        reason="补充材料",
-        idempotency_key="withdraw-L2a",
     )
     await _claim(
-        claims,
+        app,
         bank_zy,
         ids["L2"],
         "L2b",
@@ -328,24 +374,31 @@ async def portfolio(database: Any) -> Portfolio:
         steps=[],
     )
     # The fusion: top the reserve back up, fund the pool, move the reserve into it.
-    await funds.top_up(
+    await app.handle(
+        fc.TopUp(
+            book=BookCode.ZKD_RESERVE,
+            on=date(2025, 2, 1),
+            amount=cny("1299300.00"),
+            reference="补足",
+            idempotency_key="topup",
+        ),
         FINANCE,
-        book=BookCode.ZKD_RESERVE,
-        on=date(2025, 2, 1),
-        amount=cny("1299300.00"),
-        reference="补足",
-        idempotency_key="topup",
     )
-    await funds.allocate(
+    await app.handle(
+        fc.AllocateFunds(
+            book=BookCode.CITY_POOL,
+            on=date(2025, 2, 6),
+            amount=cny("70000000.00"),
+            reference="郑好融",
+            idempotency_key="alloc",
+        ),
         FINANCE,
-        book=BookCode.CITY_POOL,
-        on=date(2025, 2, 6),
-        amount=cny("70000000.00"),
-        reference="郑好融",
-        idempotency_key="alloc",
     )
-    await funds.transfer_reserve_to_pool(
-        FINANCE, on=date(2025, 2, 10), amount=cny("100000000.00"), idempotency_key="transfer"
+    await app.handle(
+        fc.TransferReserveToPool(
+            on=date(2025, 2, 10), amount=cny("100000000.00"), idempotency_key="transfer"
+        ),
+        FINANCE,
     )
     # L3: 2.0, three movements by 06-30 and one after.
     await grant(
@@ -374,12 +427,15 @@ async def portfolio(database: Any) -> Portfolio:
         gt.id,
     )
     await disburse("L4", bank_zy, date(2025, 3, 10), "3000000.00")
-    await loans.mark_overdue(bank_zy, ids["L4"], since=date(2025, 4, 1))
-    await loans.record_prepayment(
-        guarantor, ids["L4"], on=date(2025, 6, 5), amount=cny("3000000.00"), idempotency_key="p-L4"
+    await app.handle(lc.MarkOverdue(loan_id=ids["L4"], since=date(2025, 4, 1)), bank_zy)
+    await app.handle(
+        lc.RecordPrepayment(
+            loan_id=ids["L4"], on=date(2025, 6, 5), amount=cny("3000000.00"), idempotency_key="p-L4"
+        ),
+        guarantor,
     )
     await _claim(
-        claims,
+        app,
         guarantor,
         ids["L4"],
         "L4",
@@ -666,7 +722,7 @@ async def test_institution_scope_sees_only_its_loans(portfolio: Portfolio) -> No
 
 async def test_claimant_loss_rate_is_suspensions(portfolio: Portfolio) -> None:
     result = await portfolio.stats(StatsQuery(as_of=JULY_END, group_by=GroupBy.CLAIMANT))
-    async with UnitOfWork(portfolio.database.db) as uow:
+    async with SqlUnitOfWork(portfolio.database.db) as uow:
         every = list((await uow.loans.get_many(list(portfolio.loans.values()))).values())
         compensated = compensated_principal_by_loan(
             await uow.claims.for_loans(portfolio.loans.values())

@@ -1,15 +1,13 @@
-"""The demo data set: the seed's money story, plus synthetic loans and claims around it.
+"""The demo data set's plan: the seed's money story, plus synthetic loans and claims around it.
 
-``await load_demo(db)`` fills a migrated database through the use cases only
-(:mod:`riskpool.domain.services`), never by writing rows itself, so every
-domain rule and every ledger invariant is exercised by the data it produces.
-It is **deterministic** (no clock, no unseeded randomness: every date is fixed
+Pure data: every figure and every date. :mod:`riskpool.demo.loader` sends it
+to the composition root's bus as commands, never by writing rows itself, so
+every domain rule and every ledger invariant is exercised by the data it
+produces. It is **deterministic** (no clock, no unseeded randomness: every date is fixed
 between 2018-10 and 2025-09, the one :class:`random.Random` has a fixed seed)
-and **idempotent**: each money-moving call carries a fixed idempotency key, so
-a replay returns the first result, and every other creation (institution,
-firm, loan, pool entry, overdue mark, lawsuit) is skipped when it already
-exists. Loading twice therefore changes nothing, and loading into a partially
-loaded database completes it.
+and **idempotent**: every command carries a fixed idempotency key, so a
+replay returns the first result and writes nothing. Loading twice therefore
+changes nothing, and loading into a partially loaded database completes it.
 
 The story, with every figure and where it comes from
 ----------------------------------------------------
@@ -111,58 +109,18 @@ reads the ledger, which this module fills).
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
-from types import MappingProxyType
 from typing import Final
 
-from moneyed import Money
-from sqlalchemy import Table, func, select
-
-from riskpool.db import Database
-from riskpool.domain.chart import Acct, BookCode
-from riskpool.domain.claim import Claim, ClaimAction, Concurrence, Evidence
 from riskpool.domain.dates import add_months
-from riskpool.domain.innovation.catalogue import Stage, Unit
-from riskpool.domain.money import cny, money_sum
+from riskpool.domain.innovation.catalogue import Stage
 from riskpool.domain.parties import Actor, InstitutionKind, Role
-from riskpool.domain.persistence.innovation_tables import (
-    innovation_scoring_runs,
-    innovation_submissions,
-)
-from riskpool.domain.persistence.tables import (
-    claims,
-    firms,
-    institutions,
-    loan_movements,
-    loans,
-)
-from riskpool.domain.policies_shipped import ZKD_2025
 from riskpool.domain.policy import LoanType
-from riskpool.domain.services.claims import ClaimService
-from riskpool.domain.services.funds import FundService
-from riskpool.domain.services.innovation import InnovationService
-from riskpool.domain.services.loans import LoanService
-from riskpool.domain.services.parties import PartyService
 from riskpool.domain.uscc import generate_uscc
-from riskpool.ledger.money import from_minor
-from riskpool.ledger.schema import entries as ledger_entries
-from riskpool.ledger.store import LedgerStore
-
-__all__ = [
-    "DEMO_SEED",
-    "FIGURES_AS_OF",
-    "INNOVATION_YEAR",
-    "POOL_WARNING_AS_OF",
-    "TRANSFER_DATE",
-    "WARNINGS_AS_OF",
-    "DemoReport",
-    "load_demo",
-    "summarize",
-]
 
 DEMO_SEED: Final = 20181001
 """Seed of the demo's one random generator (the date 郑科贷 started)."""
@@ -175,12 +133,12 @@ FIGURES_AS_OF: Final = date(2025, 6, 30)
 
 _ZKD2_CREDIT: Final = 490_000_000
 _ZKD2_DISBURSED: Final = 280_000_000
-_LAST_DAY: Final = date(2025, 9, 30)
+LAST_DAY: Final = date(2025, 9, 30)
 
 INNOVATION_YEAR: Final = 2024
 """The business year of the demo's innovation-points submissions and scoring run."""
 
-WARNINGS_AS_OF: Final = _LAST_DAY
+WARNINGS_AS_OF: Final = LAST_DAY
 """Reference date on which the demo raises loan, institution and concentration warnings."""
 
 POOL_WARNING_AS_OF: Final = date(2025, 2, 7)
@@ -191,12 +149,12 @@ FINANCE: Final = Actor(Role.FINANCE_BUREAU, "市财政局")
 SCIENCE: Final = Actor(Role.SCIENCE_BUREAU, "市科技局")
 AUDITOR: Final = Actor(Role.AUDITOR, "第三方审计机构（DEMO会计师事务所）")
 CITY: Final = Actor(Role.CITY_GOVERNMENT, "市政府")
-_BY_ROLE: Final = {a.role: a for a in (OPERATOR, FINANCE, SCIENCE, AUDITOR, CITY)}
+BY_ROLE: Final = {a.role: a for a in (OPERATOR, FINANCE, SCIENCE, AUDITOR, CITY)}
 
 ZZB: Final = "郑州银行"
 
 # name, kind, cooperating since (the 2018 ones cooperated under 郑科贷1.0 already).
-_INSTITUTIONS: Final[tuple[tuple[str, InstitutionKind, date], ...]] = (
+INSTITUTIONS: Final[tuple[tuple[str, InstitutionKind, date], ...]] = (
     (ZZB, InstitutionKind.BANK, date(2018, 10, 1)),
     ("某国有大型银行甲郑州分行", InstitutionKind.BANK, date(2018, 10, 1)),
     ("某国有大型银行乙郑州分行", InstitutionKind.BANK, date(2019, 3, 1)),
@@ -213,9 +171,9 @@ _INSTITUTIONS: Final[tuple[tuple[str, InstitutionKind, date], ...]] = (
     ("郑州高新区某融资担保有限公司", InstitutionKind.GUARANTOR, date(2025, 2, 6)),
     ("郑州某创新融资担保有限公司", InstitutionKind.GUARANTOR, date(2025, 2, 6)),
 )
-_BANKS: Final = tuple(n for n, k, _ in _INSTITUTIONS if k is InstitutionKind.BANK)
-_GUARANTORS: Final = tuple(n for n, k, _ in _INSTITUTIONS if k is InstitutionKind.GUARANTOR)
-_SINCE: Final = {n: s for n, _, s in _INSTITUTIONS}
+_BANKS: Final = tuple(n for n, k, _ in INSTITUTIONS if k is InstitutionKind.BANK)
+_GUARANTORS: Final = tuple(n for n, k, _ in INSTITUTIONS if k is InstitutionKind.GUARANTOR)
+_SINCE: Final = {n: s for n, _, s in INSTITUTIONS}
 
 _STEMS: Final = (
     "智芯", "华研", "睿视", "天瑞", "博越", "恒拓", "中瑞", "启明", "云帆", "鼎盛",
@@ -238,11 +196,8 @@ _SECTORS: Final = (
 _FIRM_COUNT: Final = 86
 
 
-# -- the plan: pure data, built once ----------------------------------------------------------
-
-
 @dataclass(frozen=True, slots=True)
-class _Firm:
+class PlannedFirm:
     name: str
     uscc: str
     sector: str
@@ -251,7 +206,7 @@ class _Firm:
 
 
 @dataclass(frozen=True, slots=True)
-class _Move:
+class Move:
     """A loan movement: ``kind`` is disburse, repay, prepay or recover (amounts in yuan)."""
 
     on: date
@@ -261,7 +216,7 @@ class _Move:
 
 
 @dataclass(frozen=True, slots=True)
-class _ClaimPlan:
+class ClaimPlan:
     ref: str
     claimed: Decimal
     submitted: date
@@ -276,7 +231,7 @@ class _ClaimPlan:
 
 
 @dataclass(frozen=True, slots=True)
-class _LoanPlan:
+class LoanPlan:
     contract_no: str
     lender: str
     guarantor: str | None
@@ -284,11 +239,11 @@ class _LoanPlan:
     credit: Decimal
     granted_on: date
     term_months: int
-    pre: tuple[_Move, ...]
+    pre: tuple[Move, ...]
     overdue_since: date | None = None
     lawsuit_on: date | None = None
-    claim: _ClaimPlan | None = None
-    post: tuple[_Move, ...] = ()
+    claim: ClaimPlan | None = None
+    post: tuple[Move, ...] = ()
 
     @property
     def maturity(self) -> date:
@@ -300,10 +255,10 @@ class _LoanPlan:
 
 
 @dataclass(frozen=True, slots=True)
-class _Plan:
-    firms: tuple[_Firm, ...]
-    era1: tuple[_LoanPlan, ...]
-    era2: tuple[_LoanPlan, ...]
+class Plan:
+    firms: tuple[PlannedFirm, ...]
+    era1: tuple[LoanPlan, ...]
+    era2: tuple[LoanPlan, ...]
 
 
 def _d(value: int | str) -> Decimal:
@@ -340,8 +295,8 @@ def _adjust(values: list[int], target: int, low: Sequence[int], high: Sequence[i
         raise AssertionError(f"demo plan cannot reach {target}")  # pragma: no cover
 
 
-def _firms(rng: random.Random) -> tuple[_Firm, ...]:
-    result: list[_Firm] = []
+def _firms(rng: random.Random) -> tuple[PlannedFirm, ...]:
+    result: list[PlannedFirm] = []
     usccs: set[str] = set()
     for i in range(_FIRM_COUNT):
         stem = _STEMS[i % len(_STEMS)]
@@ -350,11 +305,11 @@ def _firms(rng: random.Random) -> tuple[_Firm, ...]:
         assert uscc not in usccs, "demo USCC collision"
         usccs.add(uscc)
         revenue = rng.randrange(50, 3001) * 100_000  # 5 million to 300 million
-        result.append(_Firm(f"郑州{stem}{suffix}", uscc, sector, revenue, rng.randint(1, 5)))
+        result.append(PlannedFirm(f"郑州{stem}{suffix}", uscc, sector, revenue, rng.randint(1, 5)))
     return tuple(result)
 
 
-def _seed_loans() -> list[_LoanPlan]:
+def _seed_loans() -> list[LoanPlan]:
     """The two 郑州银行 loans of the 2024-07 compensation (seed: 2 loans, 2,319,300.00)."""
     specs = (
         # granted, credit, disbursed on, repaid on, repaid, overdue since, loss (= outstanding),
@@ -369,7 +324,7 @@ def _seed_loans() -> list[_LoanPlan]:
         specs, 1
     ):
         result.append(
-            _LoanPlan(
+            LoanPlan(
                 contract_no="",
                 lender=ZZB,
                 guarantor=None,
@@ -377,9 +332,9 @@ def _seed_loans() -> list[_LoanPlan]:
                 credit=_d(credit),
                 granted_on=granted,
                 term_months=24,
-                pre=(_Move(dis_on, "disburse", _d(credit)), _Move(rep_on, "repay", _d(repaid))),
+                pre=(Move(dis_on, "disburse", _d(credit)), Move(rep_on, "repay", _d(repaid))),
                 overdue_since=overdue,
-                claim=_ClaimPlan(
+                claim=ClaimPlan(
                     ref=f"2024-{n:03d}",
                     claimed=_d(loss),
                     submitted=sub,
@@ -395,7 +350,7 @@ def _seed_loans() -> list[_LoanPlan]:
     return result
 
 
-def _era1(rng: random.Random) -> tuple[_LoanPlan, ...]:
+def _era1(rng: random.Random) -> tuple[LoanPlan, ...]:
     """郑科贷1.0 loans, 2018-12 … 2024-11: the two seed loans plus 28 ordinary ones."""
     plans = _seed_loans()
     start, span = date(2018, 12, 10), (date(2024, 11, 30) - date(2018, 12, 10)).days
@@ -408,14 +363,14 @@ def _era1(rng: random.Random) -> tuple[_LoanPlan, ...]:
         term = rng.choice((12, 24, 36))
         maturity = add_months(granted, term)
         disbursed_on = granted + timedelta(days=7)
-        moves = [_Move(disbursed_on, "disburse", _d(credit))]
+        moves = [Move(disbursed_on, "disburse", _d(credit))]
         half_on = add_months(granted, term // 2)
-        if maturity <= _LAST_DAY:  # matured: principal repaid at maturity (到期还本)
-            moves.append(_Move(maturity, "repay", _d(credit)))
-        elif half_on <= _LAST_DAY:
-            moves.append(_Move(half_on, "repay", _d(_round_down(credit * 3 // 10, 100_000))))
+        if maturity <= LAST_DAY:  # matured: principal repaid at maturity (到期还本)
+            moves.append(Move(maturity, "repay", _d(credit)))
+        elif half_on <= LAST_DAY:
+            moves.append(Move(half_on, "repay", _d(_round_down(credit * 3 // 10, 100_000))))
         plans.append(
-            _LoanPlan(
+            LoanPlan(
                 contract_no="",
                 lender=rng.choice(banks),
                 guarantor=guarantor,
@@ -432,8 +387,8 @@ def _era1(rng: random.Random) -> tuple[_LoanPlan, ...]:
     )
 
 
-def _with_contract(plan: _LoanPlan, contract_no: str) -> _LoanPlan:
-    return _LoanPlan(
+def _with_contract(plan: LoanPlan, contract_no: str) -> LoanPlan:
+    return LoanPlan(
         contract_no=contract_no,
         lender=plan.lender,
         guarantor=plan.guarantor,
@@ -449,7 +404,7 @@ def _with_contract(plan: _LoanPlan, contract_no: str) -> _LoanPlan:
     )
 
 
-def _scenarios() -> list[_LoanPlan]:
+def _scenarios() -> list[LoanPlan]:
     """The 2.0 loans whose claims show every workflow state (see the module docstring)."""
     _, big_a, big_b, joint_a, joint_b, joint_c, city, rural, village, private = _BANKS
     g1, g2, g3, g4, _ = _GUARANTORS
@@ -464,10 +419,10 @@ def _scenarios() -> list[_LoanPlan]:
         *,
         overdue: date,
         lawsuit: date | None = None,
-        claim: _ClaimPlan | None = None,
-        post: Sequence[_Move] = (),
-    ) -> _LoanPlan:
-        return _LoanPlan(
+        claim: ClaimPlan | None = None,
+        post: Sequence[Move] = (),
+    ) -> LoanPlan:
+        return LoanPlan(
             contract_no="",
             lender=lender,
             guarantor=guarantor,
@@ -475,16 +430,16 @@ def _scenarios() -> list[_LoanPlan]:
             credit=_d(credit),
             granted_on=granted,
             term_months=24,
-            pre=tuple(_Move(on, kind, _d(amount)) for on, kind, amount in pre),
+            pre=tuple(Move(on, kind, _d(amount)) for on, kind, amount in pre),
             overdue_since=overdue,
             lawsuit_on=lawsuit,
             claim=claim,
             post=tuple(post),
         )
 
-    def paid(ref: str, claimed: int, dates: tuple[date, date, date], loss: int) -> _ClaimPlan:
+    def paid(ref: str, claimed: int, dates: tuple[date, date, date], loss: int) -> ClaimPlan:
         submitted, commissioned, audited = dates
-        return _ClaimPlan(
+        return ClaimPlan(
             ref, _d(claimed), submitted, commissioned, audited, _d(loss),
             reviewed=date(2025, 8, 26), approved=date(2025, 9, 3), paid=date(2025, 9, 10),
         )  # fmt: skip
@@ -494,7 +449,7 @@ def _scenarios() -> list[_LoanPlan]:
              [(date(2025, 2, 20), "disburse", 6_000_000)], overdue=date(2025, 5, 20),
              claim=paid("2025-001", 6_000_000,
                         (date(2025, 7, 25), date(2025, 7, 30), date(2025, 8, 15)), 6_000_000),
-             post=[_Move(date(2025, 9, 24), "recover", _d(1_200_000), "追偿-2025-001")]),
+             post=[Move(date(2025, 9, 24), "recover", _d(1_200_000), "追偿-2025-001")]),
         loan(31, joint_a, g1, 5_000_000, date(2025, 2, 18),
              [(date(2025, 2, 25), "disburse", 5_000_000), (date(2025, 6, 20), "prepay", 3_000_000),
               (date(2025, 7, 10), "prepay", 2_000_000)], overdue=date(2025, 5, 10),
@@ -507,43 +462,43 @@ def _scenarios() -> list[_LoanPlan]:
                         (date(2025, 7, 15), date(2025, 7, 21), date(2025, 8, 12)), 2_800_000)),
         loan(33, city, None, 6_000_000, date(2025, 3, 3),
              [(date(2025, 3, 10), "disburse", 4_000_000)], overdue=date(2025, 5, 28),
-             claim=_ClaimPlan("2025-004", _d(4_000_000), date(2025, 8, 5), date(2025, 8, 8),
+             claim=ClaimPlan("2025-004", _d(4_000_000), date(2025, 8, 5), date(2025, 8, 8),
                               date(2025, 8, 22), _d(4_000_000), reviewed=date(2025, 9, 5),
                               approved=date(2025, 9, 18))),
         loan(34, ZZB, g2, 3_000_000, date(2025, 3, 6),
              [(date(2025, 3, 12), "disburse", 3_000_000), (date(2025, 7, 1), "prepay", 3_000_000)],
              overdue=date(2025, 5, 15),
-             claim=_ClaimPlan("2025-005", _d(3_000_000), date(2025, 7, 29), date(2025, 8, 4),
+             claim=ClaimPlan("2025-005", _d(3_000_000), date(2025, 7, 29), date(2025, 8, 4),
                               date(2025, 8, 25), _d(3_000_000), reviewed=date(2025, 9, 16))),
         loan(35, rural, None, 2_000_000, date(2025, 3, 11),
              [(date(2025, 3, 14), "disburse", 2_000_000)], overdue=date(2025, 6, 1),
-             claim=_ClaimPlan("2025-006", _d(2_000_000), date(2025, 8, 12), date(2025, 8, 15),
+             claim=ClaimPlan("2025-006", _d(2_000_000), date(2025, 8, 12), date(2025, 8, 15),
                               date(2025, 9, 5), _d(1_900_000))),
         loan(36, joint_b, None, 5_000_000, date(2025, 3, 4),
              [(date(2025, 3, 10), "disburse", 4_500_000)], overdue=date(2025, 7, 20),
              lawsuit=date(2025, 8, 8),
-             claim=_ClaimPlan("2025-007", _d(4_500_000), date(2025, 8, 18), date(2025, 8, 22))),
+             claim=ClaimPlan("2025-007", _d(4_500_000), date(2025, 8, 18), date(2025, 8, 22))),
         loan(37, big_b, g3, 4_000_000, date(2025, 3, 18),
              [(date(2025, 3, 25), "disburse", 4_000_000), (date(2025, 8, 20), "prepay", 2_500_000),
               (date(2025, 8, 28), "prepay", 1_500_000)], overdue=date(2025, 6, 15),
-             claim=_ClaimPlan("2025-008", _d(4_000_000), date(2025, 9, 5))),
+             claim=ClaimPlan("2025-008", _d(4_000_000), date(2025, 9, 5))),
         loan(38, joint_c, None, 3_000_000, date(2025, 2, 20),
              [(date(2025, 2, 27), "disburse", 3_000_000)], overdue=date(2025, 5, 8),
-             claim=_ClaimPlan("2025-009", _d(3_000_000), date(2025, 7, 18), date(2025, 7, 22),
+             claim=ClaimPlan("2025-009", _d(3_000_000), date(2025, 7, 18), date(2025, 7, 22),
                               rejected=(date(2025, 8, 8), Role.AUDITOR,
                                         "经审计，贷款资金被挪用于购置商业房产，不符合郑科贷2.0贷款用途要求"))),
         loan(39, village, None, 2_000_000, date(2025, 2, 13),
              [(date(2025, 2, 18), "disburse", 1_500_000)], overdue=date(2025, 4, 25),
-             claim=_ClaimPlan("2025-010", _d(1_500_000), date(2025, 7, 8),
+             claim=ClaimPlan("2025-010", _d(1_500_000), date(2025, 7, 8),
                               withdrawn=(date(2025, 7, 30), "借款人已归还全部逾期本金，申请撤回")),
-             post=[_Move(date(2025, 7, 29), "repay", _d(1_500_000))]),
+             post=[Move(date(2025, 7, 29), "repay", _d(1_500_000))]),
         loan(40, private, g4, 5_000_000, date(2025, 3, 20),
              [(date(2025, 3, 26), "disburse", 5_000_000), (date(2025, 9, 15), "prepay", 1_200_000)],
              overdue=date(2025, 7, 1)),
     ]  # fmt: skip
 
 
-def _era2(rng: random.Random) -> tuple[_LoanPlan, ...]:
+def _era2(rng: random.Random) -> tuple[LoanPlan, ...]:
     """郑科贷2.0 loans: the scenarios, generic loans hitting 4.9亿/2.8亿, and later loans."""
     scenarios = _scenarios()
     credit_left = _ZKD2_CREDIT - sum(int(p.credit) for p in scenarios)
@@ -564,35 +519,35 @@ def _era2(rng: random.Random) -> tuple[_LoanPlan, ...]:
     ]
     _adjust(disbursed, disbursed_left, [500_000] * n, credits)
 
-    generic: list[_LoanPlan] = []
+    generic: list[LoanPlan] = []
     for i in range(n):
         guarantor = rng.choice(_GUARANTORS) if i % 3 == 2 else None
         term = rng.choice((12, 24, 36))
         first_on = min(granted[i] + timedelta(days=3 + i % 7), FIGURES_AS_OF)
-        moves: list[_Move] = []
+        moves: list[Move] = []
         if disbursed[i] >= 2_000_000 and i % 3 == 1:
             first = _round_down(disbursed[i] * 6 // 10, 100_000)
             second_on = first_on + (FIGURES_AS_OF - first_on) // 2
             moves += [
-                _Move(first_on, "disburse", _d(first)),
-                _Move(second_on, "disburse", _d(disbursed[i] - first)),
+                Move(first_on, "disburse", _d(first)),
+                Move(second_on, "disburse", _d(disbursed[i] - first)),
             ]
         else:
-            moves.append(_Move(first_on, "disburse", _d(disbursed[i])))
+            moves.append(Move(first_on, "disburse", _d(disbursed[i])))
         total = disbursed[i]
         headroom = credits[i] - disbursed[i]
         if i % 5 == 1 and headroom >= 500_000:  # drawn again after the figures' date
             more = headroom if headroom <= 3_000_000 else _round_down(headroom // 2, 100_000)
-            moves.append(_Move(date(2025, 7, 8) + timedelta(days=i % 45), "disburse", _d(more)))
+            moves.append(Move(date(2025, 7, 8) + timedelta(days=i % 45), "disburse", _d(more)))
             total += more
         if i % 6 == 2:  # a regular principal repayment
             moves.append(
-                _Move(
+                Move(
                     date(2025, 9, 15), "repay", _d(max(100_000, _round_down(total // 10, 100_000)))
                 )
             )
         generic.append(
-            _LoanPlan(
+            LoanPlan(
                 contract_no="",
                 lender=rng.choice(lenders),
                 guarantor=guarantor,
@@ -603,12 +558,12 @@ def _era2(rng: random.Random) -> tuple[_LoanPlan, ...]:
                 pre=tuple(moves),
             )
         )
-    later: list[_LoanPlan] = []
+    later: list[LoanPlan] = []
     for i in range(8):  # granted after 2025-06-30: outside the seed's figures
         granted_on = date(2025, 7, 3) + timedelta(days=i * 11)
         credit = rng.choice((3, 5, 6, 8, 10)) * 1_000_000
         later.append(
-            _LoanPlan(
+            LoanPlan(
                 contract_no="",
                 lender=rng.choice(lenders),
                 guarantor=rng.choice(_GUARANTORS) if i % 3 == 1 else None,
@@ -617,7 +572,7 @@ def _era2(rng: random.Random) -> tuple[_LoanPlan, ...]:
                 granted_on=granted_on,
                 term_months=rng.choice((12, 24, 36)),
                 pre=(
-                    _Move(
+                    Move(
                         granted_on + timedelta(days=5),
                         "disburse",
                         _d(_round_down(credit * 6 // 10, 100_000)),
@@ -630,7 +585,7 @@ def _era2(rng: random.Random) -> tuple[_LoanPlan, ...]:
 
 
 @cache
-def _plan() -> _Plan:
+def demo_plan() -> Plan:
     rng = random.Random(DEMO_SEED)
     firms_ = _firms(rng)
     era1 = _era1(rng)
@@ -646,467 +601,11 @@ def _plan() -> _Plan:
         )
         == _ZKD2_DISBURSED
     )
-    return _Plan(firms_, era1, era2)
+    return Plan(firms_, era1, era2)
 
 
-# -- the report ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DemoReport:
-    """What the demo database holds (read back from it, so a replay reports the same).
-
-    ``first_compensation_claim_ids``: the two 2024-07 郑科贷1.0 claims of 郑州银行;
-    ``transfer_entry_ids``: the reserve's and the pool's entries of the 1亿 transfer;
-    ``pool_cash_after_transfer``: the pool's cash at the end of :data:`TRANSFER_DATE`;
-    ``zkd2_credit`` / ``zkd2_disbursed``: the 郑科贷2.0 figures as of :data:`FIGURES_AS_OF`.
-    """
-
-    institutions: int
-    firms: int
-    loans: int
-    loans_by_policy: Mapping[str, int]
-    claims_by_state: Mapping[str, int]
-    ledger_entries: int
-    zhengzhou_bank_id: int | None
-    first_compensation_claim_ids: tuple[int, ...]
-    transfer_entry_ids: tuple[int, ...]
-    pool_cash_after_transfer: Money
-    pool_cash: Money
-    zkd2_credit: Money
-    zkd2_disbursed: Money
-
-
-async def summarize(db: Database) -> DemoReport:
-    """Read the demo's key figures back from the database (one read transaction)."""
-    plan = _plan()
-    seed_contracts = [p.contract_no for p in plan.era1 if p.claim is not None]
-    async with db.transaction(write=False) as conn:
-
-        async def count(table: Table) -> int:
-            return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
-
-        by_policy = {
-            str(row[0]): int(row[1])
-            for row in await conn.execute(
-                select(loans.c.policy_code, func.count()).group_by(loans.c.policy_code)
-            )
-            if row[0] is not None
-        }
-        by_state = {
-            str(row[0]): int(row[1])
-            for row in await conn.execute(
-                select(claims.c.state, func.count()).group_by(claims.c.state)
-            )
-        }
-        zzb = (
-            await conn.execute(select(institutions.c.id).where(institutions.c.name == ZZB))
-        ).scalar_one_or_none()
-        seed_claims = tuple(
-            int(row[0])
-            for row in await conn.execute(
-                select(claims.c.id)
-                .select_from(claims.join(loans, loans.c.id == claims.c.loan_id))
-                .where(loans.c.contract_no.in_(seed_contracts))
-                .order_by(claims.c.id)
-            )
-        )
-        ledger = LedgerStore(conn)
-        transfer = [
-            await ledger.entry_by_key(f"reserve-transfer:{TRANSFER_DATE}:{side}")
-            for side in ("out", "in")
-        ]
-        zkd2 = loans.c.policy_code == ZKD_2025.code
-        credit = (
-            await conn.execute(
-                select(func.coalesce(func.sum(loans.c.credit_line), 0)).where(
-                    zkd2, loans.c.granted_on <= FIGURES_AS_OF
-                )
-            )
-        ).scalar_one()
-        disbursed = (
-            await conn.execute(
-                select(func.coalesce(func.sum(loan_movements.c.amount), 0))
-                .select_from(loan_movements.join(loans, loans.c.id == loan_movements.c.loan_id))
-                .where(
-                    zkd2,
-                    loan_movements.c.kind == "DISBURSEMENT",
-                    loan_movements.c.on_date <= FIGURES_AS_OF,
-                )
-            )
-        ).scalar_one()
-        return DemoReport(
-            institutions=await count(institutions),
-            firms=await count(firms),
-            loans=await count(loans),
-            loans_by_policy=MappingProxyType(dict(sorted(by_policy.items()))),
-            claims_by_state=MappingProxyType(dict(sorted(by_state.items()))),
-            ledger_entries=await count(ledger_entries),
-            zhengzhou_bank_id=int(zzb) if zzb is not None else None,
-            first_compensation_claim_ids=seed_claims,
-            transfer_entry_ids=tuple(e.id for e in transfer if e is not None),
-            pool_cash_after_transfer=await ledger.balance(
-                BookCode.CITY_POOL.value, Acct.CASH, TRANSFER_DATE
-            ),
-            pool_cash=await ledger.balance(BookCode.CITY_POOL.value, Acct.CASH),
-            zkd2_credit=_fen(int(credit)),
-            zkd2_disbursed=_fen(int(disbursed)),
-        )
-
-
-def _fen(units: int) -> Money:
-    return from_minor(units, "CNY")
-
-
-# -- loading ------------------------------------------------------------------------------------
-
-
-def _at(day: date) -> datetime:
-    """10:00 Beijing time on ``day``, as an aware UTC timestamp."""
-    return datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
-
-
-@dataclass(slots=True)
-class _LoanState:
-    id: int
-    entered: bool
-    overdue: bool
-    sued: bool
-
-
-class _Loader:
-    def __init__(self, db: Database) -> None:
-        self.parties = PartyService(db)
-        self.loans = LoanService(db)
-        self.claims = ClaimService(db)
-        self.funds = FundService(db)
-        self.innovation = InnovationService(db)
-        self.db = db
-        self.plan = _plan()
-        self.institution_ids: dict[str, int] = {}
-        self.firm_ids: dict[int, int] = {}
-        self.loan_state: dict[str, _LoanState] = {}
-        self.seed_claims: list[Claim] = []
-
-    def bank(self, name: str) -> Actor:
-        return Actor(Role.INSTITUTION, f"{name}经办人", self.institution_ids[name])
-
-    async def run(self) -> None:
-        await self.funds.setup()
-        await self._prefetch()
-        await self._institutions()
-        await self._firms()
-        await self._tranches()
-        for loan in self.plan.era1:
-            await self._loan(loan)
-        await self._fusion()
-        await self._pool_income(1)
-        await self._pool_income(2)
-        await self._fee()
-        for loan in self.plan.era2:
-            await self._loan(loan)
-        await self._pool_income(3)
-        await self._innovation()
-        await self._near_trigger()
-
-    async def _prefetch(self) -> None:
-        """What exists already: the per-item checks that make non-keyed steps idempotent."""
-        async with self.db.transaction(write=False) as conn:
-            rows = await conn.execute(select(institutions.c.name, institutions.c.id))
-            self.institution_ids = {row.name: int(row.id) for row in rows}
-            rows = await conn.execute(select(firms.c.uscc, firms.c.id))
-            by_uscc = {row.uscc: int(row.id) for row in rows}
-            self.firm_ids = {
-                i: by_uscc[f.uscc] for i, f in enumerate(self.plan.firms) if f.uscc in by_uscc
-            }
-            rows = await conn.execute(
-                select(
-                    loans.c.contract_no,
-                    loans.c.id,
-                    loans.c.pool_entry_on,
-                    loans.c.overdue_since,
-                    loans.c.lawsuit_filed_on,
-                )
-            )
-            self.loan_state = {
-                row.contract_no: _LoanState(
-                    int(row.id),
-                    row.pool_entry_on is not None,
-                    row.overdue_since is not None,
-                    row.lawsuit_filed_on is not None,
-                )
-                for row in rows
-            }
-
-    async def _institutions(self) -> None:
-        for name, kind, since in _INSTITUTIONS:
-            if name not in self.institution_ids:
-                created = await self.parties.register_institution(
-                    OPERATOR, name=name, kind=kind, cooperating_since=since
-                )
-                assert created.id is not None
-                self.institution_ids[name] = created.id
-
-    async def _firms(self) -> None:
-        for i, firm in enumerate(self.plan.firms):
-            if i not in self.firm_ids:
-                created = await self.parties.register_firm(
-                    OPERATOR,
-                    name=firm.name,
-                    uscc=firm.uscc,
-                    sector=firm.sector,
-                    annual_revenue=cny(firm.revenue),
-                    innovation_tier=firm.tier,
-                )
-                assert created.id is not None
-                self.firm_ids[i] = created.id
-
-    async def _tranches(self) -> None:
-        tranches = (
-            (date(2018, 11, 30), 30_000_000),
-            (date(2019, 6, 28), 30_000_000),
-            (date(2020, 6, 30), 40_000_000),
-        )
-        for n, (on, amount) in enumerate(tranches, 1):
-            await self.funds.reserve_tranche(
-                FINANCE,
-                tranche_no=n,
-                on=on,
-                amount=cny(amount),
-                idempotency_key=f"demo:fund:reserve-tranche-{n}",
-            )
-
-    async def _fusion(self) -> None:
-        """Top the reserve back up, fund the pool, move the reserve in: 1.7亿."""
-        paid = money_sum(c.paid_amount for c in self.seed_claims if c.paid_amount is not None)
-        await self.funds.top_up(
-            FINANCE,
-            book=BookCode.ZKD_RESERVE,
-            on=date(2025, 1, 20),
-            amount=paid,
-            reference="DEMO-补足2024年7月风险补偿支出",
-            idempotency_key="demo:fund:reserve-topup-2025",
-        )
-        await self.funds.allocate(
-            FINANCE,
-            book=BookCode.CITY_POOL,
-            on=date(2025, 2, 6),
-            amount=cny(70_000_000),
-            reference="DEMO-郑好融并入及新增财政拨款",
-            idempotency_key="demo:fund:pool-allocation-2025",
-        )
-        await self.funds.transfer_reserve_to_pool(
-            FINANCE,
-            on=TRANSFER_DATE,
-            amount=cny(100_000_000),
-            idempotency_key="demo:fund:reserve-transfer",
-        )
-
-    async def _pool_income(self, quarter: int) -> None:
-        on, amount = {
-            1: (date(2025, 3, 21), "211791.67"),
-            2: (date(2025, 6, 21), "500233.54"),
-            3: (date(2025, 9, 21), "495410.07"),
-        }[quarter]
-        await self.funds.record_interest(
-            OPERATOR,
-            book=BookCode.CITY_POOL,
-            on=on,
-            amount=cny(amount),
-            period=f"2025Q{quarter}",
-            idempotency_key=f"demo:fund:interest-2025Q{quarter}",
-        )
-
-    async def _fee(self) -> None:
-        await self.funds.charge_management_fee(
-            OPERATOR,
-            book=BookCode.CITY_POOL,
-            on=date(2025, 7, 15),
-            amount=cny("600000.00"),
-            period="2025H1",
-            idempotency_key="demo:fund:fee-2025H1",
-        )
-
-    async def _loan(self, plan: _LoanPlan) -> None:
-        lender = self.bank(plan.lender)
-        state = self.loan_state.get(plan.contract_no)
-        if state is None:
-            loan = await self.loans.grant(
-                lender,
-                contract_no=plan.contract_no,
-                lender_id=self.institution_ids[plan.lender],
-                firm_id=self.firm_ids[plan.firm],
-                loan_type=plan.loan_type,
-                credit_line=cny(plan.credit),
-                granted_on=plan.granted_on,
-                maturity=plan.maturity,
-                guarantor_id=(
-                    self.institution_ids[plan.guarantor] if plan.guarantor is not None else None
-                ),
-            )
-            assert loan.id is not None
-            state = _LoanState(loan.id, entered=False, overdue=False, sued=False)
-            self.loan_state[plan.contract_no] = state
-        if not state.entered:
-            await self.loans.enter_pool(lender, state.id, on=plan.granted_on)
-            state.entered = True
-        for n, move in enumerate(plan.pre, 1):
-            await self._move(plan, state.id, move, n)
-        if plan.overdue_since is not None and not state.overdue:
-            await self.loans.mark_overdue(lender, state.id, since=plan.overdue_since)
-            state.overdue = True
-        if plan.lawsuit_on is not None and not state.sued:
-            await self.loans.record_lawsuit(lender, state.id, filed_on=plan.lawsuit_on)
-            state.sued = True
-        if plan.claim is not None:
-            await self._claim(plan, state.id, plan.claim)
-        for n, move in enumerate(plan.post, len(plan.pre) + 1):
-            await self._move(plan, state.id, move, n)
-
-    async def _move(self, plan: _LoanPlan, loan_id: int, move: _Move, n: int) -> None:
-        key = f"demo:{plan.contract_no}:{move.kind}-{n}"
-        amount = cny(move.amount)
-        if move.kind == "disburse":
-            await self.loans.disburse(
-                self.bank(plan.lender), loan_id, on=move.on, amount=amount, idempotency_key=key
-            )
-        elif move.kind == "repay":
-            await self.loans.repay(
-                self.bank(plan.lender), loan_id, on=move.on, amount=amount, idempotency_key=key
-            )
-        elif move.kind == "prepay":
-            assert plan.guarantor is not None
-            await self.loans.record_prepayment(
-                self.bank(plan.guarantor), loan_id, on=move.on, amount=amount, idempotency_key=key
-            )
-        else:
-            await self.loans.record_recovery(
-                self.bank(plan.guarantor or plan.lender),
-                loan_id,
-                on=move.on,
-                amount=amount,
-                reference=move.reference,
-                idempotency_key=key,
-            )
-
-    async def _claim(self, plan: _LoanPlan, loan_id: int, c: _ClaimPlan) -> None:
-        claimant = self.bank(plan.guarantor or plan.lender)
-        prefix = f"demo:{plan.contract_no}:claim"
-        claim = await self.claims.submit(
-            claimant,
-            loan_id=loan_id,
-            claimed_principal=cny(c.claimed),
-            evidence=Evidence(documents=f"DEMO-补偿申请材料-{c.ref}"),
-            at=_at(c.submitted),
-            idempotency_key=f"{prefix}:submit",
-        )
-        assert claim.id is not None
-        year = c.submitted.year
-        steps: list[tuple[Actor, ClaimAction, date, Evidence | None, str | None]] = []
-        if c.commissioned:
-            steps.append((OPERATOR, ClaimAction.COMMISSION_AUDIT, c.commissioned, None, None))
-        if c.audited:
-            assert c.audited_loss is not None
-            evidence = Evidence(
-                audit_report_ref=f"DEMO-审计报告-{c.ref}",
-                audited_principal_loss=cny(c.audited_loss),
-            )
-            steps.append((AUDITOR, ClaimAction.RECORD_AUDIT, c.audited, evidence, None))
-        if c.reviewed:
-            evidence = Evidence(
-                review_opinion="经审核，贷款合规、损失属实，同意按政策比例补偿",
-                finance_concurrence=Concurrence(FINANCE, f"DEMO-郑财金〔{year}〕{c.ref[-3:]}号"),
-            )
-            steps.append((SCIENCE, ClaimAction.REVIEW, c.reviewed, evidence, None))
-        if c.approved:
-            evidence = Evidence(approval_document_no=f"DEMO-郑政文〔{year}〕{c.ref[-3:]}号")
-            steps.append((CITY, ClaimAction.APPROVE, c.approved, evidence, None))
-        if c.paid:
-            evidence = Evidence(payment_reference=f"DEMO-PAY-{c.ref}")
-            steps.append((OPERATOR, ClaimAction.PAY, c.paid, evidence, None))
-        if c.rejected:
-            on, role, reason = c.rejected
-            steps.append((_BY_ROLE[role], ClaimAction.REJECT, on, None, reason))
-        if c.withdrawn:
-            on, reason = c.withdrawn
-            steps.append((claimant, ClaimAction.WITHDRAW, on, None, reason))
-        for actor, action, day, attached, why in steps:
-            claim = await self.claims.act(
-                actor,
-                claim.id,
-                action,
-                at=_at(day),
-                evidence=attached,
-                reason=why,
-                idempotency_key=f"{prefix}:{action.value.lower()}",
-            )
-        if plan.contract_no.startswith("ZKD1-"):
-            self.seed_claims.append(claim)
-
-    # -- innovation points and warnings (appended; see the module docstring) -------------
-
-    async def _innovation(self) -> None:
-        """A local indicator, 2024 values for every firm, one scoring run (each only once)."""
-        catalogue = await self.innovation.catalogue()
-        if "L_TAX_PAID" not in catalogue:
-            await self.innovation.define_local_indicator(
-                OPERATOR,
-                code="L_TAX_PAID",
-                name="纳税总额（郑州高新区）",
-                unit=Unit.YUAN,
-                minimum=Decimal(0),
-                maximum=Decimal("1000000000000.00"),
-                weights={stage: Decimal(3) for stage in Stage},
-                description="DEMO: 当年实际缴纳税费总额（元）",
-                at=_at(date(2025, 1, 10)),
-            )
-        async with self.db.transaction(write=False) as conn:
-            submitted = {
-                int(row.firm_id)
-                for row in await conn.execute(
-                    select(innovation_submissions.c.firm_id).where(
-                        innovation_submissions.c.year == INNOVATION_YEAR
-                    )
-                )
-            }
-            scored = (
-                await conn.execute(
-                    select(func.count())
-                    .select_from(innovation_scoring_runs)
-                    .where(innovation_scoring_runs.c.year == INNOVATION_YEAR)
-                )
-            ).scalar_one()
-        for i, (stage, values) in enumerate(_indicator_values(self.plan.firms)):
-            if self.firm_ids[i] not in submitted:
-                await self.innovation.submit(
-                    OPERATOR,
-                    firm_id=self.firm_ids[i],
-                    year=INNOVATION_YEAR,
-                    stage=stage,
-                    values=values,
-                    source="DEMO-指数平台",
-                    at=_at(date(2025, 1, 15)),
-                )
-        if not scored:
-            await self.innovation.score(OPERATOR, year=INNOVATION_YEAR, at=_at(date(2025, 1, 20)))
-
-    async def _near_trigger(self) -> None:
-        """Mark one generic 2.0 loan overdue 40 days before :data:`WARNINGS_AS_OF`."""
-        plan = next(
-            p
-            for p in self.plan.era2
-            if p.overdue_since is None and p.claim is None and p.granted_on <= FIGURES_AS_OF
-        )
-        state = self.loan_state[plan.contract_no]
-        if not state.overdue:
-            await self.loans.mark_overdue(
-                self.bank(plan.lender), state.id, since=WARNINGS_AS_OF - timedelta(days=40)
-            )
-            state.overdue = True
-
-
-def _indicator_values(
-    planned: Sequence[_Firm],
+def indicator_values(
+    planned: Sequence[PlannedFirm],
 ) -> list[tuple[Stage, dict[str, Decimal | None]]]:
     """Synthetic 2024 values of every firm, from their own seeded generator (pure data).
 
@@ -1149,12 +648,3 @@ def _indicator_values(
         values.update({code: Decimal(v) for code, v in auxiliary.items() if v})
         result.append((stage_of[i], values))
     return result
-
-
-async def load_demo(db: Database) -> DemoReport:
-    """Load the demo data set into a migrated database; idempotent (see the module docstring).
-
-    Returns the :func:`summarize` report of what the database then holds.
-    """
-    await _Loader(db).run()
-    return await summarize(db)

@@ -4,7 +4,9 @@ Why generated from the ledger: the demo's statements must reconcile with the
 demo's books wherever the story says they should, and must keep doing so when
 the demo's figures change. So the bank's side is derived, deterministically,
 from the postings on the reconciled cash account (``CITY_POOL:100201`` in the
-demo; the code is a parameter — this module knows no domain), in two formats:
+demo; the code is a parameter — this module knows no domain, and it sits in the
+demo package because it is demo data: reconciliation's own code has no demo),
+in two formats:
 
 * ``…-2025H1.sta`` — **MT940**, one message per month, February to June 2025;
 * ``…-2025Q3.xml`` — **camt.053.001.08**, 16 June to 30 September 2025, whose

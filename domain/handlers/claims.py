@@ -1,0 +1,104 @@
+"""Handlers of claims: file, then move through the workflow; approval and payment post.
+
+Approval books the compensation as payable (Dr 风险补偿支出 / Cr 应付风险补偿款)
+and payment settles it from the fund's cash (Dr 应付 / Cr 银行存款), both in the
+fund in force on the approval date (:func:`~riskpool.domain.chart.fund_book_on`).
+The cash account's no-overdraft flag means a payment the fund cannot cover is
+refused with ``INSUFFICIENT_FUNDS`` and the claim stays APPROVED.
+
+Who may take a step is the claim rulebook's row, whose roles come from the
+permission table; a step with one operation is authorized before anything is
+read, a rejection (whose operation depends on the claim's state) once the
+claim is loaded.
+"""
+
+from __future__ import annotations
+
+from riskpool.domain.chart import fund_book_on
+from riskpool.domain.claim import Claim, ClaimAction, ClaimState, Evidence, find_rule
+from riskpool.domain.commands.claims import (
+    ApproveClaim,
+    CommissionAudit,
+    PayClaim,
+    RecordAudit,
+    RejectClaim,
+    ReviewClaim,
+    SubmitClaim,
+    WithdrawClaim,
+)
+from riskpool.domain.dates import business_date
+from riskpool.domain.flows import compensation_approved, compensation_payment
+from riskpool.domain.handlers.common import post_plans, step_time
+from riskpool.domain.handlers.ports import UnitOfWork
+from riskpool.domain.parties import Actor
+from riskpool.domain.permissions import Operation, authorize
+from riskpool.domain.policies_shipped import SHIPPED_POLICIES
+from riskpool.errors import ErrorCode, RiskpoolError
+
+ClaimStep = (
+    CommissionAudit
+    | RecordAudit
+    | ReviewClaim
+    | ApproveClaim
+    | PayClaim
+    | RejectClaim
+    | WithdrawClaim
+)
+"""Every command that moves an existing claim by one action."""
+
+_OPERATION: dict[ClaimAction, Operation] = {
+    ClaimAction.COMMISSION_AUDIT: Operation.CLAIM_COMMISSION_AUDIT,
+    ClaimAction.RECORD_AUDIT: Operation.CLAIM_RECORD_AUDIT,
+    ClaimAction.REVIEW: Operation.CLAIM_REVIEW,
+    ClaimAction.APPROVE: Operation.CLAIM_APPROVE,
+    ClaimAction.PAY: Operation.CLAIM_PAY,
+    ClaimAction.WITHDRAW: Operation.CLAIM_WITHDRAW,
+}
+"""Steps whose operation does not depend on the claim's state (REJECT does)."""
+
+
+async def submit_claim(cmd: SubmitClaim, actor: Actor, uow: UnitOfWork) -> Claim:
+    authorize(actor, Operation.CLAIM_SUBMIT)
+    loan = await uow.loans.get(cmd.loan_id, lock=True)
+    if loan.pool_entry is None:
+        raise RiskpoolError(
+            ErrorCode.POLICY_VIOLATION, "the loan is not in the pool", field="loanId"
+        )
+    claimant = await uow.institutions.get(loan.claimant_id)
+    claim = Claim.submit(
+        loan=loan,
+        claimant=claimant,
+        policy=SHIPPED_POLICIES.by_code(loan.pool_entry.policy_code),
+        actor=actor,
+        at=step_time(cmd.at, uow),
+        claimed_principal=cmd.claimed_principal,
+        evidence=Evidence(documents=cmd.documents),
+        prior_claims=await uow.claims.for_loan(cmd.loan_id),
+    )
+    return await uow.claims.add(claim)
+
+
+async def take_step(cmd: ClaimStep, actor: Actor, uow: UnitOfWork) -> Claim:
+    """Move a claim by one action of the workflow; approval and payment post."""
+    fixed = _OPERATION.get(cmd.action)
+    if fixed is not None:
+        authorize(actor, fixed)
+    claim = await uow.claims.get(cmd.claim_id, lock=True)
+    rule = find_rule(cmd.action, claim.state)
+    if fixed is None and rule is not None:
+        authorize(actor, rule.operation)
+    at = step_time(cmd.at, uow)
+    event = claim.apply(cmd.action, actor, at, cmd.evidence(), cmd.reason_given())
+    await uow.claims.save(claim)
+    if event.target is ClaimState.APPROVED:
+        day = business_date(at)
+        await post_plans(
+            uow, actor, compensation_approved(claim, book_code=fund_book_on(day), on=day)
+        )
+    elif event.target is ClaimState.PAID:
+        approved = next(e for e in claim.trail if e.target is ClaimState.APPROVED)
+        book_code = fund_book_on(business_date(approved.at))
+        await post_plans(
+            uow, actor, compensation_payment(claim, book_code=book_code, on=business_date(at))
+        )
+    return claim

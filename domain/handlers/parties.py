@@ -1,0 +1,77 @@
+"""Handlers of institutions and firms: registration, suspension, reinstatement, assessment."""
+
+from __future__ import annotations
+
+from riskpool.domain.claim import compensated_principal_by_loan
+from riskpool.domain.commands.parties import (
+    Assessed,
+    AssessSuspension,
+    RegisterFirm,
+    RegisterInstitution,
+    ReinstateInstitution,
+    SuspendInstitution,
+)
+from riskpool.domain.handlers.common import require_institution
+from riskpool.domain.handlers.ports import UnitOfWork
+from riskpool.domain.parties import Actor, Firm, Institution, Role
+from riskpool.domain.permissions import Operation, authorize
+from riskpool.domain.policies_shipped import SHIPPED_POLICIES
+from riskpool.domain.suspension import apply_assessment, assess
+from riskpool.domain.uscc import normalize_uscc, validate_uscc
+
+
+async def register_institution(
+    cmd: RegisterInstitution, actor: Actor, uow: UnitOfWork
+) -> Institution:
+    authorize(actor, Operation.INSTITUTION_REGISTER)
+    institution = Institution(name=cmd.name, kind=cmd.kind, cooperating_since=cmd.cooperating_since)
+    return await uow.institutions.add(institution)
+
+
+async def register_firm(cmd: RegisterFirm, actor: Actor, uow: UnitOfWork) -> Firm:
+    authorize(actor, Operation.FIRM_REGISTER)
+    code = normalize_uscc(cmd.uscc)
+    validate_uscc(code)
+    firm = Firm(
+        name=cmd.name,
+        uscc=code,
+        sector=cmd.sector,
+        annual_revenue=cmd.annual_revenue,
+        innovation_tier=cmd.innovation_tier,
+    )
+    return await uow.firms.add(firm)
+
+
+async def suspend_institution(
+    cmd: SuspendInstitution, actor: Actor, uow: UnitOfWork
+) -> Institution:
+    authorize(actor, Operation.INSTITUTION_SUSPEND)
+    institution = await uow.institutions.get(cmd.institution_id, lock=True)
+    institution.suspend(cmd.reason, cmd.on, by=actor)
+    await uow.institutions.save(institution)
+    return institution
+
+
+async def reinstate_institution(
+    cmd: ReinstateInstitution, actor: Actor, uow: UnitOfWork
+) -> Institution:
+    authorize(actor, Operation.INSTITUTION_REINSTATE)
+    institution = await uow.institutions.get(cmd.institution_id, lock=True)
+    institution.reinstate(cmd.on, actor, cmd.reason)
+    await uow.institutions.save(institution)
+    return institution
+
+
+async def assess_suspension(cmd: AssessSuspension, actor: Actor, uow: UnitOfWork) -> Assessed:
+    """Compute the loss rate; suspend above the threshold in force (not when an
+    institution assesses itself: that is a read for it)."""
+    authorize(actor, Operation.INSTITUTION_ASSESS)
+    require_institution(actor, cmd.institution_id)
+    institution = await uow.institutions.get(cmd.institution_id, lock=True)
+    loans = await uow.loans.for_institution(cmd.institution_id)
+    claims = await uow.claims.for_loans([loan.id for loan in loans if loan.id])
+    policy = SHIPPED_POLICIES.in_force(cmd.on)
+    assessment = assess(institution, loans, compensated_principal_by_loan(claims), policy, cmd.on)
+    if actor.role is not Role.INSTITUTION and apply_assessment(institution, assessment):
+        await uow.institutions.save(institution)
+    return Assessed(assessment, institution)
