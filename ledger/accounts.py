@@ -28,6 +28,12 @@ CHUNK = 500
 """Bound on IN-lists and VALUES rows per statement."""
 
 
+def in_list_size(dialect: str) -> int:
+    """Values per IN-list for ``dialect``: PostgreSQL takes 10,000 in one
+    statement (asyncpg allows 32,767 arguments), SQLite :data:`CHUNK`."""
+    return 10_000 if dialect == "postgresql" else CHUNK
+
+
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

@@ -12,7 +12,7 @@ from alembic import context
 
 import riskpool.domain.persistence.innovation_tables  # registers the innovation tables
 import riskpool.domain.persistence.tables  # registers the domain tables
-import riskpool.ledger.schema  # registers the ledger tables
+import riskpool.ledger.schema  # noqa: F401 - registers the ledger tables
 from riskpool.db import metadata
 from riskpool.reconciliation import tables as _reconciliation  # noqa: F401 - registers its tables
 
