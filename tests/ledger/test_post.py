@@ -364,6 +364,7 @@ async def test_a_batch_cancelled_anywhere_is_whole_or_absent(database: Any) -> N
     handed out half-used."""
     from riskpool.db import Database, create_engine
     from riskpool.ledger.store import LedgerStore
+
     db = Database(create_engine(database.url, pool_size=1))
     try:
         ledger = Ledger(db)
