@@ -89,7 +89,7 @@ def downgrade() -> None:
 
 
 def _tables() -> None:
-    # -- from 0001_ledger.py ----------
+    # -- the ledger ---------------------------------------------------------------
     op.create_table(
         "ledger_books",
         sa.Column("id", Id, primary_key=True, autoincrement=True),
@@ -217,7 +217,7 @@ def _tables() -> None:
     )
     op.create_index("ix_ledger_postings_entry_id", "ledger_postings", ["entry_id"])
 
-    # -- from 0002_domain.py ----------
+    # -- the domain ---------------------------------------------------------------
     op.create_table(
         "institutions",
         sa.Column("id", Id, autoincrement=True),
@@ -363,7 +363,7 @@ def _tables() -> None:
         sa.PrimaryKeyConstraint("key", name="pk_idempotency_records"),
     )
 
-    # -- from 0003_reconciliation.py ----------
+    # -- reconciliation -----------------------------------------------------------
     op.create_table(
         "recon_files",
         sa.Column("id", Id, autoincrement=True),
@@ -536,7 +536,7 @@ def _tables() -> None:
         sa.CheckConstraint("decision IN ('confirm', 'reject')", name="ck_recon_decisions_decision"),
     )
 
-    # -- from 0004_innovation.py ----------
+    # -- the domain: innovation points ---------------------------------------------
     op.create_table(
         "innovation_local_indicators",
         sa.Column("id", Id, autoincrement=True),
@@ -625,7 +625,7 @@ def _tables() -> None:
     )
     op.create_index("ix_innovation_scores_firm_id", "innovation_scores", ["firm_id"])
 
-    # -- from 0005_data_version.py ----------
+    # -- the domain: data version (for result caches) ------------------------------
     data_versions = op.create_table(
         "data_versions",
         sa.Column("name", sa.String(32)),
