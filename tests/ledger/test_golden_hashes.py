@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from riskpool.ledger import hashing
 
@@ -74,3 +76,113 @@ def test_the_encoding_produces_the_golden_bytes_and_hash(path: Path) -> None:
         inputs = _payload_inputs(vector["inputs"])
         assert hashing.payload_bytes(**inputs) == expected
         assert hashing.payload_hash(**inputs) == vector["sha256"]
+
+
+_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+_ints = st.integers(-(2**63), 2**63 - 1)
+_json = st.recursive(
+    st.none() | st.booleans() | _ints | _text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    entry_id=_ints,
+    book_id=_ints,
+    day=st.dates(),
+    booked_at=st.datetimes(timezones=st.just(UTC) | st.none()),
+    description=_text,
+    metadata=st.dictionaries(_text, _json, max_size=3),
+    key=_text,
+    actor=_text,
+    reverses=st.none() | _ints,
+    legs=st.lists(st.tuples(_ints, _text, _ints, _ints, _ints, _text), max_size=3),
+)
+def test_the_bytes_are_the_canonical_json_of_the_document(
+    entry_id: int,
+    book_id: int,
+    day: date,
+    booked_at: datetime,
+    description: str,
+    metadata: dict[str, Any],
+    key: str,
+    actor: str,
+    reverses: int | None,
+    legs: list[tuple[int, str, int, int, int, str]],
+) -> None:
+    """The oracle beyond the vectors: for any input, the bytes equal the standard
+    library's canonical JSON (sorted keys, no spaces, UTF-8) of the documented
+    document, which is how the golden vectors were first made."""
+    entry = hashing.entry_bytes(
+        entry_id=entry_id,
+        book_id=book_id,
+        effective_date=day,
+        booked_at=booked_at,
+        description=description,
+        metadata=metadata,
+        idempotency_key=key,
+        actor=actor,
+        reverses=reverses,
+        postings=legs,
+    )
+    assert entry == _canonical(
+        {
+            "v": 1,
+            "id": entry_id,
+            "book": book_id,
+            "effective_date": day.isoformat(),
+            "booked_at": hashing.utc_timestamp(booked_at),
+            "description": description,
+            "metadata": metadata,
+            "idempotency_key": key,
+            "actor": actor,
+            "reverses": reverses,
+            "postings": sorted(list(leg) for leg in legs),
+        }
+    )
+    requested = [(leg[1], leg[5], leg[0]) for leg in legs]
+    payload = hashing.payload_bytes(
+        book=key,
+        effective_date=day,
+        description=description,
+        postings=requested,
+        metadata=metadata,
+        actor=actor,
+        reverses=reverses,
+    )
+    assert payload == _canonical(
+        {
+            "v": 1,
+            "book": key,
+            "effective_date": day.isoformat(),
+            "description": description,
+            "postings": [list(leg) for leg in requested],
+            "metadata": metadata,
+            "actor": actor,
+            "reverses": reverses,
+        }
+    )
+
+
+def _canonical(document: dict[str, Any]) -> bytes:
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def test_a_field_of_the_wrong_type_is_refused_not_encoded_otherwise() -> None:
+    fields: dict[str, Any] = {
+        "book": "POOL",
+        "effective_date": date(2025, 1, 1),
+        "description": "x",
+        "postings": [("1002", "CNY", True)],
+        "metadata": {},
+        "actor": "a",
+        "reverses": None,
+    }
+    with pytest.raises(TypeError):
+        hashing.payload_bytes(**fields)
+    with pytest.raises(TypeError):
+        hashing.payload_bytes(**{**fields, "postings": [(1002, "CNY", 1)]})
