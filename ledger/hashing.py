@@ -67,13 +67,15 @@ _string = json.encoder.encode_basestring  # a JSON string literal, non-ASCII kep
 
 def _str(value: str) -> str:
     """A text field as a JSON string; only text is text (a number is not)."""
-    if not isinstance(value, str):
+    if type(value) is not str and not isinstance(value, str):
         raise TypeError(f"expected text, got {type(value).__name__}")
     return _string(value)
 
 
 def _int(value: int) -> str:
     """An integer field as JSON; ``bool`` is refused (JSON would write ``true``)."""
+    if type(value) is int:
+        return str(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"expected an integer, got {type(value).__name__}")
     return str(int(value))

@@ -10,7 +10,7 @@ from moneyed import Money
 from sqlalchemy import case, func, select
 
 from riskpool.errors import ErrorCode, RiskpoolError
-from riskpool.ledger.accounts import LedgerAccounts, chunks, in_list_size
+from riskpool.ledger.accounts import LedgerAccounts, chunks, in_list_size, one_of
 from riskpool.ledger.model import (
     AccountStatement,
     JournalEntry,
@@ -92,7 +92,7 @@ class LedgerReads(LedgerAccounts):
         for chunk in chunks(keys, in_list_size(self._dialect)):
             rows = await self.conn.execute(
                 select(entries.c.idempotency_key, entries.c.id, entries.c.payload_hash).where(
-                    entries.c.idempotency_key.in_(chunk)
+                    one_of(entries.c.idempotency_key, chunk, self._dialect)
                 )
             )
             for key, entry_id, digest in rows:

@@ -46,14 +46,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeGuard
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from riskpool.db import is_unique_violation, refusal
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger import hashing
-from riskpool.ledger.accounts import chunks, in_list_size
+from riskpool.ledger.accounts import chunks, in_list_size, one_of
 from riskpool.ledger.checks import Target, to_write
 from riskpool.ledger.model import EntrySpec, JournalEntry, PostingSpec
 from riskpool.ledger.reads import LedgerReads
@@ -191,7 +191,9 @@ class LedgerStore(LedgerReads):
         # they need no lock), then their balance rows, locked in one global
         # account-id order however many statements it takes: no lock cycle.
         found: dict[int, tuple[str, str, str, date, date | None]] = {}
-        for chunk in chunks(pairs, self._chunk):
+        wanted = set(pairs)
+        codes = sorted({code for _book, code in pairs})
+        for chunk in chunks(codes, self._chunk):  # by code, then the pairs asked for
             rows = await self.conn.execute(
                 select(
                     accounts.c.id,
@@ -202,10 +204,11 @@ class LedgerStore(LedgerReads):
                     accounts.c.closed_on,
                 )
                 .select_from(accounts.join(books, books.c.id == accounts.c.book_id))
-                .where(tuple_(books.c.code, accounts.c.code).in_(chunk))
+                .where(one_of(accounts.c.code, chunk, self._dialect))
             )
             for account_id, book, code, currency, opened_on, closed_on in rows:
-                found[account_id] = (book, code, currency, opened_on, closed_on)
+                if (book, code) in wanted:
+                    found[account_id] = (book, code, currency, opened_on, closed_on)
         for ids in chunks(sorted(found), self._chunk):
             rows = await self.conn.execute(
                 select(
@@ -216,7 +219,7 @@ class LedgerStore(LedgerReads):
                     balances.c.debits_must_not_exceed_credits,
                     balances.c.credits_must_not_exceed_debits,
                 )
-                .where(balances.c.account_id.in_(ids))
+                .where(one_of(balances.c.account_id, ids, self._dialect))
                 .order_by(balances.c.account_id)
                 .with_for_update()
             )
