@@ -22,11 +22,12 @@ entry involved.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from riskpool.ledger import hashing
@@ -76,16 +77,21 @@ async def verify(conn: AsyncConnection, *, max_problems: int = 1_000) -> Verific
 
 
 async def _stream(conn: AsyncConnection, query: Any) -> Any:
+    """The rows of ``query``, fetched :data:`_BATCH` at a time: one hop into the
+    driver per batch, not per row (per row, the hops were a third of the run)."""
     result = await conn.stream(query.execution_options(yield_per=_BATCH))
-    async for row in result:
-        yield row
+    async for batch in result.partitions(_BATCH):
+        for row in batch:
+            yield row
 
 
 async def _check_entries(conn: AsyncConnection, report: Any) -> tuple[int, int]:
     """Recompute each entry's hash and its zero sum, streaming entries with their postings."""
     query = (
         select(
-            entries,
+            *(column for column in entries.c if column.name != "metadata"),
+            # As text, decoded once per entry rather than once per joined row.
+            cast(entries.c.metadata, Text).label("metadata"),
             postings.c.account_id,
             postings.c.currency,
             postings.c.amount,
@@ -113,7 +119,7 @@ async def _check_entries(conn: AsyncConnection, report: Any) -> tuple[int, int]:
             effective_date=e.effective_date,
             booked_at=e.booked_at,
             description=e.description,
-            metadata=e.metadata,
+            metadata=json.loads(e.metadata),
             idempotency_key=e.idempotency_key,
             actor=e.actor,
             reverses=e.reverses_entry_id,
