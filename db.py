@@ -17,6 +17,10 @@ handled here, once:
 * **PostgreSQL** transactions run at READ COMMITTED; the ledger takes row locks
   on the balances it changes, in account-id order, so concurrent writers
   serialise per account only and cannot deadlock.
+* **What an error means** is read from codes, never from messages
+  (:func:`error_state`, :func:`is_unique_violation`, :func:`refusal`):
+  PostgreSQL's SQLSTATE, SQLite's extended result code name, and for riskpool's
+  own refusals the table :data:`riskpool.errors.DATABASE_REFUSALS`.
 """
 
 from __future__ import annotations
