@@ -17,11 +17,14 @@ handled here, once:
 * **PostgreSQL** transactions run at READ COMMITTED; the ledger takes row locks
   on the balances it changes, in account-id order, so concurrent writers
   serialise per account only and cannot deadlock.
+* **What an error means** is read from codes, never from messages
+  (:func:`error_state`, :func:`is_unique_violation`, :func:`refusal`):
+  PostgreSQL's SQLSTATE, SQLite's extended result code name, and for riskpool's
+  own refusals the table :data:`riskpool.errors.DATABASE_REFUSALS`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,9 +32,12 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Integer, MetaData, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
-from sqlalchemy.util.concurrency import greenlet_spawn, in_greenlet
+from sqlalchemy.util.concurrency import in_greenlet
+
+from riskpool.errors import DATABASE_REFUSALS, ErrorCode, RiskpoolError
 
 _WRITE_OPTION = "riskpool_write"
 
@@ -143,29 +149,49 @@ class Database:
             async with conn.begin():
                 yield conn
 
-    @asynccontextmanager
-    async def driver_connection(self) -> AsyncIterator[Any]:
-        """The driver's own connection (asyncpg's, on PostgreSQL), from the pool,
-        outside any transaction: each statement on it is its own transaction.
-
-        For a write that is one atomic statement (the ledger's single-call post),
-        this saves BEGIN and COMMIT; anything needing more than one statement
-        belongs in :meth:`transaction`.
-        """
-        # Straight from the pool (≈ 25 µs a checkout, against ≈ 60 µs through an
-        # AsyncConnection); returning it may await the driver, hence the greenlet.
-        fairy = await self.engine.raw_connection()
-        try:
-            yield fairy.driver_connection
-        except BaseException as exc:
-            # Cancelled mid-statement, or the connection broke: never pool it again.
-            # (A refusal by the server leaves the connection as good as before.)
-            is_closed = getattr(fairy.driver_connection, "is_closed", None)
-            if isinstance(exc, asyncio.CancelledError) or (is_closed is not None and is_closed()):
-                fairy.invalidate(soft=True)  # closed when next checked out, not mid-statement
-            raise
-        finally:
-            await greenlet_spawn(fairy.close)
-
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+# -- what a database error means, read from codes, never from messages ---------
+
+_UNIQUE = frozenset({"23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
+
+
+def error_state(exc: DBAPIError) -> str | None:
+    """The error's code as the database gives it: PostgreSQL's SQLSTATE
+    (``'23505'``, ``'RP001'``), or SQLite's extended result code name
+    (``'SQLITE_CONSTRAINT_UNIQUE'``, ``'SQLITE_CONSTRAINT_TRIGGER'``)."""
+    orig = exc.orig
+    state = getattr(orig, "sqlstate", None)  # asyncpg, through SQLAlchemy's adapter
+    if isinstance(state, str):
+        return state
+    name = getattr(orig, "sqlite_errorname", None)
+    return name if isinstance(name, str) else None
+
+
+def is_unique_violation(exc: DBAPIError) -> bool:
+    """A unique key (or primary key) refused the write: on PostgreSQL SQLSTATE
+    23505, on SQLite ``SQLITE_CONSTRAINT_UNIQUE``/``_PRIMARYKEY``. Usually a race
+    with a concurrent writer: the transaction is lost, a retry sees the winner."""
+    return error_state(exc) in _UNIQUE
+
+
+def refusal_code(exc: DBAPIError) -> ErrorCode | None:
+    """The :class:`ErrorCode` of a refusal raised by riskpool's own database logic
+    (:data:`riskpool.errors.DATABASE_REFUSALS`), else ``None``. PostgreSQL: the
+    SQLSTATE. SQLite has none: a trigger's ``RAISE(ABORT, 'RP001')`` is an error
+    named ``SQLITE_CONSTRAINT_TRIGGER`` whose whole message is the code."""
+    state = error_state(exc)
+    if state == "SQLITE_CONSTRAINT_TRIGGER":
+        args: tuple[Any, ...] = getattr(exc.orig, "args", ())
+        state = args[0] if len(args) == 1 and isinstance(args[0], str) else None
+    return DATABASE_REFUSALS.get(state) if state is not None else None
+
+
+def refusal(exc: DBAPIError) -> RiskpoolError | None:
+    """:func:`refusal_code` as the typed error callers raise (``from exc``)."""
+    code = refusal_code(exc)
+    if code is None:
+        return None
+    return RiskpoolError(code, f"the database refused the write ({code})")

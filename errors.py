@@ -13,6 +13,8 @@ change and belongs in the schema's changelog.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from types import MappingProxyType
 
 
 class ErrorCode(enum.StrEnum):
@@ -41,6 +43,9 @@ class ErrorCode(enum.StrEnum):
     """A book or account with that code already exists."""
     INVALID_ACCOUNT = "INVALID_ACCOUNT"
     """Malformed account definition (bad code, currency, dates, flags, parent)."""
+    APPEND_ONLY = "APPEND_ONLY"
+    """A recorded fact (an entry, a posting, the domain's or reconciliation's
+    history) cannot be changed or removed; a mistake is corrected by a new record."""
 
     # -- domain ---------------------------------------------------------------
     NOT_FOUND = "NOT_FOUND"
@@ -97,3 +102,21 @@ class RiskpoolError(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code!s}, {self.message!r}, field={self.field!r})"
+
+
+DATABASE_REFUSALS: Mapping[str, ErrorCode] = MappingProxyType(
+    {
+        "RP001": ErrorCode.UNBALANCED,
+        "RP002": ErrorCode.INVALID_ENTRY,
+        "RP003": ErrorCode.APPEND_ONLY,
+    }
+)
+"""The database's own refusals, one code each: the SQLSTATE that its functions
+raise (``RAISE EXCEPTION … USING ERRCODE = 'RP001'`` on PostgreSQL, a class of
+our own) and, since SQLite has no SQLSTATE, the exact message of its triggers'
+``RAISE(ABORT, 'RP001')``. The only place where a database refusal becomes an
+:class:`ErrorCode`; :func:`riskpool.db.refusal` reads an exception with it.
+The SQL files that raise them are in ``ledger/sql``, ``domain/persistence/sql``
+and ``reconciliation/sql``; ``tests/ledger/test_database_guards.py`` proves
+each one on both dialects.
+"""

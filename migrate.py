@@ -8,9 +8,7 @@ connection of the async engine.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 from alembic import command
 from alembic.config import Config
@@ -20,18 +18,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-def revision_module(name: str) -> ModuleType:
-    """The migration script ``migrations/versions/<name>.py`` as a module, for a later
-    migration whose downgrade restores what an earlier one created (the SQL of a
-    function body is then written once, in the migration that introduced it)."""
-    path = MIGRATIONS / "versions" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"_riskpool_revision_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _config(connection: Connection | None = None) -> Config:

@@ -2,11 +2,8 @@
 
 The rules that need the database's answer — the book and accounts exist, the
 currency is the account's, the account is open on the effective date, a
-balance flag still holds after the posting — written once, for both ways a
-post reaches the database: the batch path applies them to the rows it locked,
-and the single-call path (``ledger_post_batch``, which applies the same rules in SQL
-and writes nothing when one fails) applies them to the state the database
-returns, so a refusal carries the same code and message either way.
+balance flag still holds after the posting — written once, and applied by the
+write path (:mod:`riskpool.ledger.store`) to the balance rows it locked.
 """
 
 from __future__ import annotations

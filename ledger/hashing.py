@@ -14,9 +14,22 @@ Two hashes, two purposes:
   unrelated accounts never wait on each other: the only lock a chain needs is
   the balance-row lock the ledger takes anyway.
 
-The encoding is JSON with sorted keys, no whitespace and UTF-8 text; dates in
-ISO 8601, timestamps in UTC with microseconds, amounts as integer minor units.
-It is versioned (``"v": 1``) so it can evolve without invalidating old hashes.
+**One encoding, one implementation.** The bytes hashed are produced by exactly
+one function each — :func:`entry_bytes` and :func:`payload_bytes` — as
+canonical JSON: sorted keys, no whitespace, UTF-8 text (non-ASCII kept,
+strings escaped by the standard library's own JSON string encoder, metadata by
+:func:`canonical_json`); dates in ISO 8601, timestamps in UTC with
+microseconds, amounts as integer minor units. Each function writes its
+document's keys in sorted order itself rather than building a dict for a
+generic encoder: a third of the cost of sealing and verifying an entry, for
+the same bytes (the golden vectors were made with the generic encoder). A
+field of the wrong type is a ``TypeError``, never a different encoding. It is
+versioned (``"v": 1``) so it can evolve without invalidating old hashes.
+Sealing happens in one place, in Python (:mod:`riskpool.ledger.sealing`); the
+database stores hashes but never computes them, and
+:func:`riskpool.ledger.verify.verify` recomputes them with the same functions.
+Golden vectors pin the bytes and digests: ``tests/ledger/golden/*.json``
+(``tests/ledger/test_golden_hashes.py``).
 """
 
 from __future__ import annotations
@@ -37,27 +50,44 @@ MAX_METADATA_BYTES = 16_384
 _ENCODER = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
 )
-_encode = _ENCODER.encode
-
-
-def canonical_json(value: Any) -> bytes:
-    """The canonical encoding; tuples encode as arrays, exactly like lists."""
-    return _encode(value).encode("utf-8")
 
 
 def canonical_text(value: Any) -> str:
-    """:func:`canonical_json` as text (what the database stores for metadata)."""
-    return _encode(value)
+    """The canonical JSON text of ``value``; tuples encode as arrays, like lists."""
+    return _ENCODER.encode(value)
+
+
+def canonical_json(value: Any) -> bytes:
+    """:func:`canonical_text` as UTF-8 bytes: what is hashed."""
+    return canonical_text(value).encode("utf-8")
 
 
 _string = json.encoder.encode_basestring  # a JSON string literal, non-ASCII kept (C)
-_sha256 = hashlib.sha256
 
 
-def _metadata_text(metadata: Mapping[str, Any]) -> str:
-    if not metadata:
-        return "{}"
-    return _encode(metadata if type(metadata) is dict else dict(metadata))
+def _str(value: str) -> str:
+    """A text field as a JSON string; only text is text (a number is not)."""
+    if type(value) is not str and not isinstance(value, str):
+        raise TypeError(f"expected text, got {type(value).__name__}")
+    return _string(value)
+
+
+def _int(value: int) -> str:
+    """An integer field as JSON; ``bool`` is refused (JSON would write ``true``)."""
+    if type(value) is int:
+        return str(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer, got {type(value).__name__}")
+    return str(int(value))
+
+
+def _optional_int(value: int | None) -> str:
+    return "null" if value is None else _int(value)
+
+
+def _object(value: Mapping[str, Any]) -> str:
+    """Metadata as canonical JSON text (the usual empty metadata without the encoder)."""
+    return canonical_text(dict(value)) if value else "{}"
 
 
 def sha256_hex(data: bytes) -> str:
@@ -114,7 +144,7 @@ def _check_value(value: Any, path: str) -> None:
     )
 
 
-def payload_document(
+def payload_bytes(
     *,
     book: str,
     effective_date: date,
@@ -123,18 +153,19 @@ def payload_document(
     metadata: Mapping[str, Any],
     actor: str,
     reverses: int | None,
-) -> dict[str, Any]:
-    """What :func:`payload_hash` hashes (the canonical JSON of this document)."""
-    return {
-        "v": ENCODING_VERSION,
-        "book": book,
-        "effective_date": effective_date.isoformat(),
-        "description": description,
-        "postings": [list(p) for p in postings],
-        "metadata": dict(metadata),
-        "actor": actor,
-        "reverses": reverses,
-    }
+) -> bytes:
+    """The exact bytes :func:`payload_hash` hashes: the canonical JSON of the
+    document ``{"actor", "book", "description", "effective_date", "metadata",
+    "postings", "reverses", "v"}``, written key by key in that (sorted) order.
+    ``postings`` are (account code, currency, minor units), in request order."""
+    legs = ",".join(
+        f"[{_str(code)},{_str(currency)},{_int(units)}]" for code, currency, units in postings
+    )
+    return (
+        f'{{"actor":{_str(actor)},"book":{_str(book)},"description":{_str(description)},'
+        f'"effective_date":"{effective_date.isoformat()}","metadata":{_object(metadata)},'
+        f'"postings":[{legs}],"reverses":{_optional_int(reverses)},"v":{ENCODING_VERSION}}}'
+    ).encode()
 
 
 def payload_hash(
@@ -147,78 +178,33 @@ def payload_hash(
     actor: str,
     reverses: int | None,
 ) -> str:
-    """Hash of a posting request; ``postings`` are (account code, currency, minor units).
-
-    Equal to ``sha256_hex(canonical_json(payload_document(...)))``; the text is
-    assembled directly (keys in sorted order) when the fields have their usual
-    types, which is several times faster than encoding the document.
-    """
-    legs: list[str] = []
-    for leg in postings:
-        code, currency, units = leg
-        if type(code) is not str or type(currency) is not str or type(units) is not int:
-            legs = []
-            break
-        legs.append(f"[{_string(code)},{_string(currency)},{units}]")
-    else:
-        if (
-            type(book) is str
-            and type(description) is str
-            and type(actor) is str
-            and (reverses is None or type(reverses) is int)
-        ):
-            return _sha256(
-                (
-                    f'{{"actor":{_string(actor)},"book":{_string(book)},'
-                    f'"description":{_string(description)},'
-                    f'"effective_date":{_string(effective_date.isoformat())},'
-                    f'"metadata":{_metadata_text(metadata)},"postings":[{",".join(legs)}],'
-                    f'"reverses":{"null" if reverses is None else reverses},'
-                    f'"v":{ENCODING_VERSION}}}'
-                ).encode()
-            ).hexdigest()
+    """Hash of a posting request: SHA-256 of :func:`payload_bytes`, in hex."""
     return sha256_hex(
-        canonical_json(
-            payload_document(
-                book=book,
-                effective_date=effective_date,
-                description=description,
-                postings=postings,
-                metadata=metadata,
-                actor=actor,
-                reverses=reverses,
-            )
+        payload_bytes(
+            book=book,
+            effective_date=effective_date,
+            description=description,
+            postings=postings,
+            metadata=metadata,
+            actor=actor,
+            reverses=reverses,
         )
     )
 
 
-_last_timestamp: tuple[datetime | None, str] = (None, "")
-
-
 def utc_timestamp(moment: datetime) -> str:
-    """UTC ISO 8601 with microseconds; naive values (SQLite) are taken as UTC.
+    """UTC ISO 8601 with microseconds and ``Z``; naive values (SQLite) are taken as UTC.
 
-    (The year is not zero-padded, as C's ``strftime("%Y")`` did before.) A
-    batch shares one booking time, so the last result is remembered.
+    (The year is not zero-padded, as C's ``strftime("%Y")`` does not pad it.)
     """
-    global _last_timestamp
-    last, text = _last_timestamp
-    if last is not None and moment == last and moment.tzinfo is last.tzinfo:
-        return text
-    utc = moment
-    if utc.tzinfo is None:
-        utc = utc.replace(tzinfo=UTC)
-    elif utc.utcoffset():
-        utc = utc.astimezone(UTC)
-    text = (
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return (
         f"{utc.year}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:"
         f"{utc.minute:02d}:{utc.second:02d}.{utc.microsecond:06d}Z"
     )
-    _last_timestamp = (moment, text)
-    return text
 
 
-def entry_document(
+def entry_bytes(
     *,
     entry_id: int,
     book_id: int,
@@ -230,76 +216,25 @@ def entry_document(
     actor: str,
     reverses: int | None,
     postings: Sequence[tuple[int, str, int, int, int, str]],
-) -> dict[str, Any]:
-    """What :func:`entry_hash` hashes (the canonical JSON of this document)."""
-    return {
-        "v": ENCODING_VERSION,
-        "id": entry_id,
-        "book": book_id,
-        "effective_date": effective_date.isoformat(),
-        "booked_at": utc_timestamp(booked_at),
-        "description": description,
-        "metadata": dict(metadata),
-        "idempotency_key": idempotency_key,
-        "actor": actor,
-        "reverses": reverses,
-        "postings": sorted(list(p) for p in postings),
-    }
-
-
-def seal_fragments(
-    *,
-    book_id: int | None = None,
-    effective_date: date,
-    booked_at: datetime,
-    description: str,
-    metadata: Mapping[str, Any],
-    idempotency_key: str,
-    actor: str,
-    reverses: int | None,
-) -> tuple[str, str, str, str] | None:
-    """The canonical entry encoding around the values only a lock can tell.
-
-    :func:`entry_hash` hashes ``f1 + book id + f2 + entry id + f3 + legs + f4``
-    (legs as :func:`leg_text`, in account-id order, comma-separated). The
-    database's ``ledger_post_batch`` (migration 0008) fills in the same blanks
-    when it seals entries in one call, so the layout is written down once, here.
-    ``None`` when a field has an unusual type: such entries are encoded by the
-    generic encoder (:func:`entry_document`), never by fragments.
-    """
-    if not (
-        type(description) is str
-        and type(idempotency_key) is str
-        and type(actor) is str
-        and (reverses is None or type(reverses) is int)
-        and (book_id is None or type(book_id) is int)
-    ):
-        return None
-    return (
-        f'{{"actor":{_string(actor)},"book":',
-        f',"booked_at":{_string(utc_timestamp(booked_at))},'
-        f'"description":{_string(description)},'
-        f'"effective_date":{_string(effective_date.isoformat())},"id":',
-        f',"idempotency_key":{_string(idempotency_key)},'
-        f'"metadata":{_metadata_text(metadata)},"postings":[',
-        f'],"reverses":{"null" if reverses is None else reverses},"v":{ENCODING_VERSION}}}',
+) -> bytes:
+    """The exact bytes :func:`entry_hash` hashes: the canonical JSON of the
+    document ``{"actor", "book" (id), "booked_at", "description",
+    "effective_date", "id", "idempotency_key", "metadata", "postings",
+    "reverses", "v"}``, written key by key in that (sorted) order. ``postings``
+    are (account id, currency, amount, account seq, balance after, prev hash),
+    in any order: they are sorted here, so the hash does not depend on the
+    order rows come back in."""
+    legs = ",".join(
+        f"[{_int(account)},{_str(currency)},{_int(amount)},{_int(seq)},{_int(after)},{_str(prev)}]"
+        for account, currency, amount, seq, after, prev in sorted(postings)
     )
-
-
-def leg_text(leg: tuple[int, str, int, int, int, str]) -> str | None:
-    """A sealed posting (account id, currency, amount, seq, balance after, prev
-    hash) as the entry encoding writes it; ``None`` for unusual types."""
-    account, currency, amount, seq, after, prev = leg
-    if (
-        type(account) is not int
-        or type(currency) is not str
-        or type(amount) is not int
-        or type(seq) is not int
-        or type(after) is not int
-        or type(prev) is not str
-    ):
-        return None
-    return f"[{account},{_string(currency)},{amount},{seq},{after},{_string(prev)}]"
+    return (
+        f'{{"actor":{_str(actor)},"book":{_int(book_id)},'
+        f'"booked_at":"{utc_timestamp(booked_at)}","description":{_str(description)},'
+        f'"effective_date":"{effective_date.isoformat()}","id":{_int(entry_id)},'
+        f'"idempotency_key":{_str(idempotency_key)},"metadata":{_object(metadata)},'
+        f'"postings":[{legs}],"reverses":{_optional_int(reverses)},"v":{ENCODING_VERSION}}}'
+    ).encode()
 
 
 def entry_hash(
@@ -315,30 +250,10 @@ def entry_hash(
     reverses: int | None,
     postings: Sequence[tuple[int, str, int, int, int, str]],
 ) -> str:
-    """Seal of a posted entry.
-
-    ``postings`` are (account id, currency, amount, account seq, balance after,
-    prev hash); they are sorted by account id here so the hash does not depend
-    on the order rows come back from the database.
-
-    Equal to ``sha256_hex(canonical_json(entry_document(...)))``; assembled
-    from :func:`seal_fragments` and :func:`leg_text` when the fields have their
-    usual types (see :func:`payload_hash`).
-    """
-    legs: list[str] = []
-    ordered: list[Any]
-    try:
-        ordered = sorted(postings)
-    except TypeError:  # a mix of lists and tuples: leave it to the general encoder
-        ordered = []
-    for leg in ordered:
-        text = leg_text(leg)
-        if text is None:
-            legs = []
-            break
-        legs.append(text)
-    fragments = (
-        seal_fragments(
+    """Seal of a posted entry: SHA-256 of :func:`entry_bytes`, in hex."""
+    return sha256_hex(
+        entry_bytes(
+            entry_id=entry_id,
             book_id=book_id,
             effective_date=effective_date,
             booked_at=booked_at,
@@ -347,26 +262,6 @@ def entry_hash(
             idempotency_key=idempotency_key,
             actor=actor,
             reverses=reverses,
-        )
-        if legs and type(entry_id) is int
-        else None
-    )
-    if fragments is not None:
-        f1, f2, f3, f4 = fragments
-        return _sha256(f"{f1}{book_id}{f2}{entry_id}{f3}{','.join(legs)}{f4}".encode()).hexdigest()
-    return sha256_hex(
-        canonical_json(
-            entry_document(
-                entry_id=entry_id,
-                book_id=book_id,
-                effective_date=effective_date,
-                booked_at=booked_at,
-                description=description,
-                metadata=metadata,
-                idempotency_key=idempotency_key,
-                actor=actor,
-                reverses=reverses,
-                postings=postings,
-            )
+            postings=postings,
         )
     )

@@ -10,7 +10,7 @@ from moneyed import Money
 from sqlalchemy import case, func, select
 
 from riskpool.errors import ErrorCode, RiskpoolError
-from riskpool.ledger.accounts import LedgerAccounts, chunks
+from riskpool.ledger.accounts import LedgerAccounts, chunks, in_list_size, one_of
 from riskpool.ledger.model import (
     AccountStatement,
     JournalEntry,
@@ -89,17 +89,15 @@ class LedgerReads(LedgerAccounts):
 
     async def _existing_keys(self, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
         found: dict[str, tuple[int, str]] = {}
-        for chunk in chunks(keys):
+        for chunk in chunks(keys, in_list_size(self._dialect)):
             rows = await self.conn.execute(
                 select(entries.c.idempotency_key, entries.c.id, entries.c.payload_hash).where(
-                    entries.c.idempotency_key.in_(chunk)
+                    one_of(entries.c.idempotency_key, chunk, self._dialect)
                 )
             )
             for key, entry_id, digest in rows:
                 found[key] = (entry_id, digest)
         return found
-
-    # -- the write path, PostgreSQL: raw asyncpg on the SQLAlchemy connection ------
 
     async def entry_by_key(self, idempotency_key: str) -> JournalEntry | None:
         found = await self._existing_keys([idempotency_key])

@@ -1,8 +1,8 @@
 """The ledger's tables, as SQLAlchemy Core metadata.
 
-The migration in ``migrations/versions`` creates exactly these tables (a test
+The baseline migration creates exactly these tables (a test
 compares the migrated database with this metadata on both dialects) plus the
-triggers that make the database refuse a bad ledger; see
+triggers that make the database refuse a bad ledger (``ledger/sql/``); see
 :mod:`riskpool.ledger` for the invariants and how each is enforced.
 
 Amounts are ``BIGINT`` counts of minor units (fen for CNY): exact on both
@@ -33,34 +33,6 @@ from riskpool.db import Id, metadata
 GENESIS_HASH = "0" * 64  # = riskpool.ledger.hashing.GENESIS_HASH
 
 ACCOUNT_TYPES = ("asset", "liability", "net_assets", "income", "expense")
-
-#: Foreign keys declared here that PostgreSQL checks once per statement in its
-#: triggers instead of once per row (migration 0009: same refusals, a fraction
-#: of the cost); SQLite enforces them as declared.
-CHECKED_BY_TRIGGERS_ON_POSTGRESQL = frozenset(
-    {
-        "fk_ledger_postings_entry_id_ledger_entries",
-        "fk_ledger_postings_account_currency",
-        "fk_ledger_entries_book_id_ledger_books",
-    }
-)
-#: Tables of PostgreSQL's guard layer, never read or written by the code
-#: (``ledger_posting_batches``: the commit-time check that postings have entries).
-POSTGRESQL_GUARD_TABLES = frozenset({"ledger_posting_batches"})
-
-
-def in_metadata_comparison(dialect: str, name: str | None, type_: str) -> bool:
-    """Whether a schema object takes part in comparing a migrated database with
-    this metadata (Alembic's ``include_object``): not the keys and tables that
-    PostgreSQL's guards replace or add."""
-    if dialect != "postgresql" or name is None:
-        return True
-    if type_ == "foreign_key_constraint":
-        return name not in CHECKED_BY_TRIGGERS_ON_POSTGRESQL
-    if type_ == "table":
-        return name not in POSTGRESQL_GUARD_TABLES
-    return True
-
 
 books = Table(
     "ledger_books",

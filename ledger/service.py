@@ -7,9 +7,11 @@ entries commit or roll back together with their own changes.
 
 Concurrent replays: two requests with the same idempotency key may both miss
 the key in their pre-check; the second then fails on the unique index when
-the first commits. That failure is caught here and the call is retried once
-in a fresh transaction, where the pre-check finds the first entry and returns
-it (same payload) or refuses (different payload) — so a replay never surfaces
+the first commits (so may two reversals of one entry). That failure — a unique
+violation, told by its SQLSTATE (:func:`riskpool.db.is_unique_violation`) — is
+caught here and the call is retried once in a fresh transaction, where the
+pre-check finds the first entry and returns it (same payload) or refuses
+(``IDEMPOTENCY_CONFLICT``, ``ALREADY_REVERSED``) — so a replay never surfaces
 as a database error.
 """
 
@@ -20,12 +22,9 @@ from datetime import date
 from typing import TypeVar
 
 from moneyed import Money
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 
-from riskpool.db import Database
-from riskpool.errors import RiskpoolError
-from riskpool.ledger import onecall, store
-from riskpool.ledger.grouping import GroupCommit
+from riskpool.db import Database, is_unique_violation
 from riskpool.ledger.model import (
     Account,
     AccountSpec,
@@ -35,9 +34,7 @@ from riskpool.ledger.model import (
     JournalEntry,
     TrialBalance,
 )
-from riskpool.ledger.posted import PostedEntries
-from riskpool.ledger.requests import prepare
-from riskpool.ledger.store import LedgerStore, is_idempotency_race, translate_db_error
+from riskpool.ledger.store import LedgerStore
 
 T = TypeVar("T")
 
@@ -47,8 +44,6 @@ class Ledger:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        # Concurrent posts share statements (PostgreSQL; see riskpool.ledger.grouping).
-        self._group = GroupCommit(db.driver_connection, lambda: store.booking_time())
 
     async def _write(self, work: Callable[[LedgerStore], Awaitable[T]]) -> T:
         async def in_transaction() -> T:
@@ -63,11 +58,8 @@ class Ledger:
             try:
                 return await work()
             except DBAPIError as exc:
-                if attempt == 0 and isinstance(exc, IntegrityError) and is_idempotency_race(exc):
+                if attempt == 0 and is_unique_violation(exc):
                     continue
-                translated = translate_db_error(exc)
-                if translated is not None:
-                    raise translated from exc
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -87,29 +79,9 @@ class Ledger:
         return await self._write(lambda s: s.close_account(book, code, on))
 
     async def post(self, spec: EntrySpec) -> JournalEntry:
-        """Post one entry. On PostgreSQL it is a single statement outside any
-        transaction (see :mod:`riskpool.ledger.onecall`): no BEGIN, no COMMIT;
-        posts that arrive together share that statement, each with its own
-        outcome (group commit, :mod:`riskpool.ledger.grouping`)."""
-        if self.db.dialect != "postgresql":
-            return await self._write(lambda s: s.post(spec))
-        item = prepare(spec)
+        return await self._write(lambda s: s.post(spec))
 
-        async def alone() -> JournalEntry:
-            outcome = await self._group.post(item)
-            if isinstance(outcome, RiskpoolError):
-                raise outcome
-            if isinstance(outcome, onecall.Replay):
-                replayed = outcome.entry_id
-                found = await self._read(lambda s: s.entries_by_id([replayed]))
-                return found[replayed]
-            if outcome is None:  # unusual field types: the batch path's generic encoder
-                return (await self._write(lambda s: s.post_many([spec])))[0]
-            return outcome
-
-        return await self._attempt(alone)
-
-    async def post_many(self, specs: Sequence[EntrySpec]) -> PostedEntries:
+    async def post_many(self, specs: Sequence[EntrySpec]) -> list[JournalEntry]:
         return await self._write(lambda s: s.post_many(specs))
 
     async def reverse(

@@ -12,7 +12,7 @@ from alembic import context
 
 import riskpool.domain.persistence.innovation_tables  # registers the innovation tables
 import riskpool.domain.persistence.tables  # registers the domain tables
-import riskpool.ledger.schema  # registers the ledger tables
+import riskpool.ledger.schema  # noqa: F401 - registers the ledger tables
 from riskpool.db import metadata
 from riskpool.reconciliation import tables as _reconciliation  # noqa: F401 - registers its tables
 
@@ -22,16 +22,9 @@ if connection is None:  # pragma: no cover - only reached by the bare alembic CL
     raise RuntimeError("run migrations through `riskpool db upgrade`")
 
 
-def _include(obj: object, name: str | None, type_: str, reflected: bool, other: object) -> bool:
-    """Leave out the keys and tables PostgreSQL's ledger guards replace or add."""
-    assert connection is not None
-    return riskpool.ledger.schema.in_metadata_comparison(connection.dialect.name, name, type_)
-
-
 context.configure(
     connection=connection,
     target_metadata=metadata,
-    include_object=_include,
     render_as_batch=connection.dialect.name == "sqlite",
     transaction_per_migration=True,
 )

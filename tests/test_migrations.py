@@ -1,33 +1,39 @@
-"""Alembic builds the schema from empty on both dialects, matching the code's metadata."""
+"""Alembic builds the schema from empty on both dialects, matching the code's metadata
+and the database's logic as its files define it."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 import riskpool.domain.persistence.innovation_tables
-import riskpool.domain.persistence.tables  # noqa: F401
-from riskpool import migrate
+import riskpool.domain.persistence.tables
+import riskpool.ledger.schema  # noqa: F401
+from riskpool import dbsql, migrate
 from riskpool.db import create_engine, metadata
-from riskpool.ledger.schema import in_metadata_comparison
 from riskpool.reconciliation import tables as _reconciliation  # noqa: F401
+
+# What the database prints back for each function and trigger, by (kind, name).
+DEFINITIONS = {
+    "postgresql": (
+        "SELECT 'function', p.proname, pg_get_functiondef(p.oid) FROM pg_proc p"
+        " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'"
+        " UNION ALL"
+        " SELECT 'trigger', t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t"
+        " WHERE NOT t.tgisinternal"
+    ),
+    "sqlite": "SELECT type, name, sql FROM sqlite_master WHERE type = 'trigger'",
+}
 
 
 async def test_migrated_schema_matches_metadata(database: Any) -> None:
     def diff(connection: Any) -> list[Any]:
-        def include(obj: Any, name: str | None, type_: str, reflected: bool, other: Any) -> bool:
-            return in_metadata_comparison(connection.dialect.name, name, type_)
-
         context = MigrationContext.configure(
-            connection,
-            opts={
-                "compare_type": False,
-                "compare_server_default": False,
-                "include_object": include,
-            },
+            connection, opts={"compare_type": False, "compare_server_default": False}
         )
         return list(compare_metadata(context, metadata))
 
@@ -64,47 +70,28 @@ async def test_upgrade_is_idempotent(tmp_path: Any) -> None:
     await engine.dispose()
 
 
-async def test_bulk_storage_settings_come_and_go(postgres_server: Any) -> None:
-    """Migration 0011 (PostgreSQL; SQLite has no JIT, fill factor or sequences):
-    every ledger function turns JIT off for its statements, whose inflated
-    estimates would otherwise make PostgreSQL compile short statements at a
-    third of a second each; balance rows leave room for their versions; posting
-    ids are cached. Its downgrade takes all three back."""
-    engine = create_engine(await postgres_server.fresh())
+async def test_the_migrated_database_logic_equals_its_files(database: Any) -> None:
+    """Every function and trigger of a freshly migrated database is defined exactly as
+    its file in ``ledger/sql``, ``domain/persistence/sql`` or ``reconciliation/sql``
+    says, and there is no other: a changed file without a migration installing it
+    fails here, and so does a migration without its file."""
+    async with database.db.engine.connect() as conn:
+        rows = (await conn.execute(text(DEFINITIONS[database.dialect]))).all()
+    migrated = {(kind, name): sql.strip() for kind, name, sql in rows}
+    current = {(obj.kind, obj.name): obj.sql for obj in dbsql.current(database.dialect)}
+    assert sorted(migrated) == sorted(current)
+    for key, sql in current.items():
+        assert migrated[key] == sql, key
 
-    async def settings() -> tuple[list[str], list[str], int]:
-        async with engine.connect() as conn:
-            functions = (
-                await conn.execute(
-                    text(
-                        "SELECT proname, coalesce(proconfig, '{}') FROM pg_proc"
-                        " WHERE proname LIKE 'ledger\\_%' ORDER BY proname"
-                    )
-                )
-            ).all()
-            assert len(functions) >= 10
-            options = await conn.execute(
-                text("SELECT reloptions FROM pg_class WHERE relname = 'ledger_balances'")
-            )
-            cache = await conn.execute(
-                text(
-                    "SELECT cache_size FROM pg_sequences"
-                    " WHERE sequencename = 'ledger_postings_id_seq'"
-                )
-            )
-            return (
-                [proname for proname, config in functions if "jit=off" not in config],
-                options.scalar_one() or [],
-                cache.scalar_one(),
-            )
 
-    try:
-        assert await settings() == ([], ["fillfactor=20"], 1000)
-        await migrate.downgrade(engine, "0011_ledger_bulk_storage")  # functions replaced
-        assert await settings() == ([], ["fillfactor=20"], 1000)
-        await migrate.downgrade(engine, "0010_ledger_bulk_plans")
-        without_jit, options, cache = await settings()
-        assert "ledger_entries_inserted" in without_jit
-        assert (options, cache) == ([], 1)
-    finally:
-        await engine.dispose()
+def test_a_sql_file_holds_one_named_statement() -> None:
+    obj = dbsql.parse("x.trigger.sql", "-- why\n\nCREATE TRIGGER x …\n")
+    assert obj == dbsql.SqlObject("x", "trigger", "CREATE TRIGGER x …")
+    for name, body in (
+        ("x.sql", "CREATE TRIGGER x …"),
+        ("x.view.sql", "CREATE VIEW x …"),
+        ("x.trigger.sql", "-- only a comment"),
+        ("x.trigger.sql", "CREATE TRIGGER x …;"),
+    ):
+        with pytest.raises(ValueError):
+            dbsql.parse(name, body)

@@ -12,9 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_import_graphql_from_the_repo_root_is_graphql_core() -> None:
     code = (
         "import sys, graphql, riskpool.graphql; "
-        "assert sys.path[0] in ('', '.') or True; "
         "print(graphql.__file__); print(list(riskpool.graphql.__path__)[0]); "
-        "from graphql import build_schema; print(build_schema.__module__)"
+        "from graphql import build_schema; print(build_schema.__module__); "
+        "print(repr(sys.path[0]))"
     )
     # ``python -c`` puts the working directory first on sys.path: the trap itself.
     out = subprocess.run(
@@ -23,6 +23,8 @@ def test_import_graphql_from_the_repo_root_is_graphql_core() -> None:
     assert "site-packages" in out[0] and out[0].endswith("graphql/__init__.py")
     assert Path(out[1]) == ROOT / "graphql"
     assert out[2].startswith("graphql.")
+    # The trap is live in this run: the repo root (as '') is first on sys.path.
+    assert out[3] == repr("")
 
 
 def test_graphql_folder_has_no_init() -> None:

@@ -1,7 +1,11 @@
 """The database itself refuses a bad ledger, whoever writes to it.
 
 Each test goes around the service with raw SQL and attempts one violation;
-the database must refuse it and keep its state. Run on SQLite and PostgreSQL.
+the database must refuse it, with the code that names the rule, and keep its
+state. Run on SQLite and PostgreSQL. The rules of riskpool's own SQL
+(``ledger/sql``) are read by their code (:func:`riskpool.db.refusal_code`,
+from :data:`riskpool.errors.DATABASE_REFUSALS`); the constraints' by the
+database's own code for them (:func:`riskpool.db.error_state`).
 """
 
 from __future__ import annotations
@@ -13,9 +17,13 @@ from helpers import cny, pool_book, transfer
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from riskpool.db import error_state, is_unique_violation, refusal_code
+from riskpool.errors import ErrorCode
 from riskpool.ledger.service import Ledger
 
 GENESIS = "0" * 64
+FOREIGN_KEY = {"23503", "SQLITE_CONSTRAINT_FOREIGNKEY"}
+CHECK = {"23514", "SQLITE_CONSTRAINT_CHECK"}
 
 
 @pytest.fixture
@@ -31,8 +39,10 @@ async def _ids(conn: Any) -> dict[str, int]:
     return {code: account_id for code, account_id in rows}
 
 
-async def _refused(database: Any, sql: list[str], params: dict[str, Any] | None = None) -> str:
-    """Run ``sql`` in one transaction; it must fail. Returns the database's message."""
+async def _refused(
+    database: Any, sql: list[str], params: dict[str, Any] | None = None
+) -> DBAPIError:
+    """Run ``sql`` in one transaction; it must fail. Returns the database's error."""
     with pytest.raises(DBAPIError) as caught:
         async with database.db.transaction() as conn:
             ids = await _ids(conn)
@@ -41,7 +51,7 @@ async def _refused(database: Any, sql: list[str], params: dict[str, Any] | None 
                 await conn.execute(
                     text(statement), {k: v for k, v in bound.items() if f":{k}" in statement}
                 )
-    return str(caught.value.orig)
+    return caught.value
 
 
 POSTING = (
@@ -65,7 +75,7 @@ async def _state(ledger: Ledger) -> Any:
 async def test_unbalanced_entry_is_refused(seeded: Any) -> None:
     database, ledger, _ = seeded
     before = await _state(ledger)
-    message = await _refused(
+    refused = await _refused(
         database,
         [
             POSTING + f"(900, :cash, 'CNY', 500, 2, 10500, '{GENESIS}')",
@@ -74,26 +84,27 @@ async def test_unbalanced_entry_is_refused(seeded: Any) -> None:
         ],
         {"entry": 900, "key": "raw-unbalanced"},
     )
-    assert "UNBALANCED" in message
+    assert refusal_code(refused) is ErrorCode.UNBALANCED
     assert await _state(ledger) == before
 
 
 async def test_entry_without_postings_is_refused(seeded: Any) -> None:
     database, _, _ = seeded
-    message = await _refused(database, [ENTRY], {"entry": 901, "key": "raw-empty"})
-    assert "UNBALANCED" in message
+    refused = await _refused(database, [ENTRY], {"entry": 901, "key": "raw-empty"})
+    assert refusal_code(refused) is ErrorCode.UNBALANCED
 
 
 async def test_posting_without_entry_is_refused_at_commit(seeded: Any) -> None:
     database, ledger, _ = seeded
     before = await _state(ledger)
-    await _refused(
+    refused = await _refused(
         database,
         [
             POSTING + f"(902, :cash, 'CNY', 5, 2, 10005, '{GENESIS}')",
             POSTING + f"(902, :capital, 'CNY', -5, 2, -10005, '{GENESIS}')",
         ],
     )
+    assert error_state(refused) in FOREIGN_KEY  # deferred to the commit
     assert await _state(ledger) == before
 
 
@@ -101,7 +112,7 @@ async def test_a_statement_s_postings_need_every_entry_at_commit(seeded: Any) ->
     """One statement writes the postings of two entries; only the first entry follows."""
     database, ledger, _ = seeded
     before = await _state(ledger)
-    message = await _refused(
+    refused = await _refused(
         database,
         [
             POSTING + f"(905, :cash, 'CNY', 5, 2, 10005, '{GENESIS}'), "
@@ -112,13 +123,13 @@ async def test_a_statement_s_postings_need_every_entry_at_commit(seeded: Any) ->
         ],
         {"entry": 905, "key": "raw-905"},
     )
-    assert "906" in message or "FOREIGN KEY" in message
+    assert error_state(refused) in FOREIGN_KEY
     assert await _state(ledger) == before
 
 
 async def test_postings_cannot_be_added_to_a_posted_entry(seeded: Any) -> None:
     database, _, first = seeded
-    message = await _refused(
+    refused = await _refused(
         database,
         [
             POSTING + f"(:entry, :cash, 'CNY', 5, 2, 10005, '{GENESIS}')",
@@ -126,7 +137,7 @@ async def test_postings_cannot_be_added_to_a_posted_entry(seeded: Any) -> None:
         ],
         {"entry": first.id},
     )
-    assert "INVALID_ENTRY" in message
+    assert refusal_code(refused) is ErrorCode.INVALID_ENTRY
 
 
 async def test_postings_around_a_posted_entry_are_accepted(seeded: Any) -> None:
@@ -169,14 +180,14 @@ async def test_postings_around_a_posted_entry_are_accepted(seeded: Any) -> None:
 )
 async def test_entries_and_postings_are_append_only(seeded: Any, statement: str) -> None:
     database, ledger, first = seeded
-    message = await _refused(database, [statement])
-    assert "APPEND_ONLY" in message
+    refused = await _refused(database, [statement])
+    assert refusal_code(refused) is ErrorCode.APPEND_ONLY
     assert await ledger.entry(first.id) == first
 
 
 async def test_posting_currency_must_equal_the_accounts(seeded: Any) -> None:
     database, _, _ = seeded
-    message = await _refused(
+    refused = await _refused(
         database,
         [
             POSTING + f"(903, :cash, 'USD', 5, 2, 10005, '{GENESIS}')",
@@ -185,14 +196,14 @@ async def test_posting_currency_must_equal_the_accounts(seeded: Any) -> None:
         ],
         {"entry": 903, "key": "raw-usd"},
     )
-    # PostgreSQL checks the key in its statement trigger, SQLite as a foreign key.
-    assert "CURRENCY_MISMATCH" in message or "FOREIGN KEY" in message
+    # The composite key (account_id, currency) -> ledger_accounts (id, currency).
+    assert error_state(refused) in FOREIGN_KEY
 
 
 async def test_posting_to_an_account_that_does_not_exist_is_refused(seeded: Any) -> None:
     database, ledger, _ = seeded
     before = await _state(ledger)
-    message = await _refused(
+    refused = await _refused(
         database,
         [
             POSTING + f"(914, 999999, 'CNY', 5, 1, 5, '{GENESIS}')",
@@ -201,26 +212,30 @@ async def test_posting_to_an_account_that_does_not_exist_is_refused(seeded: Any)
         ],
         {"entry": 914, "key": "raw-nowhere"},
     )
-    assert "does not exist" in message or "FOREIGN KEY" in message
+    assert error_state(refused) in FOREIGN_KEY
     assert await _state(ledger) == before
 
 
 async def test_an_account_keeps_its_currency(seeded: Any) -> None:
     database, ledger, _ = seeded
-    await _refused(database, ["UPDATE ledger_accounts SET currency = 'USD' WHERE id = :cash"])
+    refused = await _refused(
+        database, ["UPDATE ledger_accounts SET currency = 'USD' WHERE id = :cash"]
+    )
+    assert error_state(refused) in FOREIGN_KEY
     assert (await ledger.account("POOL", "1002")).currency == "CNY"
 
 
 async def test_an_account_with_postings_is_never_deleted(seeded: Any) -> None:
     database, ledger, _ = seeded
     before = await _state(ledger)
-    await _refused(
+    refused = await _refused(
         database,
         [
             "DELETE FROM ledger_balances WHERE account_id = :cash",
             "DELETE FROM ledger_accounts WHERE id = :cash",
         ],
     )
+    assert error_state(refused) in FOREIGN_KEY
     assert await _state(ledger) == before
     assert await ledger.balance("POOL", "1002") == cny(100)
 
@@ -228,7 +243,7 @@ async def test_an_account_with_postings_is_never_deleted(seeded: Any) -> None:
 async def test_no_overdraft_flag_holds_against_raw_sql(seeded: Any) -> None:
     database, ledger, _ = seeded
     before = await _state(ledger)
-    message = await _refused(
+    refused = await _refused(
         database,
         [
             POSTING + f"(904, :cash, 'CNY', -20000, 2, -10000, '{GENESIS}')",
@@ -237,21 +252,21 @@ async def test_no_overdraft_flag_holds_against_raw_sql(seeded: Any) -> None:
         ],
         {"entry": 904, "key": "raw-overdraft"},
     )
-    assert "credits_exceed_debits" in message
+    assert error_state(refused) in CHECK  # ck_ledger_balances_credits_exceed_debits
     assert await _state(ledger) == before
 
 
 async def test_cached_balance_cannot_be_set_below_zero(seeded: Any) -> None:
     database, _, _ = seeded
-    message = await _refused(
+    refused = await _refused(
         database, ["UPDATE ledger_balances SET balance = -1 WHERE account_id = :cash"]
     )
-    assert "credits_exceed_debits" in message
+    assert error_state(refused) in CHECK
 
 
 async def test_idempotency_keys_are_unique(seeded: Any) -> None:
     database, _, _ = seeded
-    message = await _refused(
+    refused = await _refused(
         database,
         [
             POSTING + f"(905, :cash, 'CNY', 5, 2, 10005, '{GENESIS}')",
@@ -260,7 +275,7 @@ async def test_idempotency_keys_are_unique(seeded: Any) -> None:
         ],
         {"entry": 905, "key": "seed"},
     )
-    assert "idempotency_key" in message
+    assert is_unique_violation(refused)
 
 
 async def test_an_entry_is_reversed_at_most_once(seeded: Any) -> None:
@@ -269,7 +284,7 @@ async def test_an_entry_is_reversed_at_most_once(seeded: Any) -> None:
     insert = ENTRY.replace("actor, entry_hash)", "actor, entry_hash, reverses_entry_id)").replace(
         "'raw', 'x')", "'raw', 'x', :reverses)"
     )
-    message = await _refused(
+    refused = await _refused(
         database,
         [
             POSTING + f"(906, :cash, 'CNY', 5, 4, 10005, '{GENESIS}')",
@@ -278,4 +293,36 @@ async def test_an_entry_is_reversed_at_most_once(seeded: Any) -> None:
         ],
         {"entry": 906, "key": "raw-rev", "reverses": first.id},
     )
-    assert "reverses_entry_id" in message
+    assert is_unique_violation(refused)
+
+
+async def test_the_domain_s_and_reconciliation_s_records_are_append_only(seeded: Any) -> None:
+    """Their guards (``domain/persistence/sql``, ``reconciliation/sql``) raise the
+    same code as the ledger's."""
+    database, _, _ = seeded
+    async with database.db.transaction() as conn:
+        await conn.execute(
+            text("INSERT INTO institutions (id, name, kind) VALUES (1, 'Bank', 'BANK')")
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO institution_status_changes (institution_id, seq, status, on_date, "
+                "reason) VALUES (1, 1, 'ACTIVE', '2025-01-01', 'joined')"
+            )
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO recon_runs (book, account, bank_account, actor, started_at, config, "
+                "lines_considered, postings_considered, matches, auto_confirmed, proposals, "
+                "skipped_rejected) VALUES ('POOL', '1002', 'B', 'a', '2025-01-01 00:00:00', '{}', "
+                "0, 0, 0, 0, 0, 0)"
+            )
+        )
+    for statement in (
+        "UPDATE institution_status_changes SET reason = 'edited'",
+        "DELETE FROM institution_status_changes",
+        "UPDATE recon_runs SET actor = 'someone else'",
+        "DELETE FROM recon_runs",
+    ):
+        refused = await _refused(database, [statement])
+        assert refusal_code(refused) is ErrorCode.APPEND_ONLY, statement

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 from datetime import date
 from typing import Any
 
@@ -125,8 +124,8 @@ async def test_currency_mismatch_is_refused(ledger: Ledger) -> None:
 async def test_a_large_batch_with_one_bad_request_changes_nothing(
     ledger: Ledger, bad: EntrySpec
 ) -> None:
-    """From 1,000 entries the lock call overlaps validation (PostgreSQL); a request
-    refused meanwhile still gets its own typed error, and nothing is written."""
+    """A request refused by validation in the middle of a large batch gets its own
+    typed error, nothing is written, and the connection is fine afterwards."""
     specs = [transfer(f"big-{i}", "1002", "3001", 1) for i in range(1_200)]
     specs.insert(700, bad)
     with pytest.raises(RiskpoolError) as caught:
@@ -234,41 +233,36 @@ async def test_returned_entries_equal_what_is_loaded_afterwards(ledger: Ledger) 
 
 
 async def test_post_many_in_several_chunks_checks_and_chains_across_them(
-    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+    ledger: Ledger,
 ) -> None:
-    """Large batches stream through COPY in chunks (PostgreSQL): each chunk writes whole
-    entries, their postings first; balances and chain heads carry over from chunk to chunk, and a
-    refused batch changes nothing."""
-    from riskpool.ledger import store
+    """A batch larger than :data:`~riskpool.ledger.store.CHUNK_ENTRIES` is inserted in
+    several chunks of whole entries, postings first: balances and chain heads carry
+    over from chunk to chunk, and a batch refused in its last chunk changes nothing."""
+    from riskpool.ledger.store import CHUNK_ENTRIES
 
-    monkeypatch.setattr(store, "_PG_FIRST_CHUNK", 2)  # then 4, then 8 postings a chunk
-    monkeypatch.setattr(store, "_PG_CHUNK", 8)
-    monkeypatch.setattr(store, "_PG_COPY_MIN", 1)  # stream chunk by chunk through COPY
-    copied: list[int] = []
-    copy = store.LedgerStore._copy
-
-    async def counted(driver: Any, chunk: Any) -> None:
-        copied.append(len(chunk.postings))
-        await copy(driver, chunk)
-
-    monkeypatch.setattr(store.LedgerStore, "_copy", staticmethod(counted))
-    specs = [transfer(f"k{i}", "1002", "3001", i + 1) for i in range(9)]
+    size = CHUNK_ENTRIES + 2
+    specs = [transfer(f"k{i}", "1002", "3001", 1) for i in range(size)]
     specs += [transfer(f"p{i}", "5001", "1002", 1) for i in range(3)]
     posted = await ledger.post_many(specs)
-    if ledger.db.dialect == "postgresql":
-        assert copied == [2, 4, 8, 8, 2]  # the database starts early; chunks then grow
-    for entry in posted:
-        assert await ledger.entry(entry.id) == entry
-    assert await ledger.balance("POOL", "1002") == cny(45 - 3)
+    assert len(posted) == size + 3
+    for index in (0, CHUNK_ENTRIES - 1, CHUNK_ENTRIES, size + 2):
+        assert await ledger.entry(posted[index].id) == posted[index]
+    across = next(p for p in posted[CHUNK_ENTRIES].postings if p.account == "1002")
+    assert across.prev_hash == posted[CHUNK_ENTRIES - 1].entry_hash
+    assert across.account_seq == CHUNK_ENTRIES + 1
+    assert await ledger.balance("POOL", "1002") == cny(size - 3)
     again = await ledger.post(transfer("z", "5001", "1002", 2))
     cash = next(p for p in again.postings if p.account == "1002")
-    assert cash.account_seq == 13 and cash.prev_hash == posted[-1].entry_hash
-    bad = [transfer(f"q{i}", "1002", "3001", 1) for i in range(5)]
-    bad.append(transfer("q-over", "5001", "1002", 10_000))
+    assert cash.account_seq == size + 4 and cash.prev_hash == posted[-1].entry_hash
+    bad = [transfer(f"q{i}", "1002", "3001", 1) for i in range(size)]
+    bad.append(transfer("q-over", "5001", "1002", 100_000))
     with pytest.raises(RiskpoolError) as caught:
         await ledger.post_many(bad)
     assert caught.value.code is ErrorCode.INSUFFICIENT_FUNDS
-    assert await ledger.balance("POOL", "1002") == cny(40)
+    assert await ledger.balance("POOL", "1002") == cny(size - 5)
+    async with ledger.db.transaction(write=False) as conn:
+        report = await verify(conn)
+    assert report.ok, report.problems
 
 
 async def test_nul_characters_are_refused(ledger: Ledger) -> None:
@@ -290,19 +284,10 @@ async def test_nul_characters_are_refused(ledger: Ledger) -> None:
         assert caught.value.code is ErrorCode.INVALID_ENTRY
 
 
-@pytest.mark.parametrize("streamed", [False, True], ids=["batch", "streamed"])
-async def test_a_batch_is_refused_with_its_first_bad_request(
-    ledger: Ledger, monkeypatch: pytest.MonkeyPatch, streamed: bool
-) -> None:
-    """Each request is checked in full (validation, key, accounts, flags) before the
-    next, on every path: the refusal is the first bad request's, and nothing is written.
-    ``streamed``: the large-batch path (PostgreSQL), where later requests are
-    validated only as the earlier ones are written."""
-    from riskpool.ledger import store
-
-    if streamed:
-        monkeypatch.setattr(store, "_STREAM_MIN", 2)
-        monkeypatch.setattr(store, "_PREPARE_CHUNK", 1)
+async def test_a_batch_is_refused_with_its_first_bad_request(ledger: Ledger) -> None:
+    """Requests are validated first, then each is checked in full (key, accounts,
+    flags) in batch order: the refusal is the first bad request's, and nothing is
+    written."""
     await ledger.post(transfer("seed", "1002", "3001", 5))
     await ledger.close_account("POOL", "5001", date(2025, 3, 31))
     late = date(2025, 4, 1)
@@ -341,35 +326,27 @@ async def test_a_batch_is_refused_with_its_first_bad_request(
         with pytest.raises(RiskpoolError) as caught:
             await ledger.post_many(batch)
         assert caught.value.code is code, batch
-        assert gc.isenabled()  # paused for a large batch, on again after its refusal
     assert await ledger.balance("POOL", "1002") == cny(5)
     posted = await ledger.post_many([transfer("j", "1002", "3001", 1)] * 3)
     assert len(posted) == 3 and posted[0] is posted[2]
 
 
-async def test_post_many_builds_each_entry_when_it_is_read(ledger: Ledger) -> None:
-    """``post_many`` returns a sequence that builds each entry on first read, from
-    what was written; the same object on every read, equal to what is loaded."""
+async def test_post_many_returns_the_entries_in_request_order(ledger: Ledger) -> None:
+    """One entry per request, in order, built from what was written (equal to what
+    is loaded); a replayed request gives its first entry."""
     first = await ledger.post(transfer("r", "1002", "3001", 3))
     posted = await ledger.post_many(
         [transfer(f"n{i}", "1002", "3001", i + 1) for i in range(4)]
         + [transfer("r", "1002", "3001", 3)]
     )
-    assert len(posted) == 5 and repr(posted) == "PostedEntries(5 entries)"
+    assert [e.idempotency_key for e in posted] == ["n0", "n1", "n2", "n3", "r"]
     assert posted[-1] == first
-    assert posted[1] is posted[1] and posted[1:3] == [posted[1], posted[2]]
     assert posted == [await ledger.entry(entry.id) for entry in posted]
-    assert posted != [first] and list(posted)[:1] == [posted[0]]
-    with pytest.raises(IndexError):
-        posted[5]
-    with pytest.raises(TypeError):
-        hash(posted)
 
 
-async def test_the_lock_call_is_planned_for_analysed_tables(ledger: Ledger) -> None:
+async def test_posting_works_once_the_tables_are_analysed(ledger: Ledger) -> None:
     """Once the tables are analysed (autovacuum does it), a batch still finds and
-    locks every account it posts to (PostgreSQL plans its lock call once per
-    session, with whatever statistics there are then)."""
+    locks every account it posts to, and the triggers find its postings."""
     async with ledger.db.engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.exec_driver_sql("ANALYZE")
@@ -381,46 +358,13 @@ async def test_the_lock_call_is_planned_for_analysed_tables(ledger: Ledger) -> N
     assert await ledger.balance("POOL", "5001") == cny(2)
 
 
-async def test_a_large_batch_holds_off_cycle_collection_while_it_runs(
-    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """From :data:`_STREAM_MIN` requests the cyclic collector is paused while the
-    batch is validated, sealed and written (:mod:`riskpool.ledger.collector`), and
-    on again when it returns; a smaller batch leaves it alone."""
-    from riskpool.ledger import store
-
-    monkeypatch.setattr(store, "_STREAM_MIN", 3)
-    seen: list[bool] = []
-    prepare = store.prepare
-
-    def watched(spec: EntrySpec) -> Any:
-        seen.append(gc.isenabled())
-        return prepare(spec)
-
-    monkeypatch.setattr(store, "prepare", watched)
-    assert gc.isenabled()
-    await ledger.post_many([transfer(f"s{i}", "1002", "3001", 1) for i in range(2)])
-    assert seen == [True, True] and gc.isenabled()
-    seen.clear()
-    posted = await ledger.post_many([transfer(f"l{i}", "1002", "3001", 1) for i in range(3)])
-    assert seen == [False, False, False] and gc.isenabled()
-    assert [await ledger.entry(e.id) for e in posted] == list(posted)
-
-
-async def test_a_streamed_batch_cancelled_anywhere_is_whole_or_absent(
-    database: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Cancelled at any point of the large-batch path (ids asked for, lock call,
-    validation ahead, COPY chunks), a batch is written whole or not at all, the
-    collector is on again, and the connection it held is not handed out half-used."""
+async def test_a_batch_cancelled_anywhere_is_whole_or_absent(database: Any) -> None:
+    """Cancelled at any point of the write path (lock, keys, ids, inserts, commit),
+    a batch is written whole or not at all, and the connection it held is not
+    handed out half-used."""
     from riskpool.db import Database, create_engine
-    from riskpool.ledger import store
+    from riskpool.ledger.store import LedgerStore
 
-    monkeypatch.setattr(store, "_STREAM_MIN", 2)
-    monkeypatch.setattr(store, "_PREPARE_CHUNK", 1)
-    monkeypatch.setattr(store, "_PG_FIRST_CHUNK", 2)
-    monkeypatch.setattr(store, "_PG_CHUNK", 4)
-    monkeypatch.setattr(store, "_PG_COPY_MIN", 1)
     db = Database(create_engine(database.url, pool_size=1))
     try:
         ledger = Ledger(db)
@@ -434,11 +378,10 @@ async def test_a_streamed_batch_cancelled_anywhere_is_whole_or_absent(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-            assert gc.isenabled()
             async with db.transaction(write=False) as conn:
-                keys = [s.idempotency_key for s in batch]
-                found = await store.LedgerStore(conn)._existing_keys(keys)
-            sizes[turns] = len(found)
+                reads = LedgerStore(conn)
+                found = [await reads.entry_by_key(s.idempotency_key) for s in batch]
+            sizes[turns] = sum(entry is not None for entry in found)
         assert set(sizes.values()) <= {0, 6}, sizes
         assert sizes[0] == 0
         after = await ledger.post_many([transfer(f"n{i}", "1002", "3001", 1) for i in range(3)])

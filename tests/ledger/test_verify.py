@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 from helpers import pool_book, transfer
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from sqlalchemy import text
 
 from riskpool.ledger import hashing
@@ -148,7 +146,6 @@ async def test_a_rehashed_entry_is_caught_by_the_next_link(history: Any) -> None
 
 
 def test_entry_hash_is_independent_of_posting_order() -> None:
-    from datetime import UTC, date, datetime
 
     common: dict[str, Any] = {
         "entry_id": 1,
@@ -181,68 +178,3 @@ async def test_a_wrong_cached_chain_head_is_found(history: Any) -> None:
         )
     report = await _verify(database)
     assert [p.check for p in report.problems] == ["chain_head"]
-
-
-_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
-_ints = st.integers(-(2**63), 2**63 - 1)
-_json = st.recursive(
-    st.none() | st.booleans() | _ints | _text,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
-    max_leaves=6,
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    entry_id=_ints,
-    book_id=_ints,
-    day=st.dates(),
-    booked_at=st.datetimes(timezones=st.just(UTC) | st.none()),
-    description=_text,
-    metadata=st.dictionaries(_text, _json, max_size=3),
-    key=_text,
-    actor=_text,
-    reverses=st.none() | _ints,
-    legs=st.lists(st.tuples(_ints, _text, _ints, _ints, _ints, _text), max_size=3),
-)
-def test_fast_hash_encodings_equal_the_canonical_json_of_the_documents(
-    entry_id: int,
-    book_id: int,
-    day: date,
-    booked_at: datetime,
-    description: str,
-    metadata: dict[str, Any],
-    key: str,
-    actor: str,
-    reverses: int | None,
-    legs: list[tuple[int, str, int, int, int, str]],
-) -> None:
-    """``entry_hash``/``payload_hash`` assemble their JSON by hand for speed; it must be
-    byte for byte the canonical JSON (sorted keys, no spaces, UTF-8) of the document."""
-    fields: dict[str, Any] = {
-        "entry_id": entry_id,
-        "book_id": book_id,
-        "effective_date": day,
-        "booked_at": booked_at,
-        "description": description,
-        "metadata": metadata,
-        "idempotency_key": key,
-        "actor": actor,
-        "reverses": reverses,
-        "postings": legs,
-    }
-    assert hashing.entry_hash(**fields) == hashing.sha256_hex(
-        hashing.canonical_json(hashing.entry_document(**fields))
-    )
-    request: dict[str, Any] = {
-        "book": key,
-        "effective_date": day,
-        "description": description,
-        "postings": [(leg[1], leg[5], leg[0]) for leg in legs],
-        "metadata": metadata,
-        "actor": actor,
-        "reverses": reverses,
-    }
-    assert hashing.payload_hash(**request) == hashing.sha256_hex(
-        hashing.canonical_json(hashing.payload_document(**request))
-    )

@@ -1,0 +1,4 @@
+CREATE TRIGGER ledger_postings_no_update BEFORE UPDATE ON ledger_postings
+BEGIN
+    SELECT RAISE(ABORT, 'RP003');  -- append-only: post a reversing entry
+END

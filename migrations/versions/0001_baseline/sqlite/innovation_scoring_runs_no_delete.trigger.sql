@@ -1,0 +1,4 @@
+CREATE TRIGGER innovation_scoring_runs_no_delete BEFORE DELETE ON innovation_scoring_runs
+BEGIN
+    SELECT RAISE(ABORT, 'RP003');  -- append-only
+END
