@@ -27,6 +27,7 @@ from riskpool.domain.handlers.ports import UnitOfWork
 from riskpool.domain.handlers.routes import ROUTES
 from riskpool.domain.parties import Actor, Role
 from riskpool.domain.persistence.refusals import input_refusal
+from riskpool.domain.persistence.repositories import InstitutionRepository
 from riskpool.domain.persistence.statistics_cache import StatisticsCache
 from riskpool.domain.persistence.uow import SqlUnitOfWork, utc_now
 from riskpool.domain.services.innovation import InnovationService
@@ -74,6 +75,13 @@ class App:
             if refusal is None:
                 raise
             raise refusal from error
+
+    async def institution_exists(self, institution_id: int) -> bool:
+        """Whether a cooperating institution with this id is registered: the token check
+        asks it before a request runs (a token naming no institution acts for nobody)."""
+        async with self.db.transaction(write=False) as conn:
+            found = await InstitutionRepository(conn).get_many([institution_id])
+        return institution_id in found
 
     async def close(self) -> None:
         if self.owns_db:

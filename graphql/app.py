@@ -84,16 +84,7 @@ def upload_limit(app: App) -> int:
 def institution_lookup(app: App) -> InstitutionExists:
     """``institution_exists`` for the :class:`Authenticator`, answered by the domain."""
 
-    async def institution_exists(institution_id: int) -> bool:
-        try:
-            await app.parties.get(institution_id)
-        except RiskpoolError as error:
-            if error.code is ErrorCode.NOT_FOUND:
-                return False
-            raise
-        return True
-
-    return institution_exists
+    return app.institution_exists
 
 
 class RiskpoolGraphQL(GraphQL[Context, None]):

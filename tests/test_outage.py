@@ -23,6 +23,7 @@ from sqlalchemy import text
 from riskpool import migrate
 from riskpool.bootstrap import App, build
 from riskpool.db import create_engine
+from riskpool.domain.commands.parties import RegisterInstitution
 from riskpool.domain.parties import Actor, InstitutionKind, Role
 from riskpool.graphql.app import create_app, token_settings
 from riskpool.graphql.auth.tokens import mint
@@ -111,7 +112,7 @@ async def served(cluster: Cluster) -> AsyncIterator[tuple[httpx.AsyncClient, App
     await migrate.upgrade(engine)
     await engine.dispose()
     app = build(Settings(database_url=url, load_demo=False, retry_after_seconds=RETRY_AFTER))
-    await app.funds.setup()
+    await app.set_up()
     asgi = create_app(app)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=asgi), base_url="http://test", timeout=60
@@ -138,8 +139,8 @@ async def test_a_postgresql_restart_is_503_while_down_and_invisible_once_back(
     client, app = served
     operator = _headers(app)
     bureau = _headers(app, Role.FINANCE_BUREAU)
-    bank = await app.parties.register_institution(
-        Actor(Role.OPERATOR, "op"), name="甲银行", kind=InstitutionKind.BANK, cooperating_since=None
+    bank = await app.handle(
+        RegisterInstitution(name="甲银行", kind=InstitutionKind.BANK), Actor(Role.OPERATOR, "op")
     )
     for _ in range(5):  # fill the pool with connections that the restart will kill
         assert (await client.post("/graphql", json=BOOKS, headers=operator)).status_code == 200

@@ -47,7 +47,7 @@ async def balance(api: Api) -> Any:
 def test_a_data_exception_maps_to_validation_and_a_unique_violation_to_duplicate() -> None:
     from sqlalchemy.exc import DBAPIError
 
-    from riskpool.graphql.core.mutations import input_refusal
+    from riskpool.domain.persistence.refusals import input_refusal
 
     class Orig(Exception):
         def __init__(self, sqlstate: str) -> None:
@@ -302,23 +302,3 @@ async def test_every_int_and_string_argument_at_its_extremes_is_never_internal(
             assert "GRAPHQL_VALIDATION" not in codes or extreme != "0", (document, response.text)
             probes += 1
     assert probes > 40
-
-
-def test_a_data_exception_maps_to_validation_and_a_unique_violation_to_duplicate() -> None:
-    """The unit of work's last line of defence, below the API: SQLSTATE class 22 is
-    malformed input, 23505 a duplicate, anything else is not the input's fault."""
-    from sqlalchemy.exc import DBAPIError
-
-    from riskpool.domain.persistence.refusals import input_refusal
-
-    class Orig(Exception):
-        def __init__(self, sqlstate: str) -> None:
-            self.sqlstate = sqlstate
-
-    def refusal(state: str) -> object:
-        found = input_refusal(DBAPIError("stmt", {}, Orig(state)))
-        return found.code.value if found else None
-
-    assert refusal("22001") == "VALIDATION"
-    assert refusal("23505") == "DUPLICATE"
-    assert refusal("40001") is None

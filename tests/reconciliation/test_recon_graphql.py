@@ -11,6 +11,7 @@ import pytest
 from recon_db import MARCH, counts, pool_ledger, statement
 
 from riskpool.bootstrap import App, build
+from riskpool.domain.commands.parties import RegisterInstitution
 from riskpool.domain.parties import Actor, InstitutionKind, Role
 from riskpool.graphql.app import create_app, token_settings
 from riskpool.graphql.auth.tokens import mint
@@ -88,8 +89,8 @@ async def client(database: Any) -> AsyncIterator[Client]:
     app = build(Settings(database_url=database.url, load_demo=False), db=database.db)
     await pool_ledger(database.db)
     # Institution tokens must name an institution that exists (#1, minted by Client.gql).
-    await app.parties.register_institution(
-        Actor(Role.OPERATOR, "op"), name="甲银行", kind=InstitutionKind.BANK, cooperating_since=None
+    await app.handle(
+        RegisterInstitution(name="甲银行", kind=InstitutionKind.BANK), Actor(Role.OPERATOR, "op")
     )
     transport = httpx.ASGITransport(app=create_app(app))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
