@@ -142,7 +142,7 @@ def test_rejections_require_a_reason_and_withdrawal_is_claimant_only() -> None:
 
 
 EVIDENCE_CASES = [
-    (r.action, r.source, name) for r in TRANSITIONS if r.source for name in r.evidence
+    (r.action, r.source, name) for r in TRANSITIONS if r.source for name in sorted(r.evidence)
 ]
 
 
