@@ -8,6 +8,7 @@ success, 1 when ``verify`` finds a problem, 2 on a refused request.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -36,7 +37,11 @@ ledger_app = typer.Typer(help="Ledger reports.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
 
-console = Console()
+UNBOUNDED_WIDTH = 10_000
+"""The width tables are laid out in when output is not a terminal (a file, a pipe, a
+test runner): wide enough that no amount is ever cut to fit 80 columns."""
+
+console = Console(width=None if sys.stdout.isatty() else UNBOUNDED_WIDTH)
 
 
 def _run(work: Callable[[App], Awaitable[T]]) -> T:
