@@ -16,7 +16,6 @@ from riskpool.domain.services.funds import FundService
 from riskpool.domain.services.innovation import InnovationService
 from riskpool.domain.services.loans import LoanService
 from riskpool.domain.services.parties import PartyService
-from riskpool.domain.services.warnings import WarningService
 from riskpool.ledger.service import Ledger
 from riskpool.reconciliation.records import PoolAccount
 from riskpool.reconciliation.service import ReconciliationService
@@ -33,7 +32,6 @@ class App:
     claims: ClaimService
     funds: FundService
     innovation: InnovationService
-    warnings: WarningService
     reconciliation: ReconciliationService
     statistics: StatisticsCache = field(default_factory=StatisticsCache)
 
@@ -53,7 +51,6 @@ def build(settings: Settings | None = None) -> App:
         claims=ClaimService(db),
         funds=FundService(db),
         innovation=InnovationService(db),
-        warnings=WarningService(db),
         reconciliation=ReconciliationService(
             db,
             PoolAccount(

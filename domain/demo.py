@@ -148,6 +148,7 @@ from riskpool.domain.services.innovation import InnovationService
 from riskpool.domain.services.loans import LoanService
 from riskpool.domain.services.parties import PartyService
 from riskpool.domain.uscc import generate_uscc
+from riskpool.domain.views import innovation as innovation_views
 from riskpool.ledger.money import from_minor
 from riskpool.ledger.schema import entries as ledger_entries
 from riskpool.ledger.store import LedgerStore
@@ -1047,7 +1048,8 @@ class _Loader:
 
     async def _innovation(self) -> None:
         """A local indicator, 2024 values for every firm, one scoring run (each only once)."""
-        catalogue = await self.innovation.catalogue()
+        async with self.db.transaction(write=False) as conn:
+            catalogue = await innovation_views.catalogue(OPERATOR, conn)
         if "L_TAX_PAID" not in catalogue:
             await self.innovation.define_local_indicator(
                 OPERATOR,

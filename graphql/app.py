@@ -2,7 +2,7 @@
 
 Request handling, outermost first: a request id (from ``X-Request-ID`` or
 new) bound into structured logs and echoed in the response; a per-request read
-session closed when the response is done; bearer-token authentication into a
+snapshot closed when the response is done; bearer-token authentication into a
 :class:`~riskpool.graphql.auth.tokens.Principal`. Queries are accepted over GET
 and POST; mutations only over POST (strawberry refuses them over GET), and a
 POST must be ``application/json`` (no form posts, so no CSRF through forms).
@@ -29,8 +29,9 @@ from strawberry.asgi import GraphQL
 from riskpool.bootstrap import App
 from riskpool.errors import RiskpoolError
 from riskpool.graphql.auth.tokens import Principal, TokenSettings, verify
-from riskpool.graphql.core.context import Context, ReadSession
+from riskpool.graphql.core.context import Context
 from riskpool.graphql.schema import build_schema
+from riskpool.snapshot import ReadSnapshot
 
 log = structlog.get_logger("riskpool.http")
 
@@ -57,7 +58,7 @@ class RiskpoolGraphQL(GraphQL[Context, None]):
             app=self.riskpool,
             principal=principal,
             request_id=request.scope.get("state", {}).get("request_id", ""),
-            session=request.scope["state"]["read_session"],
+            snapshot=request.scope["state"]["read_snapshot"],
         )
 
     def _principal(self, request: Request | WebSocket) -> Principal | None:
@@ -74,7 +75,7 @@ class RiskpoolGraphQL(GraphQL[Context, None]):
 
 
 class RequestScope:
-    """ASGI middleware: request id, structured access log, per-request read session."""
+    """ASGI middleware: request id, structured access log, per-request read snapshot."""
 
     def __init__(self, inner: ASGIApp, app: App) -> None:
         self.inner = inner
@@ -88,8 +89,8 @@ class RequestScope:
         request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
-        session = ReadSession(self.app.db)
-        state["read_session"] = session
+        snapshot = ReadSnapshot(self.app.db)
+        state["read_snapshot"] = snapshot
         status = 500
         started = time.perf_counter()
 
@@ -105,7 +106,7 @@ class RequestScope:
             try:
                 await self.inner(scope, receive, send_with_id)
             finally:
-                await session.close()
+                await snapshot.close()
                 log.info(
                     "http.request",
                     request_id=request_id,

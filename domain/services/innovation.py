@@ -1,4 +1,4 @@
-"""Use cases of the innovation points: local indicators, submissions, scoring runs, reads.
+"""Use cases of the innovation points: local indicators, submissions, scoring runs.
 
 Who may do what (the API's matrix repeats it):
 
@@ -30,12 +30,9 @@ from riskpool.domain.innovation.scoring import FirmScore, score_submissions
 from riskpool.domain.innovation.submission import Submission, validate_submission
 from riskpool.domain.parties import Actor, Role
 from riskpool.domain.persistence.innovation import (
-    InnovationRepository,
     ScoringRun,
-    firm_visible,
     lends_to,
 )
-from riskpool.domain.persistence.innovation_tables import innovation_scores
 from riskpool.domain.persistence.tables import firms
 from riskpool.domain.services.base import Service, require_role
 from riskpool.errors import ErrorCode, RiskpoolError
@@ -54,11 +51,6 @@ class ScoredRun:
 
 
 class InnovationService(Service):
-    async def catalogue(self, version: str | None = None) -> Catalogue:
-        """Catalogue ``version`` (``None``: the current one, core plus every local indicator)."""
-        async with self.db.transaction(write=False) as conn:
-            return await InnovationRepository(conn).catalogue(version)
-
     async def define_local_indicator(
         self,
         actor: Actor,
@@ -162,42 +154,3 @@ class InnovationService(Service):
                 at=_now(at),
             )
             return ScoredRun(run=run, scores=scores)
-
-    async def scores(
-        self,
-        *,
-        institution_id: int | None = None,
-        year: int | None = None,
-        run_id: int | None = None,
-        firm_id: int | None = None,
-    ) -> ScoredRun | None:
-        """A run's scores (``run_id``, else the latest run of ``year``, else the latest run).
-
-        ``institution_id`` scopes to the firms that institution lends to, in SQL.
-        """
-        async with self.db.transaction(write=False) as conn:
-            return await read_scores(
-                InnovationRepository(conn),
-                institution_id=institution_id,
-                year=year,
-                run_id=run_id,
-                firm_id=firm_id,
-            )
-
-
-async def read_scores(
-    repository: InnovationRepository,
-    *,
-    institution_id: int | None = None,
-    year: int | None = None,
-    run_id: int | None = None,
-    firm_id: int | None = None,
-) -> ScoredRun | None:
-    """See :meth:`InnovationService.scores`; usable on a request's read snapshot."""
-    run = await repository.run(run_id) if run_id is not None else await repository.latest_run(year)
-    if run is None:
-        return None
-    visible = firm_visible(institution_id, innovation_scores.c.firm_id)
-    if firm_id is not None:
-        visible = visible & (innovation_scores.c.firm_id == firm_id)
-    return ScoredRun(run=run, scores=tuple(await repository.scores(run, visible=visible)))

@@ -30,7 +30,6 @@ async def api(database: Any) -> AsyncIterator[Api]:
         app.claims,
         app.funds,
         app.innovation,
-        app.warnings,
         app.ledger,
         app.reconciliation,
     ):
