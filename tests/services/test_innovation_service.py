@@ -167,17 +167,17 @@ async def test_who_may_submit_define_and_score(database: Any) -> None:
 async def test_local_indicators_version_the_catalogue(database: Any) -> None:
     service = InnovationService(database.db)
 
-    async def catalogue(version: str | None = None) -> Any:
+    async def read_catalogue(version: str | None = None) -> Any:
         return await read(database.db, innovation_views.catalogue, OPERATOR, version)
 
-    assert (await catalogue()).version == "NAT-2024"
+    assert (await read_catalogue()).version == "NAT-2024"
     catalogue = await service.define_local_indicator(
         OPERATOR, code="L_TAX", name="纳税", unit=Unit.YUAN, minimum=Decimal(0),
         maximum=Decimal("100000000.00"), weights={s: Decimal(5) for s in Stage}, at=AT,
     )  # fmt: skip
     assert catalogue.version == "NAT-2024+L1" and "L_TAX" in catalogue
-    assert (await catalogue("NAT-2024")).version == "NAT-2024"
-    assert (await catalogue("NAT-2024+L1")) == catalogue
+    assert (await read_catalogue("NAT-2024")).version == "NAT-2024"
+    assert (await read_catalogue("NAT-2024+L1")) == catalogue
     with pytest.raises(RiskpoolError) as duplicate:
         await service.define_local_indicator(
             OPERATOR, code="L_TAX", name="纳税", unit=Unit.YUAN, minimum=Decimal(0),
@@ -185,7 +185,7 @@ async def test_local_indicators_version_the_catalogue(database: Any) -> None:
         )  # fmt: skip
     assert duplicate.value.code is ErrorCode.DUPLICATE
     with pytest.raises(RiskpoolError):
-        await catalogue("NAT-2024+L7")
+        await read_catalogue("NAT-2024+L7")
 
 
 async def test_statistics_by_tier_sum_to_the_totals(database: Any) -> None:
