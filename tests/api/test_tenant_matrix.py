@@ -266,6 +266,10 @@ def institution_caller(w: World, me: str) -> Caller:
     firm_of = {"loan_a": "firm_a", "loan_b": "firm_b", "loan_guaranteed": "firm_b"}
     visible_firms = {firm_of[loan] for loan in visible_loans}
     hidden_institutions = [k for k in NAMES if k != me]
+    # A loan's parties hold its contract: the guarantor may read its lender's id on the
+    # loans they share (a warning's lenderId), never its name nor any other of its rows.
+    counterparties = {"bank_b": set(), "guarantor": {"bank_a"}}[me]
+    unrelated = [k for k in hidden_institutions if k not in counterparties]
     hidden_firms = [k for k in FIRMS if k not in visible_firms]
     hidden_loans = [k for k in CONTRACTS if k not in visible_loans]
     ident = {k: getattr(w, k) for k in (*NAMES, *FIRMS, *CONTRACTS)}
@@ -286,9 +290,9 @@ def institution_caller(w: World, me: str) -> Caller:
             *(part for k in hidden_firms for part in FIRMS[k]),
         ),
         forbidden_ids={
-            "institutionId": frozenset(ident[k] for k in hidden_institutions),
-            "lenderId": frozenset(ident[k] for k in hidden_institutions),
-            "guarantorId": frozenset(ident[k] for k in hidden_institutions),
+            "institutionId": frozenset(ident[k] for k in unrelated),
+            "lenderId": frozenset(ident[k] for k in unrelated),
+            "guarantorId": frozenset(ident[k] for k in unrelated),
             "firmId": frozenset(ident[k] for k in hidden_firms),
             "loanId": frozenset(ident[k] for k in hidden_loans),
         },
@@ -400,6 +404,15 @@ async def score_both_firms(api: Api) -> None:
     assert run["data"]["runInnovationScoring"]["userErrors"] == [], run
 
 
+async def overdue_guaranteed_loan(api: Api) -> None:
+    """The shared loan A-G overdue, so the guarantor has a warning naming its lender's loan."""
+    body = await api.gql(
+        f'mutation {{ markLoanOverdue(loanId: {api.world.loan_guaranteed}, since: "2025-04-10") '
+        "{ userErrors { code message } } }"
+    )
+    assert body["data"]["markLoanOverdue"]["userErrors"] == [], body
+
+
 SCHEMA = build_schema(Settings(load_demo=False))._schema
 MATRIX = variants(SCHEMA)
 
@@ -426,6 +439,7 @@ async def test_another_tenants_ids_answer_as_missing_ones_and_nothing_leaks(
     api: Api, me: str
 ) -> None:
     await score_both_firms(api)
+    await overdue_guaranteed_loan(api)
     w = api.world
     caller = institution_caller(w, me)
     # The pool-wide outstanding is the fund's figure, never an institution's to see (a
@@ -466,6 +480,9 @@ async def test_another_tenants_ids_answer_as_missing_ones_and_nothing_leaks(
         own = answers[("node", "id", kind, "own")]
         if (own.get("data") or {}).get("node") is None:
             problems.append(f"own {kind} unreadable through node(id): {own}")
+    own_warnings = json.dumps(answers[("warnings", "", "", None)], ensure_ascii=False)
+    if me == "guarantor":  # its own loan's warning is there: the warnings were not all empty
+        assert '"A-G"' in own_warnings, own_warnings
     assert compared == sum(1 for v in MATRIX if v.which == "other") > 0
     assert problems == []
 
