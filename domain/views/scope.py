@@ -7,7 +7,9 @@ reads only
 * the loans it lends or guarantees,
 * the claims it filed and the claims on those loans,
 * the firms of those loans (it lends to them or guarantees a loan to them),
-* itself — not the other institutions, not even a loan's counterparty.
+* itself — not the other institutions, not even a loan's counterparty (a
+  shared loan's record carries the counterparty's id, as the contract does;
+  its name and its other rows stay hidden).
 
 Every view composes these predicates into its statement's ``WHERE``; none
 filters after loading, so nothing invisible is ever read into memory and no
@@ -36,8 +38,8 @@ class Scope:
     def of(cls, actor: Actor) -> Scope:
         if actor.role is Role.INSTITUTION:
             # A token of an institution role always names one (checked when it is
-            # verified); a missing id would otherwise widen the scope to everything.
-            return cls(-1 if actor.institution_id is None else actor.institution_id)
+            # verified); were it missing, the scope must shrink to nothing, not widen.
+            return cls(NO_ROW if actor.institution_id is None else actor.institution_id)
         return EVERYTHING
 
     @property
@@ -50,6 +52,8 @@ class Scope:
 
 
 EVERYTHING = Scope()
+NO_ROW = -1
+"""An id no row has (ids are positive)."""
 
 
 def loan_visible(scope: Scope) -> ColumnElement[bool]:
