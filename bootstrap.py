@@ -30,8 +30,6 @@ from riskpool.domain.persistence.refusals import input_refusal
 from riskpool.domain.persistence.repositories import InstitutionRepository
 from riskpool.domain.persistence.statistics_cache import StatisticsCache
 from riskpool.domain.persistence.uow import SqlUnitOfWork, utc_now
-from riskpool.domain.services.innovation import InnovationService
-from riskpool.domain.services.warnings import WarningService
 from riskpool.ledger.service import Ledger
 from riskpool.reconciliation.records import PoolAccount
 from riskpool.reconciliation.service import ReconciliationService
@@ -51,8 +49,6 @@ class App:
     db: Database
     bus: MessageBus
     ledger: Ledger
-    innovation: InnovationService
-    warnings: WarningService
     reconciliation: ReconciliationService
     statistics: StatisticsCache = field(default_factory=StatisticsCache)
     owns_db: bool = True
@@ -107,8 +103,6 @@ def build(
         db=database,
         bus=MessageBus(uow_factory or sql_uow, ROUTES),
         ledger=Ledger(database),
-        innovation=InnovationService(database),
-        warnings=WarningService(database),
         reconciliation=ReconciliationService(
             database,
             PoolAccount(

@@ -2,7 +2,7 @@
 
 Request handling, outermost first: CORS (configured origins only; preflight
 answered); a request id (from ``X-Request-ID`` or new) bound into structured
-logs and echoed in the response, and a per-request read session closed when
+logs and echoed in the response, and a per-request read snapshot closed when
 the response is done; the body limit (413 before anything is read past it);
 then the GraphQL view: bearer-token authentication into a
 :class:`~riskpool.graphql.auth.tokens.Principal` (a missing or bad token is
@@ -48,7 +48,7 @@ from riskpool.graphql.auth.tokens import (
     Principal,
     TokenSettings,
 )
-from riskpool.graphql.core.context import Context, ReadSession
+from riskpool.graphql.core.context import Context
 from riskpool.graphql.core.extensions import truncate
 from riskpool.graphql.core.transport import (
     BodyLimit,
@@ -58,6 +58,7 @@ from riskpool.graphql.core.transport import (
 )
 from riskpool.graphql.schema import build_schema
 from riskpool.outage import is_outage
+from riskpool.snapshot import ReadSnapshot
 
 log = structlog.get_logger("riskpool.http")
 
@@ -131,7 +132,7 @@ class RiskpoolGraphQL(GraphQL[Context, None]):
             app=self.riskpool,
             principal=principal,
             request_id=state.get("request_id", ""),
-            session=state["read_session"],
+            snapshot=state["read_snapshot"],
         )
 
     async def _principal(self, request: Request | WebSocket) -> Principal | None:
@@ -193,7 +194,7 @@ def _may_upload(principal: Principal | None) -> bool:
 
 
 class RequestScope:
-    """ASGI middleware: request id, structured access log, per-request read session."""
+    """ASGI middleware: request id, structured access log, per-request read snapshot."""
 
     def __init__(self, inner: ASGIApp, app: App) -> None:
         self.inner = inner
@@ -207,8 +208,8 @@ class RequestScope:
         request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
-        session = ReadSession(self.app.db)
-        state["read_session"] = session
+        snapshot = ReadSnapshot(self.app.db)
+        state["read_snapshot"] = snapshot
         status = 500
         started = time.perf_counter()
 
@@ -225,12 +226,12 @@ class RequestScope:
                 await self.inner(scope, receive, send_with_id)
             finally:
                 try:
-                    await session.close()
+                    await snapshot.close()
                 except Exception as exc:
                     # The answer has gone out; a connection lost meanwhile is only logged.
                     if not is_outage(exc):
                         raise
-                    log.warning("http.session_close_failed", error=type(exc).__name__)
+                    log.warning("http.snapshot_close_failed", error=type(exc).__name__)
                 log.info(
                     "http.request",
                     request_id=request_id,

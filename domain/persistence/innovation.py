@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, or_, select, true, update
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from riskpool.domain.innovation.catalogue import (
@@ -348,8 +348,3 @@ def lends_to(institution_id: int, firm_id: ColumnElement[Any]) -> ColumnElement[
             or_(loans.c.lender_id == institution_id, loans.c.guarantor_id == institution_id)
         )
     )
-
-
-def firm_visible(institution_id: int | None, firm_id: ColumnElement[Any]) -> ColumnElement[bool]:
-    """Institution users see scores and submissions of the firms they lend to only."""
-    return true() if institution_id is None else lends_to(institution_id, firm_id)

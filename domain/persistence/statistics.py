@@ -15,9 +15,11 @@ A loan counts when it **entered the pool on or before** ``as_of``
 (``pool_entry_on <= as_of``; loans never admitted are not the fund's
 business), narrowed by the optional filters of :class:`StatsQuery`:
 ``policy_code`` (the policy the loan is bound to, e.g. ``"ZKD-2025"`` for
-郑科贷2.0), ``loan_type``, and ``institution_id`` — the scoping of an
-institution user, who sees only loans where its institution is the **lender
-or the guarantor** (applied in the SQL ``WHERE``, never after the fact).
+郑科贷2.0), ``loan_type``, ``institution_id`` (loans where that institution is
+the **lender or the guarantor**), and ``visible_to`` — the scoping of an
+institution user, set by :mod:`riskpool.domain.views.statistics`, who sees
+only its own loans and never another institution's id or name (applied in the
+SQL, never after the fact).
 
 The figures (:class:`LoanFigures`), all in CNY, as of the end of ``as_of``
 -------------------------------------------------------------------------
@@ -205,12 +207,20 @@ class StatsQuery:
     bucket: Bucket | None = None
     policy_code: str | None = None
     institution_id: int | None = None
-    """Scope of an institution user: loans it lends or guarantees, nothing else."""
+    """A filter: loans this institution lends or guarantees."""
     loan_type: LoanType | None = None
     date_from: date | None = None
     """Start of the window of the flow figures (inclusive); ``None``: since the beginning."""
+    visible_to: int | None = None
+    """The reader's scope when it is an institution user: only loans it lends or
+    guarantees count, a filter on another institution matches nothing, and the
+    rows of other institutions (grouped by ``INSTITUTION`` or ``CLAIMANT``) are
+    merged into one row without key or label, so no other tenant is named."""
 
     def __post_init__(self) -> None:
+        if self.as_of >= date.max:
+            # The figures are "as of the end of the day": the next day must exist.
+            raise RiskpoolError(ErrorCode.VALIDATION, "as_of is out of range", field="asOf")
         if self.date_from is not None and self.date_from > self.as_of:
             raise RiskpoolError(ErrorCode.VALIDATION, "date_from is after as_of", field="date_from")
 
@@ -426,14 +436,20 @@ def _scope_conditions(query: StatsQuery) -> list[ColumnElement[bool]]:
         conditions.append(loans.c.policy_code == query.policy_code)
     if query.loan_type is not None:
         conditions.append(loans.c.loan_type == LoanType(query.loan_type).value)
-    if query.institution_id is not None:
-        conditions.append(
-            or_(
-                loans.c.lender_id == query.institution_id,
-                loans.c.guarantor_id == query.institution_id,
+    for institution_id in (query.institution_id, query.visible_to):
+        if institution_id is not None:
+            conditions.append(
+                or_(loans.c.lender_id == institution_id, loans.c.guarantor_id == institution_id)
             )
-        )
+    if query.visible_to is not None and query.institution_id not in (None, query.visible_to):
+        # Another tenant's id answers as a missing one: nothing (not the loans shared with it).
+        conditions.append(false())
     return conditions
+
+
+def _own_only(query: StatsQuery, key: ColumnElement[Any]) -> ColumnElement[bool] | None:
+    """For an institution reader, whether an institution-valued group ``key`` is its own."""
+    return None if query.visible_to is None else key == query.visible_to
 
 
 def _scope(query: StatsQuery) -> FromClause:
@@ -461,6 +477,9 @@ def _scope(query: StatsQuery) -> FromClause:
     elif query.group_by is GroupBy.TIER:
         key = firms.c.innovation_tier
         source = loans.join(firms, firms.c.id == loans.c.firm_id)
+    own = _own_only(query, key)
+    if own is not None and query.group_by in (GroupBy.INSTITUTION, GroupBy.CLAIMANT):
+        key, label = case((own, key), else_=null()), case((own, label), else_=cast(null(), String))
     return (
         select(
             loans.c.id.label("loan_id"),

@@ -1,11 +1,13 @@
-"""Queries of claims, by state and institution; institution users see their own."""
+"""Queries of claims, by state, institution and loan (scoped by the claims view)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import strawberry
 from strawberry.types import Info
 
-from riskpool.domain.persistence.queries import ClaimFilter
+from riskpool.domain.views import claims as claim_views
 from riskpool.graphql.claims.types import ClaimNode, ClaimState
 from riskpool.graphql.core import loaders
 from riskpool.graphql.core.context import Context
@@ -26,12 +28,12 @@ class ClaimQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[ClaimNode]:
-        where = ClaimFilter(state=state, institution_id=institution_id, loan_id=loan_id)
+        where = claim_views.ClaimFilter(state=state, institution_id=institution_id, loan_id=loan_id)
         request = page_request(first, after, last, before)
-        page = await info.context.read(lambda m: m.claims_page(where, request))
+        page = await info.context.view(claim_views.page, where, request)
 
-        async def nodes(ids: object) -> list[ClaimNode]:
-            found = await loaders.claims(info.context).load_many(list(ids))  # type: ignore[call-overload]
+        async def nodes(ids: Sequence[int]) -> list[ClaimNode]:
+            found = await loaders.claims(info.context).load_many(list(ids))
             return [ClaimNode.of(c) for c in found if c is not None]
 
         connection: Connection[ClaimNode] = await connection_of(page, nodes)

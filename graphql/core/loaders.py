@@ -1,68 +1,66 @@
-"""Data loaders for the domain's relations, one per request, scoped to the principal.
+"""Data loaders for the domain's relations, one per request, batched through the views.
 
 Every relation goes through one of these, so a page of N loans with their
 lenders, firms and claims costs a fixed number of statements, not N of them.
+The views apply the caller's scope, so a loader answers ``None`` for a row the
+caller may not read, exactly as for a row that does not exist.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
 from riskpool.domain.claim import Claim
 from riskpool.domain.loan import Loan
 from riskpool.domain.parties import Firm, Institution
-from riskpool.domain.persistence.queries import ReadModel
+from riskpool.domain.views import View
+from riskpool.domain.views import claims as claim_views
+from riskpool.domain.views import loans as loan_views
+from riskpool.domain.views import parties as party_views
 from riskpool.graphql.core.context import Context
 
-K = TypeVar("K")
 V = TypeVar("V")
 
 
-def _by_id(
-    context: Context, fetch: Callable[[ReadModel, Sequence[int]], Awaitable[dict[int, Any]]]
-) -> DataLoader[int, Any]:
-    async def load(ids: Sequence[int]) -> list[Any]:
-        found = await context.read(lambda model: fetch(model, ids))
-        return [found.get(i) for i in ids]
+def by_id(
+    context: Context, name: str, read: View[[Sequence[int]], dict[int, V]]
+) -> DataLoader[int, V | None]:
+    """The request's loader ``name`` over the batch view ``read`` (ids → found rows)."""
 
-    return DataLoader(load_fn=load)
+    def make(c: Context) -> DataLoader[int, V | None]:
+        async def load(ids: Sequence[int]) -> list[V | None]:
+            found = await c.view(read, ids)
+            return [found.get(i) for i in ids]
+
+        return DataLoader(load_fn=load)
+
+    loader: DataLoader[int, V | None] = context.loader(name, make)
+    return loader
 
 
 def institutions(context: Context) -> DataLoader[int, Institution | None]:
-    loader: DataLoader[int, Institution | None] = context.loader(
-        "institutions", lambda c: _by_id(c, lambda m, ids: m.institutions(ids))
-    )
-    return loader
+    return by_id(context, "institutions", party_views.institutions_by_id)
 
 
 def firms(context: Context) -> DataLoader[int, Firm | None]:
-    loader: DataLoader[int, Firm | None] = context.loader(
-        "firms", lambda c: _by_id(c, lambda m, ids: m.firms(ids))
-    )
-    return loader
+    return by_id(context, "firms", party_views.firms_by_id)
 
 
 def loans(context: Context) -> DataLoader[int, Loan | None]:
-    loader: DataLoader[int, Loan | None] = context.loader(
-        "loans", lambda c: _by_id(c, lambda m, ids: m.loans(ids))
-    )
-    return loader
+    return by_id(context, "loans", loan_views.by_id)
 
 
 def claims(context: Context) -> DataLoader[int, Claim | None]:
-    loader: DataLoader[int, Claim | None] = context.loader(
-        "claims", lambda c: _by_id(c, lambda m, ids: m.claims(ids))
-    )
-    return loader
+    return by_id(context, "claims", claim_views.by_id)
 
 
 def claim_ids_by_loan(context: Context) -> DataLoader[int, list[int]]:
     def make(c: Context) -> DataLoader[int, list[int]]:
         async def load(ids: Sequence[int]) -> list[list[int]]:
-            found = await c.read(lambda model: model.claim_ids_by_loan(ids))
+            found = await c.view(claim_views.ids_by_loan, ids)
             return [found.get(i, []) for i in ids]
 
         return DataLoader(load_fn=load)

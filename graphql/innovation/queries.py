@@ -1,7 +1,7 @@
 """Queries of the innovation points and the early warnings.
 
-Institution users see scores of the firms they lend to only (in SQL), and
-only their own warnings (see :mod:`riskpool.domain.services.warnings`).
+The views scope them: institution users see scores of the firms they lend to
+(without the pool-wide cohort figures) and only their own warnings.
 """
 
 from __future__ import annotations
@@ -14,10 +14,8 @@ from strawberry.types import Info
 
 from riskpool.domain.dates import business_date
 from riskpool.domain.innovation.warnings import WarningLimits
-from riskpool.domain.parties import Role
-from riskpool.domain.persistence.innovation import InnovationRepository
-from riskpool.domain.services.innovation import read_scores
-from riskpool.domain.services.warnings import compute_warnings
+from riskpool.domain.views import innovation as innovation_views
+from riskpool.domain.views import warnings as warning_views
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.graphql.core.context import Context
 from riskpool.graphql.innovation.types import (
@@ -44,10 +42,7 @@ class InnovationQuery:
     async def innovation_catalogue(
         self, info: Info[Context, None], version: str | None = None
     ) -> CatalogueType:
-        info.context.require()
-        catalogue = await info.context.session.run(
-            lambda conn: InnovationRepository(conn).catalogue(version)
-        )
+        catalogue = await info.context.view(innovation_views.catalogue, version)
         return CatalogueType.of(catalogue)
 
     @strawberry.field(
@@ -60,17 +55,12 @@ class InnovationQuery:
         run_id: int | None = None,
         firm_id: int | None = None,
     ) -> ScoringRunType | None:
-        scope = info.context.scope
-        found = await info.context.session.run(
-            lambda conn: read_scores(
-                InnovationRepository(conn),
-                institution_id=scope.institution_id,
-                year=year,
-                run_id=run_id,
-                firm_id=firm_id,
-            )
+        found = await info.context.view(
+            innovation_views.scores, year=year, run_id=run_id, firm_id=firm_id
         )
-        return ScoringRunType.of(found.run, found.scores) if found is not None else None
+        if found is None:
+            return None
+        return ScoringRunType.of(found.run, found.scores, cohort=found.cohort_shown)
 
     @strawberry.field(
         description="Early warnings as of a date (default: today in Beijing), by kind, institution."
@@ -86,8 +76,6 @@ class InnovationQuery:
         institution_share_limit: str | None = None,
         sector_share_limit: str | None = None,
     ) -> list[EarlyWarning]:
-        principal = info.context.require()
-        scope = principal.institution_id if principal.role is Role.INSTITUTION else None
         defaults = WarningLimits()
         limits = WarningLimits(
             overdue_days=overdue_days,
@@ -102,14 +90,7 @@ class InnovationQuery:
             ),
         )
         on = as_of if as_of is not None else business_date(datetime.now(UTC))
-        found = await info.context.session.run(
-            lambda conn: compute_warnings(
-                conn,
-                on,
-                limits,
-                kind=kind,
-                institution_id=institution_id,
-                scope_institution_id=scope,
-            )
+        found = await info.context.view(
+            warning_views.early_warnings, on, limits, kind=kind, institution_id=institution_id
         )
         return [warning_of(w) for w in found]

@@ -126,19 +126,23 @@ class SubmissionType:
 class Contribution:
     code: str
     value: str
-    cohort_min: str
-    cohort_max: str
+    cohort_min: str | None = strawberry.field(
+        description="The cohort's lowest value; null for an institution user (other firms' data)."
+    )
+    cohort_max: str | None = strawberry.field(
+        description="The cohort's highest value; null for an institution user (other firms' data)."
+    )
     normalised: str = strawberry.field(description="Min–max within the cohort, 6 decimals.")
     weight_share: str = strawberry.field(description="weight ÷ the stage's total (6 decimals).")
     points: str
 
     @classmethod
-    def of(cls, c: scoring.Contribution) -> Contribution:
+    def of(cls, c: scoring.Contribution, *, cohort: bool = True) -> Contribution:
         return cls(
             code=c.code,
             value=plain(c.value),
-            cohort_min=plain(c.cohort_min),
-            cohort_max=plain(c.cohort_max),
+            cohort_min=plain(c.cohort_min) if cohort else None,
+            cohort_max=plain(c.cohort_max) if cohort else None,
             normalised=plain(c.normalised),
             weight_share=rate(c.weight_share),
             points=plain(c.points),
@@ -154,12 +158,14 @@ class FirmScore:
     score: str
     percentile: str
     tier: int
-    cohort_size: int
+    cohort_size: int | None = strawberry.field(
+        description="Firms in the stage cohort; null for an institution user (a pool-wide count)."
+    )
     submission_id: int | None
     contributions: list[Contribution]
 
     @classmethod
-    def of(cls, s: scoring.FirmScore) -> FirmScore:
+    def of(cls, s: scoring.FirmScore, *, cohort: bool = True) -> FirmScore:
         return cls(
             firm_id=s.firm_id,
             year=s.year,
@@ -168,9 +174,9 @@ class FirmScore:
             score=plain(s.score),
             percentile=plain(s.percentile),
             tier=s.tier,
-            cohort_size=s.cohort_size,
+            cohort_size=s.cohort_size if cohort else None,
             submission_id=s.submission_id,
-            contributions=[Contribution.of(c) for c in s.contributions],
+            contributions=[Contribution.of(c, cohort=cohort) for c in s.contributions],
         )
 
 
@@ -180,14 +186,19 @@ class ScoringRunType:
     year: int
     catalogue_version: str
     tier_cuts: list[str]
-    firm_count: int
+    firm_count: int = strawberry.field(
+        description="Firms scored in the run; for an institution user, those it may see."
+    )
     run_by_role: Role  # type: ignore[valid-type]
     run_by_subject: str
     run_at: datetime
     scores: list[FirmScore]
 
     @classmethod
-    def of(cls, run: ScoringRun, scores: tuple[scoring.FirmScore, ...]) -> ScoringRunType:
+    def of(
+        cls, run: ScoringRun, scores: tuple[scoring.FirmScore, ...], *, cohort: bool = True
+    ) -> ScoringRunType:
+        """``cohort=False`` withholds the cohort figures (for an institution reader)."""
         return cls(
             run_id=run.id,
             year=run.year,
@@ -197,7 +208,7 @@ class ScoringRunType:
             run_by_role=run.run_by.role,
             run_by_subject=run.run_by.subject,
             run_at=run.run_at,
-            scores=[FirmScore.of(s) for s in scores],
+            scores=[FirmScore.of(s, cohort=cohort) for s in scores],
         )
 
 

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from strawberry.dataloader import DataLoader
 
+from riskpool.domain.views import ledger as ledger_views
 from riskpool.graphql.core.context import Context
+from riskpool.graphql.core.loaders import by_id
 from riskpool.ledger.model import JournalEntry
-from riskpool.ledger.queries import LedgerQueries
-
-
-def entry_loader(context: Context) -> DataLoader[int, JournalEntry | None]:
-    async def load(ids: Sequence[int]) -> list[JournalEntry | None]:
-        found = await context.session.run(lambda conn: LedgerQueries(conn).entries_by_id(ids))
-        return [found.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
 
 
 def entries(context: Context) -> DataLoader[int, JournalEntry | None]:
-    loader: DataLoader[int, JournalEntry | None] = context.loader("ledger.entry", entry_loader)
-    return loader
+    return by_id(context, "ledger.entry", ledger_views.entries_by_id)

@@ -136,9 +136,6 @@ class JournalEntryType(relay.Node):
         node_ids: Iterable[str],
         required: bool = False,
     ) -> list[JournalEntryType | None]:
-        from riskpool.graphql.ledger.access import LEDGER_READERS
-
-        info.context.require(*LEDGER_READERS)
         ids = []
         for node_id in node_ids:
             try:

@@ -1,13 +1,14 @@
-"""Queries of loans: filters, sorting, keyset pages; institution users see their own."""
+"""Queries of loans: filters, sorting, keyset pages (scoped by the loans view)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import strawberry
 from strawberry.types import Info
 
-from riskpool.domain.persistence.queries import LoanFilter
+from riskpool.domain.views import loans as loan_views
 from riskpool.graphql.core import loaders
 from riskpool.graphql.core.context import Context
 from riskpool.graphql.core.pagination import Connection, connection_of, page_request
@@ -40,7 +41,7 @@ class LoanQuery:
         before: str | None = None,
     ) -> Connection[LoanNode]:
         f = filter or LoanFilterInput()
-        where = LoanFilter(
+        where = loan_views.LoanFilter(
             institution_id=f.institution_id,
             firm_id=f.firm_id,
             loan_type=f.loan_type,
@@ -52,10 +53,10 @@ class LoanQuery:
             descending=descending,
         )
         request = page_request(first, after, last, before)
-        page = await info.context.read(lambda m: m.loans_page(where, request))
+        page = await info.context.view(loan_views.page, where, request)
 
-        async def nodes(ids: object) -> list[LoanNode]:
-            found = await loaders.loans(info.context).load_many(list(ids))  # type: ignore[call-overload]
+        async def nodes(ids: Sequence[int]) -> list[LoanNode]:
+            found = await loaders.loans(info.context).load_many(list(ids))
             return [LoanNode.of(loan) for loan in found if loan is not None]
 
         connection: Connection[LoanNode] = await connection_of(page, nodes)

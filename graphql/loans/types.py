@@ -11,8 +11,8 @@ from strawberry import relay
 from strawberry.types import Info
 
 from riskpool.domain import loan as model
-from riskpool.domain.persistence import queries
 from riskpool.domain.policy import LoanType as DomainLoanType
+from riskpool.domain.views import loans as loan_views
 from riskpool.graphql.core import loaders
 from riskpool.graphql.core.context import Context
 from riskpool.graphql.core.scalars import MoneyType
@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from riskpool.graphql.claims.types import ClaimNode
 
 LoanType = strawberry.enum(DomainLoanType, name="LoanType")
-LoanStatus = strawberry.enum(queries.LoanStatus, name="LoanStatus")
-LoanSort = strawberry.enum(queries.LoanSort, name="LoanSort")
+LoanStatus = strawberry.enum(loan_views.LoanStatus, name="LoanStatus")
+LoanSort = strawberry.enum(loan_views.LoanSort, name="LoanSort")
 RepaymentKind = strawberry.enum(model.RepaymentKind, name="RepaymentKind")
 
 

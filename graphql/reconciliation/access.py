@@ -1,37 +1,23 @@
-"""Who may do what in reconciliation through the API.
+"""The acting reconciler, for the reconciliation mutations.
 
-Decision: finance staff are operator users, so importing statements, running
-the matching and deciding proposals are the operator's (the four-eyes rule,
-checked by the use case, then needs two different operator users). Everyone
-who may read the pool's journal may read the reconciliation; institution
-users never see the pool's bank account.
+Who may reconcile is the permission table's (``Operation.RECONCILE``: finance
+staff are operator users); this only asks it and names the person, whom the
+reconciliation service records on every decision (its four-eyes rule then
+needs two different operator users). Reads ask the table in their views.
 """
 
 from __future__ import annotations
 
-from riskpool.domain.parties import Role
-from riskpool.errors import ErrorCode, RiskpoolError
+from riskpool.domain.permissions import Operation, authorize
 from riskpool.graphql.core.context import Context
-
-RECONCILERS = (Role.OPERATOR,)
-READERS = (
-    Role.OPERATOR,
-    Role.AUDITOR,
-    Role.SCIENCE_BUREAU,
-    Role.FINANCE_BUREAU,
-    Role.CITY_GOVERNMENT,
-    Role.VIEWER,
-)
 
 
 def reconciler(context: Context) -> str:
     """The acting operator's subject; a refusal (``FORBIDDEN``) for any other role.
 
-    Raised as a :class:`RiskpoolError` so a mutation returns it in ``userErrors``.
+    Raised as a :class:`~riskpool.errors.RiskpoolError` so a mutation returns it
+    in ``userErrors``.
     """
-    principal = context.require()
-    if principal.role not in RECONCILERS:
-        raise RiskpoolError(
-            ErrorCode.FORBIDDEN, f"role {principal.role.value.lower()} may not reconcile"
-        )
-    return principal.subject
+    actor = context.actor()
+    authorize(actor, Operation.RECONCILE)
+    return actor.subject

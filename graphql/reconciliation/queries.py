@@ -1,4 +1,4 @@
-"""Queries of the reconciliation area: the report, open proposals, runs."""
+"""Queries of the reconciliation area: the report, open proposals, runs (not for institutions)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import date
 import strawberry
 from strawberry.types import Info
 
+from riskpool.domain.views import reconciliation as reconciliation_views
 from riskpool.graphql.core.context import Context
-from riskpool.graphql.reconciliation.access import READERS
 from riskpool.graphql.reconciliation.types import (
     ReconciliationMatchType,
     ReconciliationReportType,
@@ -25,22 +25,25 @@ class ReconciliationQuery:
     async def reconciliation_report(
         self, info: Info[Context, None], as_of: date
     ) -> ReconciliationReportType:
-        info.context.require(*READERS)
-        stored = await info.context.app.reconciliation.report(as_of)
+        stored = await info.context.view(
+            reconciliation_views.report, as_of, service=info.context.app.reconciliation
+        )
         return ReconciliationReportType.of(stored)
 
     @strawberry.field(description="Proposals awaiting a person's confirmation or rejection.")
     async def reconciliation_proposals(
         self, info: Info[Context, None]
     ) -> list[ReconciliationMatchType]:
-        info.context.require(*READERS)
-        found = await info.context.app.reconciliation.proposals()
+        found = await info.context.view(
+            reconciliation_views.proposals, service=info.context.app.reconciliation
+        )
         return [ReconciliationMatchType.of(m) for m in found]
 
     @strawberry.field(description="The latest matching runs, newest first.")
     async def reconciliation_runs(
         self, info: Info[Context, None], limit: int = 20
     ) -> list[ReconciliationRunType]:
-        info.context.require(*READERS)
-        found = await info.context.app.reconciliation.runs(limit)
+        found = await info.context.view(
+            reconciliation_views.runs, limit, service=info.context.app.reconciliation
+        )
         return [ReconciliationRunType.of(r) for r in found]

@@ -1,4 +1,4 @@
-"""Statistics queries. Institution users get figures of their own loans only."""
+"""Statistics queries; the statistics view scopes institution users to their own loans."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from datetime import date
 import strawberry
 from strawberry.types import Info
 
-from riskpool.domain.parties import Role
-from riskpool.domain.persistence import statistics as stats
+from riskpool.domain.views import statistics as stats_views
 from riskpool.graphql.core.context import Context
-from riskpool.graphql.ledger.access import LEDGER_READERS
 from riskpool.graphql.loans.types import LoanType
 from riskpool.graphql.stats.types import (
     Bucket,
@@ -35,10 +33,7 @@ class StatsQuery:
         institution_id: int | None = None,
         date_from: date | None = None,
     ) -> LoanStatistics:
-        principal = info.context.require()
-        if principal.role is Role.INSTITUTION:
-            institution_id = principal.institution_id
-        query = stats.StatsQuery(
+        query = stats_views.StatsQuery(
             as_of=as_of,
             group_by=group_by,
             bucket=bucket,
@@ -47,8 +42,9 @@ class StatsQuery:
             loan_type=loan_type,
             date_from=date_from,
         )
-        cache = info.context.app.statistics
-        result = await info.context.session.run(lambda conn: cache.loan_statistics(conn, query))
+        result = await info.context.view(
+            stats_views.loan_statistics, query, cache=info.context.app.statistics
+        )
         return LoanStatistics(
             as_of=as_of,
             totals=LoanFigures.of(result.totals),
@@ -57,6 +53,5 @@ class StatsQuery:
 
     @strawberry.field(description="The funds' cash, payable, cover and floor as of a date.")
     async def pool_statistics(self, info: Info[Context, None], as_of: date) -> PoolStatistics:
-        info.context.require(*LEDGER_READERS)
-        figures = await info.context.session.run(lambda conn: stats.pool_statistics(conn, as_of))
+        figures = await info.context.view(stats_views.pool_figures, as_of)
         return PoolStatistics.of(figures)

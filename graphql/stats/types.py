@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import strawberry
 
-from riskpool.domain.persistence import statistics as stats
+from riskpool.domain.views import statistics as stats
 from riskpool.graphql.core.scalars import MoneyType
 
 GroupBy = strawberry.enum(stats.GroupBy, name="StatsGroupBy")

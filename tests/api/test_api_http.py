@@ -348,13 +348,13 @@ async def test_access_log_is_structured_and_carries_the_request_id(api: Api) -> 
 
 
 async def test_a_request_reads_one_snapshot(api: Api) -> None:
-    """On PostgreSQL the request's read session is REPEATABLE READ: every figure of a
+    """On PostgreSQL the request's read snapshot is REPEATABLE READ: every figure of a
     dashboard comes from the same snapshot (SQLite's WAL read transaction is one already)."""
     from sqlalchemy import text
 
-    from riskpool.graphql.core.context import ReadSession
+    from riskpool.snapshot import ReadSnapshot
 
-    session = ReadSession(api.app.db)
+    session = ReadSnapshot(api.app.db)
     try:
         if api.app.db.dialect == "postgresql":
             level = await session.run(lambda conn: conn.scalar(text("SHOW transaction_isolation")))

@@ -88,3 +88,35 @@ async def test_institution_cannot_read_the_pool_ledger(api: Api) -> None:
         "{ books { code } }", role=Role.INSTITUTION, institution_id=api.world.bank_a
     )
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+SCORES = (
+    "{ innovationScores(year: 2024) { firmCount scores { firmId cohortSize "
+    "contributions { cohortMin cohortMax normalised } } } }"
+)
+
+
+async def test_institution_scores_show_its_firms_without_the_cohort(api: Api) -> None:
+    """Bank B lends to firm B only: it reads firm B's score, not how the pool's cohort looks."""
+    from riskpool.domain.innovation.catalogue import NATIONAL_CORE, IndicatorGroup
+
+    w = api.world
+    required = [i.code for i in NATIONAL_CORE if i.group is not IndicatorGroup.AUXILIARY]
+    for level, firm in enumerate((w.firm_a, w.firm_b), 1):
+        values = ", ".join(f'{{code: "{c}", value: "{level}"}}' for c in required)
+        await api.gql(
+            f"mutation {{ submitInnovationIndicators(firmId: {firm}, year: 2024, stage: GROWTH, "
+            f'values: [{values}], source: "t") {{ userErrors {{ code }} }} }}'
+        )
+    await api.gql("mutation { runInnovationScoring(year: 2024) { userErrors { code } } }")
+    pool = (await api.gql(SCORES))["data"]["innovationScores"]
+    assert pool["firmCount"] == 2 and pool["scores"][0]["cohortSize"] == 2
+    assert pool["scores"][0]["contributions"][0]["cohortMin"] == "1.00"
+    bank = await api.gql(SCORES, role=Role.INSTITUTION, institution_id=w.bank_b)
+    scores = bank["data"]["innovationScores"]
+    assert scores["firmCount"] == 1
+    assert [s["firmId"] for s in scores["scores"]] == [w.firm_b]
+    assert scores["scores"][0]["cohortSize"] is None
+    contribution = scores["scores"][0]["contributions"][0]
+    assert (contribution["cohortMin"], contribution["cohortMax"]) == (None, None)
+    assert contribution["normalised"] == "1.000000"  # its own standing is still shown

@@ -20,10 +20,14 @@ from riskpool.domain.innovation.warnings import (
     LoanNearTrigger,
     PoolBelowFloor,
     WarningKind,
+    WarningLimits,
 )
-from riskpool.domain.services.innovation import InnovationService
-from riskpool.domain.services.warnings import WarningService
+from riskpool.domain.parties import Actor, Role
+from riskpool.domain.views import innovation as innovation_views
+from riskpool.domain.views import warnings as warning_views
 from riskpool.settings import Settings
+
+OPERATOR = Actor(Role.OPERATOR, "op")
 
 
 def cny(value: str) -> Money:
@@ -35,7 +39,8 @@ async def test_demo_covers_every_tier_and_every_warning(database: Any) -> None:
         build(Settings(database_url=database.url, load_demo=False), db=database.db)
     )
     assert (report.institutions, report.firms, report.loans) == (15, 86, 106)
-    scored = await InnovationService(database.db).scores(year=INNOVATION_YEAR)
+    async with database.db.transaction(write=False) as conn:
+        scored = await innovation_views.scores(OPERATOR, conn, year=INNOVATION_YEAR)
     assert scored is not None
     assert scored.run.catalogue_version == "NAT-2024+L1"
     assert scored.run.firm_count == 86
@@ -46,8 +51,11 @@ async def test_demo_covers_every_tier_and_every_warning(database: Any) -> None:
         assert sum(c.points for c in score.contributions) == score.score
         assert len(score.contributions) == 19
 
-    service = WarningService(database.db)
-    late = await service.warnings(WARNINGS_AS_OF)
+    async def warnings(on: Any, **kwargs: Any) -> Any:
+        async with database.db.transaction(write=False) as conn:
+            return await warning_views.early_warnings(OPERATOR, conn, on, WarningLimits(), **kwargs)
+
+    late = await warnings(WARNINGS_AS_OF)
     assert {w.kind for w in late} == {
         WarningKind.LOAN_NEAR_TRIGGER,
         WarningKind.INSTITUTION_NEAR_SUSPENSION,
@@ -59,7 +67,7 @@ async def test_demo_covers_every_tier_and_every_warning(database: Any) -> None:
     assert dimensions == {"INSTITUTION", "SECTOR"}
     assert any(w.label == "郑州银行" for w in late if isinstance(w, Concentration))
 
-    early = await service.warnings(POOL_WARNING_AS_OF, kind=WarningKind.POOL_BELOW_FLOOR)
+    early = await warnings(POOL_WARNING_AS_OF, kind=WarningKind.POOL_BELOW_FLOOR)
     (pool,) = early
     assert isinstance(pool, PoolBelowFloor)
     assert pool.cash == cny("70000000.00")

@@ -17,15 +17,15 @@ from riskpool.domain.commands import loans as lc
 from riskpool.domain.commands import parties as pc
 from riskpool.domain.innovation.catalogue import NATIONAL_CORE, IndicatorGroup, Stage, Unit
 from riskpool.domain.innovation.submission import SubmissionRejected
-from riskpool.domain.innovation.warnings import WarningKind
+from riskpool.domain.innovation.warnings import WarningKind, WarningLimits
 from riskpool.domain.parties import Actor, InstitutionKind, Role
 from riskpool.domain.persistence import statistics as stats
 from riskpool.domain.persistence.innovation_tables import innovation_submissions
 from riskpool.domain.persistence.repositories import FirmRepository
 from riskpool.domain.policy import LoanType
-from riskpool.domain.services.innovation import InnovationService
-from riskpool.domain.services.warnings import WarningService
 from riskpool.domain.uscc import generate_uscc
+from riskpool.domain.views import innovation as innovation_views
+from riskpool.domain.views import warnings as warning_views
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.settings import Settings
 
@@ -36,6 +36,12 @@ REQUIRED = [i.code for i in NATIONAL_CORE if i.group is not IndicatorGroup.AUXIL
 
 def cny(value: str) -> Money:
     return Money(Decimal(value), "CNY")
+
+
+async def read(db: Any, view: Any, actor: Actor, *args: Any, **kwargs: Any) -> Any:
+    """``view`` for ``actor`` in one read transaction, as the API's snapshot runs it."""
+    async with db.transaction(write=False) as conn:
+        return await view(actor, conn, *args, **kwargs)
 
 
 def values(level: int) -> dict[str, Decimal | None]:
@@ -88,7 +94,6 @@ async def grant(db: Any, actor: Actor, **fields: Any) -> Any:
 async def test_submit_score_and_store_tiers(database: Any) -> None:
     db = database.db
     _, _, firm_ids = await world(db)
-    service = InnovationService(db)
     for level, firm_id in enumerate(firm_ids, 1):
         await submit(
             db, OPERATOR, firm_id=firm_id, year=2024, stage=Stage.GROWTH, values=values(level),
@@ -103,7 +108,7 @@ async def test_submit_score_and_store_tiers(database: Any) -> None:
     run = await score(db, OPERATOR, year=2024, at=AT)
     tiers = {s.firm_id: s.tier for s in run.scores}
     assert tiers == {firm_ids[0]: 5, firm_ids[1]: 1, firm_ids[2]: 2, firm_ids[3]: 3, firm_ids[4]: 4}
-    stored = await service.scores(year=2024)
+    stored = await read(db, innovation_views.scores, OPERATOR, year=2024)
     assert stored is not None
     assert stored.scores == run.scores  # read back exactly, contributions included
     assert stored.run.catalogue_version == "NAT-2024"
@@ -147,7 +152,6 @@ async def test_who_may_submit_define_and_score(database: Any) -> None:
         loan_type=LoanType.BANK_DIRECT, credit_line=cny("100000.00"),
         granted_on=date(2025, 3, 1), maturity=date(2026, 3, 1),
     )  # fmt: skip
-    service = InnovationService(db)
     lender = Actor(Role.INSTITUTION, "bank", bank)
     stranger = Actor(Role.INSTITUTION, "other", other)
     made = await submit(
@@ -176,22 +180,28 @@ async def test_who_may_submit_define_and_score(database: Any) -> None:
             )  # fmt: skip
     # Scores are scoped: the stranger sees none of the lender's firm.
     await score(db, OPERATOR, year=2024)
-    mine = await service.scores(institution_id=bank)
-    theirs = await service.scores(institution_id=other)
+    mine = await read(db, innovation_views.scores, Actor(Role.INSTITUTION, "b", bank))
+    theirs = await read(db, innovation_views.scores, Actor(Role.INSTITUTION, "o", other))
     assert mine is not None and [s.firm_id for s in mine.scores] == [firm_ids[0]]
     assert theirs is not None and theirs.scores == ()
+    # The pool-wide figures stay with the pool's offices: the run counts visible firms only.
+    assert (mine.run.firm_count, theirs.run.firm_count) == (1, 0)
+    assert not mine.cohort_shown and not theirs.cohort_shown
 
 
 async def test_local_indicators_version_the_catalogue(database: Any) -> None:
-    service = InnovationService(database.db)
-    assert (await service.catalogue()).version == "NAT-2024"
+
+    async def read_catalogue(version: str | None = None) -> Any:
+        return await read(database.db, innovation_views.catalogue, OPERATOR, version)
+
+    assert (await read_catalogue()).version == "NAT-2024"
     catalogue = await define(
         database.db, OPERATOR, code="L_TAX", name="纳税", unit=Unit.YUAN, minimum=Decimal(0),
         maximum=Decimal("100000000.00"), weights={s: Decimal(5) for s in Stage}, at=AT,
     )  # fmt: skip
     assert catalogue.version == "NAT-2024+L1" and "L_TAX" in catalogue
-    assert (await service.catalogue("NAT-2024")).version == "NAT-2024"
-    assert (await service.catalogue("NAT-2024+L1")) == catalogue
+    assert (await read_catalogue("NAT-2024")).version == "NAT-2024"
+    assert (await read_catalogue("NAT-2024+L1")) == catalogue
     with pytest.raises(RiskpoolError) as duplicate:
         await define(
             database.db, OPERATOR, code="L_TAX", name="纳税", unit=Unit.YUAN, minimum=Decimal(0),
@@ -199,7 +209,7 @@ async def test_local_indicators_version_the_catalogue(database: Any) -> None:
         )  # fmt: skip
     assert duplicate.value.code is ErrorCode.DUPLICATE
     with pytest.raises(RiskpoolError):
-        await service.catalogue("NAT-2024+L7")
+        await read_catalogue("NAT-2024+L7")
 
 
 async def test_statistics_by_tier_sum_to_the_totals(database: Any) -> None:
@@ -275,21 +285,24 @@ async def test_warnings_service_near_trigger_and_scoping(database: Any) -> None:
         )  # fmt: skip
         await app.handle(lc.MarkOverdue(loan_id=int(loan.id), since=date(2025, 7, 1)), OPERATOR)
         ids.append(int(loan.id))  # type: ignore[arg-type]
-    service = WarningService(db)
-    near = await service.warnings(date(2025, 8, 10), kind=WarningKind.LOAN_NEAR_TRIGGER)
+
+    async def warnings(on: date, actor: Actor = OPERATOR, **kwargs: Any) -> Any:
+        return await read(db, warning_views.early_warnings, actor, on, WarningLimits(), **kwargs)
+
+    near = await warnings(date(2025, 8, 10), kind=WarningKind.LOAN_NEAR_TRIGGER)
     assert sorted(w.loan_id for w in near) == ids  # type: ignore[union-attr]
     assert {w.days_overdue for w in near} == {40}  # type: ignore[union-attr]
-    own = await service.warnings(date(2025, 8, 10), scope_institution_id=bank)
+    own = await warnings(date(2025, 8, 10), Actor(Role.INSTITUTION, "bank", bank))
+    # A concentration is a share of the pool-wide outstanding: not the institution's to see.
     assert {w.kind for w in own} <= {
         WarningKind.LOAN_NEAR_TRIGGER,
         WarningKind.INSTITUTION_NEAR_SUSPENSION,
-        WarningKind.CONCENTRATION,
     }
     assert [w.loan_id for w in own if w.kind is WarningKind.LOAN_NEAR_TRIGGER] == [ids[0]]  # type: ignore[union-attr]
     assert all(getattr(w, "institution_id", bank) == bank for w in own)
     # Two banks, half each: both above the 20% institution limit; past the trigger, no warning.
-    conc = await service.warnings(date(2025, 8, 10), kind=WarningKind.CONCENTRATION)
+    conc = await warnings(date(2025, 8, 10), kind=WarningKind.CONCENTRATION)
     assert {w.key for w in conc if w.dimension.value == "INSTITUTION"} == {str(bank), str(other)}  # type: ignore[union-attr]
-    assert await service.warnings(date(2025, 9, 1), kind=WarningKind.LOAN_NEAR_TRIGGER) == []
-    rates = await service.warnings(date(2025, 9, 1), kind=WarningKind.INSTITUTION_NEAR_SUSPENSION)
+    assert await warnings(date(2025, 9, 1), kind=WarningKind.LOAN_NEAR_TRIGGER) == []
+    rates = await warnings(date(2025, 9, 1), kind=WarningKind.INSTITUTION_NEAR_SUSPENSION)
     assert {w.institution_id for w in rates} == {bank, other}  # type: ignore[union-attr]

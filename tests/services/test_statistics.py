@@ -720,6 +720,33 @@ async def test_institution_scope_sees_only_its_loans(portfolio: Portfolio) -> No
     assert zz.totals.overdue_rate is None and zz.totals.loss_rate is None
 
 
+async def test_an_institution_reader_sees_no_other_institution(portfolio: Portfolio) -> None:
+    """``visible_to`` (an institution user's scope): the guarantor's loan is lent by 中原银行,
+    whose id and name the guarantor must not read; a filter on another id answers zeros."""
+    own = await portfolio.stats(StatsQuery(as_of=JUNE_END, institution_id=portfolio.gt))
+    by_lender = await portfolio.stats(
+        StatsQuery(as_of=JUNE_END, group_by=GroupBy.INSTITUTION, visible_to=portfolio.gt)
+    )
+    assert by_lender.totals == own.totals
+    assert [(r.key.group, r.key.label) for r in by_lender.rows] == [(None, None)]
+    assert by_lender.rows[0].outstanding == own.totals.outstanding
+    by_claimant = await portfolio.stats(
+        StatsQuery(as_of=JUNE_END, group_by=GroupBy.CLAIMANT, visible_to=portfolio.gt)
+    )
+    assert [r.key.group for r in by_claimant.rows] == [portfolio.gt]  # itself, named
+    for other in (portfolio.zy, portfolio.zz, 987_654):
+        asked = await portfolio.stats(
+            StatsQuery(as_of=JUNE_END, institution_id=other, visible_to=portfolio.gt)
+        )
+        assert asked.totals.loan_count == 0 and asked.totals.outstanding == cny("0.00")
+
+
+async def test_the_figures_refuse_a_day_without_an_end() -> None:
+    with pytest.raises(RiskpoolError) as refused:
+        StatsQuery(as_of=date.max)
+    assert refused.value.field == "asOf"
+
+
 async def test_claimant_loss_rate_is_suspensions(portfolio: Portfolio) -> None:
     result = await portfolio.stats(StatsQuery(as_of=JULY_END, group_by=GroupBy.CLAIMANT))
     async with SqlUnitOfWork(portfolio.database.db) as uow:

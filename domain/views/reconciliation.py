@@ -1,0 +1,44 @@
+"""Views of the reconciliation of the pool's bank account: the report, proposals, runs.
+
+Decision: institution users never see the pool's bank account
+(``READ_RECONCILIATION`` excludes them); the other offices may read it.
+
+The reconciliation is its own component (it imports neither the domain nor
+the API); its store reads statements, lines and matches in the component's own
+read transaction, so these views ask the permission table and then its service.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from riskpool.domain.parties import Actor
+from riskpool.domain.permissions import Operation, authorize
+from riskpool.reconciliation.records import RunRecord, StoredMatch, StoredReport
+from riskpool.reconciliation.service import ReconciliationService
+
+
+async def report(
+    actor: Actor, conn: AsyncConnection, as_of: date, *, service: ReconciliationService
+) -> StoredReport:
+    """The reconciliation and its 银行存款余额调节表 at the end of ``as_of``."""
+    authorize(actor, Operation.READ_RECONCILIATION)
+    return await service.report(as_of)
+
+
+async def proposals(
+    actor: Actor, conn: AsyncConnection, *, service: ReconciliationService
+) -> list[StoredMatch]:
+    """Proposals awaiting a person's decision, oldest first."""
+    authorize(actor, Operation.READ_RECONCILIATION)
+    return await service.proposals()
+
+
+async def runs(
+    actor: Actor, conn: AsyncConnection, limit: int, *, service: ReconciliationService
+) -> list[RunRecord]:
+    """The latest matching runs, newest first (``limit`` clamped to 1–100)."""
+    authorize(actor, Operation.READ_RECONCILIATION)
+    return await service.runs(limit)
