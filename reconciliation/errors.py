@@ -9,6 +9,7 @@ right question. Those details travel as data on the exception.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from riskpool.errors import ErrorCode, RiskpoolError
@@ -55,10 +56,44 @@ class StatementError(RiskpoolError):
     ) -> None:
         where = f" (line {line})" if line is not None else ""
         super().__init__(code, message + where, field=field)
+        self.detail = message
         self.line = line
         self.breaks = breaks
+        self.file: str | None = None
+
+    def in_file(self, name: str) -> StatementError:
+        """The same refusal, naming the file: the clerk may have uploaded several.
+
+        The message then reads ``file: rule … (line n)`` — the file, the rule
+        and the place, which is what a clerk needs to ask the bank."""
+        if self.file is not None:
+            return self
+        located = StatementError(
+            self.code,
+            f"{name}: {self.detail}",
+            line=self.line,
+            field=self.field,
+            breaks=self.breaks,
+        )
+        located.file = name
+        return located
 
 
 def invalid(message: str, *, line: int | None = None, field: str | None = None) -> StatementError:
     """Shorthand for the most common refusal: a malformed file."""
     return StatementError(ErrorCode.STATEMENT_INVALID, message, line=line, field=field)
+
+
+_REPR = re.compile(r"<(?:[\w.]+\.)?(\w+) object at 0x[0-9a-fA-F]+>")
+
+
+def describe(error: BaseException) -> str:
+    """A library's exception as text for a finance clerk: never a Python repr.
+
+    Libraries put ``<mt940.tags.Statement object at 0x…>`` or ``<_io.BytesIO
+    object at 0x…>`` into their messages; such a repr tells the clerk nothing
+    and leaks an address, so it is replaced by the object's class name.
+    """
+    text = str(error.args[0]) if error.args and isinstance(error.args[0], str) else str(error)
+    text = _REPR.sub(lambda match: match.group(1), text)
+    return text or type(error).__name__

@@ -13,6 +13,7 @@ on occurrences within the file) and freezes everything into the model.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from riskpool.errors import RiskpoolError
 from riskpool.ledger.money import currency_exponent, to_minor
-from riskpool.reconciliation.dedup import dedup_keys
+from riskpool.reconciliation.dedup import DedupKeys
 from riskpool.reconciliation.errors import invalid
 from riskpool.reconciliation.model import (
     Statement,
@@ -174,37 +175,64 @@ class StatementDraft:
     lines: list[LineDraft] = field(default_factory=list)
 
 
+def booking_order(lines: list[LineDraft]) -> list[LineDraft]:
+    """The lines oldest first, whatever order the bank listed them in.
+
+    Why: the order of lines is not part of a statement's proof (opening + Σ
+    lines = closing holds in any order), and banks differ — ING lists newest
+    first, Belgian camt.053 files follow no order at all. A file in ascending
+    booking order is kept as it is; one in descending order is reversed (so
+    lines of one day keep the bank's sequence, read backwards); anything else
+    is sorted by booking date, stably (file order within a day).
+    """
+    ascending = all(a.booking_date <= b.booking_date for a, b in itertools.pairwise(lines))
+    if ascending:
+        return lines
+    descending = all(a.booking_date >= b.booking_date for a, b in itertools.pairwise(lines))
+    if descending:
+        return lines[::-1]
+    return sorted(lines, key=lambda line: line.booking_date)
+
+
 def finish(
     format: StatementFormat, data: bytes, drafts: list[StatementDraft], *, sha256: str | None = None
 ) -> StatementFile:
-    """Freeze the drafts of one file, with dedup keys computed over the whole file."""
+    """Freeze the drafts of one file, with dedup keys computed over the whole file.
+
+    Each draft is released as soon as its frozen line exists (the draft lists
+    are consumed from the end), so a large file never holds both copies of
+    its lines.
+    """
     digest = sha256 or sha256_hex(data)
-    all_lines = [line for draft in drafts for line in draft.lines]
-    keys = iter(dedup_keys(all_lines))
+    keys = DedupKeys()
     statements = []
     for draft in drafts:
-        lines = tuple(
-            StatementLine(
-                account=line.account,
-                currency=line.currency,
-                booking_date=line.booking_date,
-                value_date=line.value_date,
-                amount_minor=line.amount_minor,
-                bank_reference=line.bank_reference,
-                end_to_end_id=line.end_to_end_id,
-                counterparty_name=line.counterparty_name,
-                counterparty_account=line.counterparty_account,
-                purpose=line.purpose,
-                running_balance_minor=line.running_balance_minor,
-                is_reversal=line.is_reversal,
-                transaction_code=line.transaction_code,
-                raw=line.raw,
-                source_sha256=digest,
-                source_line=line.source_line,
-                dedup_key=next(keys),
+        pending = draft.lines
+        pending.reverse()
+        frozen: list[StatementLine] = []
+        while pending:
+            line = pending.pop()
+            frozen.append(
+                StatementLine(
+                    account=line.account,
+                    currency=line.currency,
+                    booking_date=line.booking_date,
+                    value_date=line.value_date,
+                    amount_minor=line.amount_minor,
+                    bank_reference=line.bank_reference,
+                    end_to_end_id=line.end_to_end_id,
+                    counterparty_name=line.counterparty_name,
+                    counterparty_account=line.counterparty_account,
+                    purpose=line.purpose,
+                    running_balance_minor=line.running_balance_minor,
+                    is_reversal=line.is_reversal,
+                    transaction_code=line.transaction_code,
+                    raw=line.raw,
+                    source_sha256=digest,
+                    source_line=line.source_line,
+                    dedup_key=keys.key(line),
+                )
             )
-            for line in draft.lines
-        )
         statements.append(
             Statement(
                 format=format,
@@ -216,11 +244,12 @@ def finish(
                 closing_date=draft.closing_date,
                 closing_minor=draft.closing_minor,
                 opening_derived=draft.opening_derived,
-                lines=lines,
+                lines=tuple(frozen),
                 source_sha256=digest,
                 sequence=draft.sequence,
             )
         )
+        del frozen
     return StatementFile(
         format=format, source_sha256=digest, size_bytes=len(data), statements=tuple(statements)
     )

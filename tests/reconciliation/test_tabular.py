@@ -272,11 +272,13 @@ def test_running_balance_break_is_reported_at_its_line() -> None:
     assert (first.expected, first.found) == ("1380000.00 CNY", "1380000.01 CNY")
 
 
-def test_rows_in_no_date_order_are_refused() -> None:
+def test_rows_whose_balances_chain_in_no_order_fail_the_running_balance_proof() -> None:
     lines = BOCOM_CSV.splitlines()
     shuffled = "\n".join([lines[0], lines[2], lines[3], lines[1]]) + "\n"
-    with pytest.raises(StatementError):
-        parse_bytes(shuffled.encode(), account="6222600000001")
+    parsed = parse_bytes(shuffled.encode(), account="6222600000001")
+    with pytest.raises(StatementError) as caught:
+        prove_file(parsed)
+    assert caught.value.code is ErrorCode.STATEMENT_RUNNING_BALANCE
 
 
 def test_unknown_layout_name_is_unsupported() -> None:
