@@ -32,12 +32,13 @@ with the ledger balance and the bank balance of the day.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import structlog
 from moneyed import Money
@@ -48,7 +49,8 @@ from riskpool.reconciliation.errors import Break, StatementError
 from riskpool.reconciliation.integrity import ClosingPoint, prove_file
 from riskpool.reconciliation.matching import Match, MatchConfig, match
 from riskpool.reconciliation.model import Statement, StatementFile, StatementFormat
-from riskpool.reconciliation.parsers import DEFAULT_MAX_BYTES, ColumnMapping, read_statement_file
+from riskpool.reconciliation.parsers import DEFAULT_MAX_BYTES, ColumnMapping, parse_bytes
+from riskpool.reconciliation.parsers.detect import read_source
 from riskpool.reconciliation.records import (
     ImportResult,
     MatchStatus,
@@ -166,37 +168,54 @@ class ReconciliationService:
         encoding: str | None = None,
         progress: Progress | None = None,
     ) -> ImportResult:
-        """Parse, prove and store one statement file (idempotent; all or nothing)."""
+        """Parse, prove and store one statement file (idempotent; all or nothing).
+
+        The file's SHA-256 is looked up before it is parsed: the very same bytes
+        again cost a hash, not a parse. Parsing and the proof run in a worker
+        thread (:func:`asyncio.to_thread`), so the server keeps answering other
+        requests while a large file is read; only the writes run on the event
+        loop, in chunks. Every refusal names the file.
+        """
         _require_actor(actor)
         name = filename or (
             Path(source).name if isinstance(source, str | os.PathLike) else "upload"
         )
-        parsed = read_statement_file(
-            source,
-            max_bytes=self.max_bytes,
-            format=format,
-            mapping=mapping,
-            account=account,
-            opening_balance=opening_balance,
-            encoding=encoding,
-        )
-        prove_file(parsed)  # arithmetic, running balances and dates, as the bank sent it
+        try:
+            src = await asyncio.to_thread(read_source, source, max_bytes=self.max_bytes, name=name)
+        except StatementError as error:
+            raise error.in_file(name) from None
+        async with self.db.transaction(write=False) as conn:
+            held = await ReconciliationStore(conn).file_by_sha(src.sha256)
+        if held is not None:
+            return _already_imported(held)
+        try:
+            parsed = await asyncio.to_thread(
+                _parse_and_prove,
+                src.data,
+                format=format,
+                mapping=mapping,
+                account=account,
+                opening_balance=opening_balance,
+                encoding=encoding,
+            )
+        except StatementError as error:
+            raise error.in_file(name) from None
+        del src
+        try:
+            return await self._store(actor, name, parsed, progress)
+        except StatementError as error:
+            raise error.in_file(name) from None
+
+    async def _store(
+        self, actor: str, name: str, parsed: StatementFile, progress: Progress | None
+    ) -> ImportResult:
+        """Store a parsed and proved file: its new lines, continuing what is stored."""
         async with self.db.transaction(write=True) as conn:
             store = ReconciliationStore(conn)
             await store.lock()
             existing = await store.file_by_sha(parsed.source_sha256)
-            if existing is not None:
-                return ImportResult(
-                    file_id=int(existing.id),
-                    filename=existing.filename,
-                    sha256=existing.sha256,
-                    format=existing.format,
-                    already_imported=True,
-                    statements=len(parsed.statements),
-                    statements_stored=0,
-                    lines_added=0,
-                    lines_known=len(parsed.lines),
-                )
+            if existing is not None:  # imported meanwhile by someone else
+                return _already_imported(existing)
             accounts = {s.account for s in parsed.statements}
             ends = await store.closing_points(accounts)
             known = {
@@ -479,6 +498,43 @@ def _as_match(stored: StoredMatch) -> Match:
         score=stored.score,
         components=stored.components,
         auto_confirmable=stored.auto_confirmed,
+    )
+
+
+def _parse_and_prove(
+    data: bytes,
+    *,
+    format: StatementFormat | None,
+    mapping: ColumnMapping | str | None,
+    account: str | None,
+    opening_balance: Money | None,
+    encoding: str | None,
+) -> StatementFile:
+    """Parse and prove one file as the bank sent it (CPU work, run off the event loop)."""
+    parsed = parse_bytes(
+        data,
+        format=format,
+        mapping=mapping,
+        account=account,
+        opening_balance=opening_balance,
+        encoding=encoding,
+    )
+    prove_file(parsed)  # arithmetic, running balances and period, as the bank sent it
+    return parsed
+
+
+def _already_imported(row: Any) -> ImportResult:
+    """The answer for bytes imported before: what that import stored, nothing new."""
+    return ImportResult(
+        file_id=int(row.id),
+        filename=row.filename,
+        sha256=row.sha256,
+        format=row.format,
+        already_imported=True,
+        statements=int(row.statements),
+        statements_stored=0,
+        lines_added=0,
+        lines_known=int(row.lines_added) + int(row.lines_known),
     )
 
 

@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from riskpool.errors import ErrorCode, RiskpoolError
@@ -121,6 +121,29 @@ def _line_values(statement_row_id: int, line: StatementLine) -> dict[str, Any]:
 def _clip(value: str | None, size: int) -> str | None:
     """Informative text fields are cut to the column size; the raw line keeps the whole."""
     return None if value is None else value[:size]
+
+
+UNIQUE_VIOLATION = frozenset({"23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
+"""A unique key refused the row: PostgreSQL's SQLSTATE, SQLite's error name."""
+
+
+def database_refusal(exc: DBAPIError) -> str | None:
+    """The driver's own name for a refusal: asyncpg's SQLSTATE (``.sqlstate``,
+    e.g. ``23505``) or sqlite3's ``.sqlite_errorname`` (e.g.
+    ``SQLITE_CONSTRAINT_UNIQUE``) — never the message text, which differs by
+    driver, version and locale."""
+    original = exc.orig
+    for attribute in ("sqlstate", "pgcode", "sqlite_errorname"):
+        value = getattr(original, attribute, None)
+        if isinstance(value, str) and value:
+            return value
+    cause = getattr(original, "__cause__", None)
+    value = getattr(cause, "sqlstate", None)
+    return value if isinstance(value, str) else None
+
+
+def is_unique_violation(exc: DBAPIError) -> bool:
+    return database_refusal(exc) in UNIQUE_VIOLATION
 
 
 class ReconciliationStore:
@@ -397,7 +420,8 @@ class ReconciliationStore:
             async with self.conn.begin_nested():
                 await self.conn.execute(insert(t.members), rows)
         except IntegrityError as exc:
-            if "recon_match_members" in str(exc.orig):
+            if is_unique_violation(exc):
+                # The members table's only unique keys are the at-most-once indexes.
                 raise RiskpoolError(
                     ErrorCode.ALREADY_MATCHED,
                     f"match #{match_id}: a line or posting is already in another match",

@@ -264,7 +264,7 @@ MAX_XLSX_RATIO = 200
 @dataclass(slots=True)
 class _Row:
     number: int
-    cells: list[object]
+    cells: Sequence[object]
     raw: str
 
 
