@@ -21,7 +21,8 @@ class Break:
 
     ``line`` is the 1-based line (or row) of the source file where the
     contradiction shows, or ``None`` when it concerns the statement as a whole
-    (e.g. its closing balance). ``expected`` and ``found`` are the figures as
+    (e.g. its closing balance); ``statement`` the bank's id of the statement.
+    ``message`` states the rule that is broken. ``expected`` and ``found`` are the figures as
     text (amounts as plain decimals with currency), so the report can be shown
     as it is.
     """
@@ -31,10 +32,16 @@ class Break:
     expected: str
     found: str
     message: str
+    statement: str | None = None
 
     def __str__(self) -> str:
-        where = f"line {self.line}" if self.line is not None else "statement"
-        return f"{where}: {self.message} (expected {self.expected}, found {self.found})"
+        """``statement S, line n: the rule (expected …, found …)`` — rule, place, figures."""
+        parts = [f"statement {self.statement}"] if self.statement else []
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        where = ", ".join(parts)
+        text = f"{self.message} (expected {self.expected}, found {self.found})"
+        return f"{where}: {text}" if where else text
 
 
 class StatementError(RiskpoolError):
@@ -54,7 +61,8 @@ class StatementError(RiskpoolError):
         field: str | None = None,
         breaks: tuple[Break, ...] = (),
     ) -> None:
-        where = f" (line {line})" if line is not None else ""
+        where = f" (line {line})" if line is not None and f"line {line}:" not in message else ""
+        # (a message made of breaks names its lines already)
         super().__init__(code, message + where, field=field)
         self.detail = message
         self.line = line

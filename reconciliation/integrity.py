@@ -37,7 +37,7 @@ and 4 are then what prove the file.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from moneyed import Money
@@ -195,10 +195,7 @@ def prove_file(
 
 
 def _labelled(statement: Statement, breaks: Iterable[Break]) -> list[Break]:
-    return [
-        Break(b.kind, b.line, b.expected, b.found, f"{statement.statement_id}: {b.message}")
-        for b in breaks
-    ]
+    return [replace(b, statement=statement.statement_id) for b in breaks]
 
 
 _CODE_OF_BREAK = {

@@ -79,7 +79,6 @@ def parse_ofx(data: bytes) -> StatementFile:
                 f"OFX statement {number} is an {type(stmtrs).__name__} (investment, brokerage "
                 "or retirement account), not a bank or card account's: the fund reconciles "
                 "its bank accounts only",
-                line=number,
             )
     drafts: list[StatementDraft] = []
     ordinal = 0

@@ -118,7 +118,8 @@ def test_prove_file_chains_statements_of_an_account_and_returns_the_new_end() ->
     with pytest.raises(StatementError) as caught:
         prove_file(StatementFile(StatementFormat.CSV, "0" * 64, 1, (first, gap)))
     assert caught.value.code is ErrorCode.STATEMENT_DISCONTINUOUS
-    assert "C:" in caught.value.breaks[0].message
+    assert caught.value.breaks[0].statement == "C"
+    assert str(caught.value.breaks[0]).startswith("statement C: ")
 
 
 def test_line_booked_before_the_opening_date_is_no_break() -> None:
