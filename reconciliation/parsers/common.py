@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from riskpool.errors import RiskpoolError
 from riskpool.ledger.money import currency_exponent, to_minor
@@ -194,6 +195,15 @@ def booking_order(lines: list[LineDraft]) -> list[LineDraft]:
     return sorted(lines, key=lambda line: line.booking_date)
 
 
+_Text = TypeVar("_Text", str, str | None)
+
+
+def _one(shared: dict[str | None, str | None], value: _Text) -> _Text:
+    """One string object per distinct value: accounts, names and codes repeat
+    from line to line, and a large file should hold each once."""
+    return shared.setdefault(value, value)  # type: ignore[return-value]
+
+
 def finish(
     format: StatementFormat, data: bytes, drafts: list[StatementDraft], *, sha256: str | None = None
 ) -> StatementFile:
@@ -205,6 +215,7 @@ def finish(
     """
     digest = sha256 or sha256_hex(data)
     keys = DedupKeys()
+    shared: dict[str | None, str | None] = {}
     statements = []
     for draft in drafts:
         pending = draft.lines
@@ -214,19 +225,19 @@ def finish(
             line = pending.pop()
             frozen.append(
                 StatementLine(
-                    account=line.account,
-                    currency=line.currency,
+                    account=_one(shared, line.account),
+                    currency=_one(shared, line.currency),
                     booking_date=line.booking_date,
                     value_date=line.value_date,
                     amount_minor=line.amount_minor,
                     bank_reference=line.bank_reference,
                     end_to_end_id=line.end_to_end_id,
-                    counterparty_name=line.counterparty_name,
-                    counterparty_account=line.counterparty_account,
+                    counterparty_name=_one(shared, line.counterparty_name),
+                    counterparty_account=_one(shared, line.counterparty_account),
                     purpose=line.purpose,
                     running_balance_minor=line.running_balance_minor,
                     is_reversal=line.is_reversal,
-                    transaction_code=line.transaction_code,
+                    transaction_code=_one(shared, line.transaction_code),
                     raw=line.raw,
                     source_sha256=digest,
                     source_line=line.source_line,

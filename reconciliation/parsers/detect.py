@@ -160,7 +160,10 @@ def _no_nul(text: str) -> str:
     return text
 
 
-_MT940_TAG = re.compile(rb"(?m)^:(?:20|25|28C?|60[FM]|61|62[FM]|64|65|86):")
+_MT940_TAG = re.compile(rb"(?m)^:(?:25|28C?|60[FM]|61|62[FM]|64|65|86):")
+"""MT940 tags at the start of a line (a CSV's ``10:20:00`` is a time, not a tag)."""
+_MT940_START = re.compile(rb"(?m)^(?:[\x1a\s]*\{[^\n]*?)?\x1a?:20:")
+"""A statement's first tag, at a line start or after the envelope or a ^Z."""
 _XML_DECLARATIONS = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -209,9 +212,9 @@ def sniff_format(data: bytes) -> StatementFormat:
         if "BkToCstmrStmt" in text or "camt.053" in text:
             return StatementFormat.CAMT053
         raise StatementError(ErrorCode.UNSUPPORTED_FORMAT, "XML but not a camt.053 statement")
-    if ":20:" in text and (":60F:" in text or ":60M:" in text or ":25:" in text):
+    if _MT940_START.search(head) and _MT940_TAG.search(head):
         return StatementFormat.MT940
-    if _MT940_TAG.search(head) and b":20:" not in data:
+    if _MT940_TAG.search(head) and not _MT940_START.search(data):
         raise StatementError(
             ErrorCode.STATEMENT_TRUNCATED,
             "an MT940 fragment: statement tags (:61:, :60F: …) without the statement header "

@@ -120,68 +120,84 @@ class _Block:
     currency: str = ""
 
 
-def _physical_lines(data: bytes, encoding: str | None) -> Iterator[tuple[int, str]]:
-    """(1-based number, text) of each line, decoded one at a time."""
+_DECODE_CHUNK = 256 * 1024
+
+
+def _physical_lines(data: bytes, encoding: str | None) -> Iterator[str]:
+    """Each line's text, decoded 256 KiB at a time (cut at a line end).
+
+    Why in chunks: one ``split`` per chunk is fast, and the file's text is
+    never held whole next to its bytes. UTF-8 and GB18030 never use the byte
+    ``\n`` inside a character, so a chunk cut after one decodes on its own.
+    """
     codec, bom = text_encoding(data, encoding)
     if codec.replace("-", "").lower() in ("utf16", "utf32"):
         # Not ASCII-compatible: decode once (rare; such files are small).
         text = data.decode(codec).removeprefix("\ufeff")
-        for number, line in enumerate(text.split("\n"), start=1):
-            yield number, line.rstrip("\r")
+        yield from text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         return
     newline = b"\n" if b"\n" in data else b"\r"
-    position, number, size = bom, 0, len(data)
+    position, size = bom, len(data)
     while position < size:
-        end = data.find(newline, position)
-        if end < 0:
-            end = size
-        number += 1
-        yield number, data[position:end].decode(codec).rstrip("\r")
-        position = end + 1
+        end = data.rfind(newline, position, position + _DECODE_CHUNK)
+        end = size if end < 0 or position + _DECODE_CHUNK >= size else end + 1
+        chunk = data[position:end].decode(codec)
+        position = end
+        if chunk.endswith("\n" if newline == b"\n" else "\r"):
+            chunk = chunk[:-1]
+        for line in chunk.split("\n" if newline == b"\n" else "\r"):
+            yield line[:-1] if line.endswith("\r") else line
 
 
-def _segments(lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str | None]]:
-    """Lines with every statement separator turned into ``(line, None)``.
+def _tags(data: bytes, encoding: str | None) -> Iterator[_Tag | int]:
+    """Tags with their continuation lines, in one pass over the file.
 
-    ``^Z`` may sit anywhere in a line (``-}^Z{1:…``); the envelope's header may
-    carry the first tag on the same line (``{4::20:…``).
+    A statement separator comes through as its line number: ``^Z`` anywhere
+    in a line (``-}^Z{1:…``), an envelope header (``{1:…}{2:…}{4:``, which may
+    carry the first tag on the same line: ``{4::20:…``), a trailer ``-}``
+    (with its ``{5:…}``) and a lone ``-``. Text outside any tag (bank headers
+    such as ``ABNANL2A`` / ``940``) is not evidence and is passed over.
     """
-    for number, raw in lines:
-        parts = raw.split(_SEPARATOR)
+    current: _Tag | None = None
+    number = 0
+    for raw in _physical_lines(data, encoding):
+        number += 1
+        parts = raw.split(_SEPARATOR) if _SEPARATOR in raw else (raw,)
         for index, part in enumerate(parts):
             if index:
-                yield number, None
-            stripped = part.strip()
-            if stripped.startswith("{"):
-                yield number, None
-                if ":20:" in stripped:
-                    yield number, stripped[stripped.index(":20:") :]
-            elif stripped.startswith("-}") or stripped == "-":
-                yield number, None
-            else:
-                yield number, part.rstrip()
-
-
-def _tags(lines: Iterator[tuple[int, str | None]]) -> Iterator[_Tag | int]:
-    """Tags with their continuation lines; a separator comes through as its line number."""
-    current: _Tag | None = None
-    for number, text in lines:
-        if text is None:
+                if current is not None:
+                    yield current
+                    current = None
+                yield number
+            head = part[:1]
+            if head == "{" or head == "-" or head == " ":
+                stripped = part.strip()
+                if stripped.startswith("{"):
+                    if current is not None:
+                        yield current
+                        current = None
+                    yield number
+                    if ":20:" not in stripped:
+                        continue
+                    part = stripped[stripped.index(":20:") :]
+                    head = ":"
+                elif stripped.startswith("-}") or stripped == "-":
+                    if current is not None:
+                        yield current
+                        current = None
+                    yield number
+                    continue
+            if head == ":":
+                match = _TAG.match(part)
+                if match is not None and match.group(1) in _KNOWN_TAGS:
+                    if current is not None:
+                        yield current
+                    current = _Tag(match.group(1), number, part.rstrip())
+                    continue
+            elif not part or part.isspace():
+                continue
             if current is not None:
-                yield current
-                current = None
-            yield number
-            continue
-        if not text.strip():
-            continue
-        match = _TAG.match(text)
-        if match is not None and match.group(1) in _KNOWN_TAGS:
-            if current is not None:
-                yield current
-            current = _Tag(match.group(1), number, text)
-        elif current is not None:
-            current.text += "\n" + text
-        # Text outside any tag (bank headers such as ``ABNANL2A`` / ``940``) is not evidence.
+                current.text += "\n" + part.rstrip()
     if current is not None:
         yield current
 
@@ -196,7 +212,7 @@ def parse_mt940(data: bytes, *, encoding: str | None = None) -> StatementFile:
     drafts: list[StatementDraft] = []
     block: _Block | None = None
     separated_at: int | None = None
-    for item in _tags(_segments(_physical_lines(data, encoding))):
+    for item in _tags(data, encoding):
         if isinstance(item, int):  # a separator ends the statement
             if block is not None:
                 drafts.append(_close(block))
@@ -353,7 +369,9 @@ def _line(block: _Block, tx: dict[str, Any], line_no: int, raw: str) -> None:
         counterparty_account=fields.get("ACCT")
         or _text(tx.get("applicant_iban"))
         or _text(tx.get("applicant_bin")),
-        purpose=" ".join(part for part in (details, extra) if part),
+        # Structured :86:: the remittance text is the purpose (name and account have
+        # their own fields, the whole :86: stays in raw); free text is kept whole.
+        purpose=" ".join(part for part in (fields.get("REMI") or details, extra) if part),
         running_balance_minor=None,
         is_reversal=status.startswith("R"),
         transaction_code=_interned(tx.get("id")),
