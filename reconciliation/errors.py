@@ -76,6 +76,9 @@ class StatementError(RiskpoolError):
         and the place, which is what a clerk needs to ask the bank."""
         if self.file is not None:
             return self
+        if self.detail.startswith(f"{name}:"):  # the reader named it already
+            self.file = name
+            return self
         located = StatementError(
             self.code,
             f"{name}: {self.detail}",

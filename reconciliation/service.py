@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date
@@ -90,13 +91,19 @@ def _plan(
     skipped_lines = 0
     seen = {account: set(keys) for account, keys in known.items()}
     ends = dict(ends)
+    later = Counter(statement.account for statement in file.statements)
     for statement in file.statements:
         keys = seen.setdefault(statement.account, set())
-        flags = [line.dedup_key in keys for line in statement.lines]
+        later[statement.account] -= 1
+        count = len(statement.lines)
         prefix = 0
-        while prefix < len(flags) and flags[prefix]:
-            prefix += 1
-        late = next((i for i in range(prefix, len(flags)) if flags[i]), None)
+        late: int | None = None
+        if keys:
+            while prefix < count and statement.lines[prefix].dedup_key in keys:
+                prefix += 1
+            late = next(
+                (i for i in range(prefix, count) if statement.lines[i].dedup_key in keys), None
+            )
         if late is not None:
             line = statement.lines[late]
             raise StatementError(
@@ -115,7 +122,7 @@ def _plan(
                 ),
             )
         end = ends.get(statement.account)
-        if prefix == len(flags) and end is not None and statement.closing_date <= end.date:
+        if prefix == count and end is not None and statement.closing_date <= end.date:
             skipped_lines += prefix  # nothing new: already held
             continue
         stored = statement
@@ -130,7 +137,8 @@ def _plan(
                 opening_date=min(opening_date, statement.closing_date),
                 lines=statement.lines[prefix:],
             )
-        keys.update(line.dedup_key for line in stored.lines)
+        if later[statement.account]:  # only a later statement of the account can repeat them
+            keys.update(line.dedup_key for line in stored.lines)
         ends[statement.account] = ClosingPoint(statement.closing, statement.closing_date)
         plans.append(_Plan(stored, statement, prefix))
         skipped_lines += prefix
@@ -219,9 +227,12 @@ class ReconciliationService:
             accounts = {s.account for s in parsed.statements}
             ends = await store.closing_points(accounts)
             known = {
+                # An account without stored statements has no stored lines to look up.
                 a: await store.known_keys(
                     a, [x.dedup_key for s in parsed.statements if s.account == a for x in s.lines]
                 )
+                if a in ends
+                else set()
                 for a in accounts
             }
             plans, lines_known = _plan(parsed, known, ends)
