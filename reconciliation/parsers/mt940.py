@@ -337,8 +337,8 @@ def _read_header(block: _Block, line: int) -> None:
 
 def _line(block: _Block, tx: dict[str, Any], line_no: int, raw: str) -> None:
     currency = block.currency
-    line_currency = normalize_currency(str(tx.get("currency") or currency), line=line_no)
-    if line_currency != currency:
+    stated = tx.get("currency")
+    if stated and stated != currency and normalize_currency(str(stated), line=line_no) != currency:
         raise invalid("line currency differs from the statement's", line=line_no)
     value_date = _as_date(tx.get("date"), line=line_no, field="value_date")
     entry_date = tx.get("entry_date")

@@ -190,7 +190,8 @@ w(
 )
 buffer = io.BytesIO()
 with zipfile.ZipFile(buffer, "w") as archive:
-    archive.writestr("march.sta", (OUT / "period_end_opening.sta").read_text())
+    entry = zipfile.ZipInfo("march.sta", date_time=(2025, 3, 1, 0, 0, 0))
+    archive.writestr(entry, (OUT / "period_end_opening.sta").read_text())
 w("statements.zip", buffer.getvalue())
 w(
     "entity_bomb.camt053.xml",
