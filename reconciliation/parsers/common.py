@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import TypeVar
 
 from riskpool.errors import RiskpoolError
@@ -108,16 +109,24 @@ def check_date(day: date, *, line: int | None, field: str) -> date:
 def parse_date(text: str, *, line: int | None, field: str) -> date:
     """A date from ``20250103``, ``2025-01-03``, ``2025/1/3``, ``2025年1月3日``,
     optionally followed by a time (which is dropped: bank days are local days)."""
-    cleaned = text.strip()
+    parsed = _day_of(text.strip())
+    if parsed is None:
+        raise invalid(f"not a date: {text!r}", line=line, field=field)
+    return check_date(parsed, line=line, field=field)
+
+
+@lru_cache(maxsize=8192)
+def _day_of(cleaned: str) -> date | None:
+    """The day a date text names (``None``: not a date). Cached: a large export has
+    few distinct days, and each is then one shared ``date`` object."""
     match = _COMPACT_DATE_RE.match(cleaned) or _SEPARATED_DATE_RE.match(cleaned)
     if not match:
-        raise invalid(f"not a date: {text!r}", line=line, field=field)
+        return None
     year, month, day = (int(part) for part in match.groups())
     try:
-        parsed = date(year, month, day)
+        return date(year, month, day)
     except ValueError:
-        raise invalid(f"not a date: {text!r}", line=line, field=field) from None
-    return check_date(parsed, line=line, field=field)
+        return None
 
 
 def normalize_currency(text: str, *, line: int | None = None) -> str:

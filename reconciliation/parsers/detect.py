@@ -24,6 +24,7 @@ import io
 import os
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -142,6 +143,48 @@ def _validate(data: bytes, encoding: str, message: str, *, skip: int = 0) -> Non
             _no_nul(text)
     except UnicodeDecodeError as error:
         raise invalid(f"{message}: {error}" if message else str(error)) from None
+
+
+_DECODE_CHUNK = 256 * 1024
+
+
+def text_lines(
+    data: bytes, encoding: str | None = None, *, keepends: bool = False
+) -> Iterator[str]:
+    """The lines of a text statement, decoded 256 KiB at a time (cut at a line end).
+
+    Why in chunks: a large file's text is never held whole next to its bytes,
+    and one ``split`` per chunk is fast. UTF-8 and GB18030 never use the byte
+    ``\n`` inside a character, so a chunk cut after one decodes on its own.
+    The encoding is :func:`text_encoding`'s. Line ends (``\n``, ``\r\n``, or
+    ``\r`` alone in a file without ``\n``) are dropped unless ``keepends``.
+    """
+    codec, bom = text_encoding(data, encoding)
+    if codec.replace("-", "").lower() in ("utf16", "utf32"):
+        # Not ASCII-compatible: decode once (rare; such files are small).
+        text = data.decode(codec).removeprefix("\ufeff")
+        yield from text.splitlines(keepends=keepends)
+        return
+    newline = b"\n" if b"\n" in data else b"\r"
+    separator = newline.decode("ascii")
+    position, size = bom, len(data)
+    while position < size:
+        end = data.rfind(newline, position, position + _DECODE_CHUNK)
+        end = size if end < 0 or position + _DECODE_CHUNK >= size else end + 1
+        chunk = data[position:end].decode(codec)
+        position = end
+        lines = chunk.split(separator)
+        if lines[-1] == "":
+            lines.pop()  # the chunk ended with its last line's end
+            last_complete = True
+        else:
+            last_complete = False
+        for index, line in enumerate(lines):
+            if keepends:
+                complete = index < len(lines) - 1 or last_complete
+                yield line + separator if complete else line
+            else:
+                yield line[:-1] if line.endswith("\r") else line
 
 
 def decode_text(data: bytes, encoding: str | None = None) -> str:

@@ -71,7 +71,7 @@ from riskpool.reconciliation.parsers.common import (
     minor_units,
     normalize_currency,
 )
-from riskpool.reconciliation.parsers.detect import text_encoding
+from riskpool.reconciliation.parsers.detect import text_lines
 
 BATCH = 512
 """Statement lines handed to the library at once: large enough that its
@@ -120,35 +120,6 @@ class _Block:
     currency: str = ""
 
 
-_DECODE_CHUNK = 256 * 1024
-
-
-def _physical_lines(data: bytes, encoding: str | None) -> Iterator[str]:
-    """Each line's text, decoded 256 KiB at a time (cut at a line end).
-
-    Why in chunks: one ``split`` per chunk is fast, and the file's text is
-    never held whole next to its bytes. UTF-8 and GB18030 never use the byte
-    ``\n`` inside a character, so a chunk cut after one decodes on its own.
-    """
-    codec, bom = text_encoding(data, encoding)
-    if codec.replace("-", "").lower() in ("utf16", "utf32"):
-        # Not ASCII-compatible: decode once (rare; such files are small).
-        text = data.decode(codec).removeprefix("\ufeff")
-        yield from text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        return
-    newline = b"\n" if b"\n" in data else b"\r"
-    position, size = bom, len(data)
-    while position < size:
-        end = data.rfind(newline, position, position + _DECODE_CHUNK)
-        end = size if end < 0 or position + _DECODE_CHUNK >= size else end + 1
-        chunk = data[position:end].decode(codec)
-        position = end
-        if chunk.endswith("\n" if newline == b"\n" else "\r"):
-            chunk = chunk[:-1]
-        for line in chunk.split("\n" if newline == b"\n" else "\r"):
-            yield line[:-1] if line.endswith("\r") else line
-
-
 def _tags(data: bytes, encoding: str | None) -> Iterator[_Tag | int]:
     """Tags with their continuation lines, in one pass over the file.
 
@@ -160,7 +131,7 @@ def _tags(data: bytes, encoding: str | None) -> Iterator[_Tag | int]:
     """
     current: _Tag | None = None
     number = 0
-    for raw in _physical_lines(data, encoding):
+    for raw in text_lines(data, encoding):
         number += 1
         parts = raw.split(_SEPARATOR) if _SEPARATOR in raw else (raw,)
         for index, part in enumerate(parts):

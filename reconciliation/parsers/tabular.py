@@ -92,7 +92,7 @@ from riskpool.reconciliation.parsers.common import (
     parse_date,
     parse_decimal,
 )
-from riskpool.reconciliation.parsers.detect import decode_text
+from riskpool.reconciliation.parsers.detect import text_lines
 
 Columns = tuple[str, ...]
 """Accepted header names for one field; the first present in the file is used."""
@@ -344,26 +344,20 @@ def _preamble_value(preamble: dict[str, str], labels: tuple[str, ...]) -> str | 
 def _csv_rows(data: bytes, encoding: str | None) -> Iterator[_Row]:
     """The rows of a CSV, one at a time, each with its physical line(s) as raw text.
 
-    Why a generator over the decoded text: the file's rows, cells and raw
-    lines are never all held at once (a 20 MiB export used to take 27 times
-    its size); only the parsed lines are kept.
+    Why a generator over lines decoded in chunks: the file's text, rows, cells
+    and raw lines are never all held at once (a 20 MiB export used to take 27
+    times its size); only the parsed lines are kept.
     """
-    text = decode_text(data, encoding)
-    sample = text[:8192].splitlines()[:20]
+    sample = list(itertools.islice(text_lines(data, encoding), 20))
     delimiter = (
         "\t" if sum(s.count("\t") for s in sample) > sum(s.count(",") for s in sample) else ","
     )
     consumed: list[str] = []
 
     def physical() -> Iterator[str]:
-        start, size = 0, len(text)
-        while start < size:
-            end = text.find("\n", start)
-            end = size if end < 0 else end + 1
-            line = text[start:end]
+        for line in text_lines(data, encoding, keepends=True):
             consumed.append(line)
             yield line
-            start = end
 
     reader = csv.reader(physical(), delimiter=delimiter)
     number = 1
