@@ -92,7 +92,27 @@ def line_from_row(row: Any) -> StatementLine:
 _LINE_CHUNK = 2_000
 
 
-_LINE_COLUMNS = tuple(column.name for column in t.lines.columns if column.name != "id")
+_LINE_COLUMNS = (
+    "statement_row_id",
+    "account",
+    "currency",
+    "dedup_key",
+    "booking_date",
+    "value_date",
+    "amount_minor",
+    "bank_reference",
+    "end_to_end_id",
+    "counterparty_name",
+    "counterparty_account",
+    "purpose",
+    "running_balance_minor",
+    "is_reversal",
+    "transaction_code",
+    "raw",
+    "source_sha256",
+    "source_line",
+)
+"""The order of :func:`_line_row`'s values (``add_lines`` checks it against the table)."""
 
 
 def _fresh(text: str) -> str:
@@ -104,49 +124,47 @@ def _line_row(statement_row_id: int, line: StatementLine, sqlite: bool) -> tuple
     """A line as the driver takes it, in :data:`_LINE_COLUMNS` order.
 
     SQLite stores dates as ISO text and booleans as 0/1 (what SQLAlchemy's own
-    SQLite types write and read back); asyncpg takes both natively.
+    SQLite types write and read back); asyncpg takes both natively. And
+    sqlite3 binds text through its UTF-8 form, which CPython then caches on
+    the str object for as long as it lives: bound directly, every line's raw
+    text and purpose would be held twice until the import ends; a fresh copy
+    carries that cache instead and goes with its chunk.
     """
-    values = _line_values(statement_row_id, line)
-    if sqlite:
-        # sqlite3 binds text through its UTF-8 form, which CPython then caches on
-        # the str object for as long as it lives: bound directly, every line's
-        # raw text and purpose would be held twice until the import ends. A
-        # fresh copy carries that cache instead and goes with this chunk.
-        values["raw"] = _fresh(line.raw)
-        values["purpose"] = _fresh(line.purpose)
-        values["booking_date"] = line.booking_date.isoformat()
-        values["value_date"] = line.value_date.isoformat() if line.value_date else None
-        values["is_reversal"] = int(line.is_reversal)
-    return tuple(values[column] for column in _LINE_COLUMNS)
-
-
-def _line_values(statement_row_id: int, line: StatementLine) -> dict[str, Any]:
     if len(line.dedup_key) > t.MAX_KEY:
         raise RiskpoolError(
             ErrorCode.STATEMENT_INVALID,
             f"line {line.source_line}: reference too long to store",
             field="bank_reference",
         )
-    return {
-        "statement_row_id": statement_row_id,
-        "account": line.account,
-        "currency": line.currency,
-        "dedup_key": line.dedup_key,
-        "booking_date": line.booking_date,
-        "value_date": line.value_date,
-        "amount_minor": line.amount_minor,
-        "bank_reference": _clip(line.bank_reference, 200),
-        "end_to_end_id": _clip(line.end_to_end_id, 200),
-        "counterparty_name": _clip(line.counterparty_name, 300),
-        "counterparty_account": _clip(line.counterparty_account, 100),
-        "purpose": line.purpose,
-        "running_balance_minor": line.running_balance_minor,
-        "is_reversal": line.is_reversal,
-        "transaction_code": _clip(line.transaction_code, 64),
-        "raw": line.raw,
-        "source_sha256": line.source_sha256,
-        "source_line": line.source_line,
-    }
+    booking: Any = line.booking_date
+    value: Any = line.value_date
+    reversal: Any = line.is_reversal
+    raw, purpose = line.raw, line.purpose
+    if sqlite:
+        booking = booking.isoformat()
+        value = value.isoformat() if value is not None else None
+        reversal = int(reversal)
+        raw, purpose = _fresh(raw), _fresh(purpose)
+    return (
+        statement_row_id,
+        line.account,
+        line.currency,
+        line.dedup_key,
+        booking,
+        value,
+        line.amount_minor,
+        _clip(line.bank_reference, 200),
+        _clip(line.end_to_end_id, 200),
+        _clip(line.counterparty_name, 300),
+        _clip(line.counterparty_account, 100),
+        purpose,
+        line.running_balance_minor,
+        reversal,
+        _clip(line.transaction_code, 64),
+        raw,
+        line.source_sha256,
+        line.source_line,
+    )
 
 
 def _clip(value: str | None, size: int) -> str | None:
