@@ -271,8 +271,8 @@ def item(
 def large_mt940(text_lines: int, *, account: str = "0200001234567890") -> bytes:
     """An MT940 file of about ``text_lines`` lines: one statement, three text lines per
     statement line (``:61:`` and a two-line structured ``:86:``), in SWIFT's character
-    set X as banks send them — about 80 bytes a text line, like the 200,000-line
-    (16.6 MB) file of issue 17."""
+    set X as banks send them — about 66 bytes a text line (the 200,000-line file of
+    issue 17 had 83)."""
     count = max(1, (text_lines - 6) // 3)
     out = [
         "{1:F01ICBKCNBJAXXX0000000000}{2:I940ICBKCNBJXXXXN}{4:",
