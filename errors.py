@@ -72,9 +72,23 @@ class ErrorCode(enum.StrEnum):
 
     # -- reconciliation -------------------------------------------------------
     STATEMENT_INVALID = "STATEMENT_INVALID"
-    """A statement file is malformed: truncated, wrong encoding, bad amount or date."""
+    """A statement file is malformed: wrong encoding, bad amount or date, a broken tag."""
     STATEMENT_UNBALANCED = "STATEMENT_UNBALANCED"
-    """Opening balance + lines ≠ closing balance, or a running balance disagrees."""
+    """Opening balance + Σ lines ≠ closing balance: the sums differ."""
+    STATEMENT_RUNNING_BALANCE = "STATEMENT_RUNNING_BALANCE"
+    """A running balance printed by the bank disagrees with the amounts before it."""
+    STATEMENT_OUT_OF_PERIOD = "STATEMENT_OUT_OF_PERIOD"
+    """A line is booked after the statement's closing date, or the statement closes
+    before it opens."""
+    STATEMENT_EMPTY = "STATEMENT_EMPTY"
+    """The file holds nothing (no bytes, or only whitespace)."""
+    STATEMENT_TRUNCATED = "STATEMENT_TRUNCATED"
+    """A fragment: statement tags without their header, or a statement cut off
+    before its closing balance."""
+    STATEMENT_NOT_BANK = "STATEMENT_NOT_BANK"
+    """A statement of another kind (investment, brokerage, 401k): not a bank account's."""
+    LAYOUT_AMBIGUOUS = "LAYOUT_AMBIGUOUS"
+    """A table's header fits several bank layouts; the import must name one."""
     STATEMENT_DISCONTINUOUS = "STATEMENT_DISCONTINUOUS"
     """A statement does not start where the account's previous one ended."""
     FILE_TOO_LARGE = "FILE_TOO_LARGE"

@@ -34,20 +34,58 @@ inputs are built beforehand) and prints one JSON object a line::
 
 The target of the issue is ``match_seconds_100000`` ≤ 2 s. This is not a test:
 nothing asserts it.
+
+**Import** (``--part import``, issue 17): an MT940 file of ``n`` text lines
+(one statement; per line of the statement a ``:61:`` and a two-line
+structured ``:86:``, SWIFT character set, ≈ 66 bytes a text line: 13.3 MB
+at 200,000 lines, the issue's file had 16.6 MB) is imported into a fresh
+SQLite database (parse off the event loop, proof, storage), and the same
+file is parsed by the bare ``mt-940`` library (``mt940.parse_statements``
+with ``Options.all()``) in the same process:
+
+``mt940_parse_seconds_<n>``
+    our parse and proof (no database); baseline: the bare library.
+``mt940_import_seconds_<n>``
+    the whole import into SQLite; baseline: the bare library.
+``mt940_import_throughput_ratio_<n>``
+    library seconds / import seconds (target ≥ 0.5); baseline: 0.5.
+``mt940_parse_throughput_ratio_<n>``
+    library seconds / parse seconds; baseline 0.5.
+``mt940_import_growth``
+    import seconds at the largest size / at the smallest (target ≤ 25 for
+    10,000 → 200,000 lines, i.e. 20× the lines); baseline: the ratio of sizes.
+``mt940_import_peak_memory_ratio_<n>`` / ``csv_import_peak_memory_ratio_<n>``
+    the import's peak traced allocation (tracemalloc, the uploaded bytes not
+    counted) / file size (target ≤ 5); baseline 5. The CSV is a 招商银行
+    export of ``n / 2`` rows (about the MT940 file's size).
+
+Times are CPU seconds of the process (every thread: the parse runs in a
+worker thread, the SQLite driver in its own), best of ``--rounds``. Each
+import runs after a small warm-up import (of another account) into the same
+database, so one-time costs of the process are not counted as the file's.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import json
+import logging
 import random
+import tempfile
 import time
+import tracemalloc
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+import mt940
+import structlog
+
+from riskpool.reconciliation.integrity import prove_file
 from riskpool.reconciliation.matching import LedgerItem, match
 from riskpool.reconciliation.model import StatementLine
+from riskpool.reconciliation.parsers import parse_bytes
 
 ACCOUNT = "CN0001000200030004"
 START = date(2025, 1, 1)
@@ -163,13 +201,147 @@ def emit(name: str, value: float, unit: str, baseline: float) -> None:
     )
 
 
+def large_mt940(text_lines: int, account: str = "0200001234567890") -> bytes:
+    """One statement of about ``text_lines`` lines (kept in step with the test
+    suite's ``recon_builders.large_mt940``; benchmarks do not import tests)."""
+    count = max(1, (text_lines - 6) // 3)
+    out = [
+        "{1:F01ICBKCNBJAXXX0000000000}{2:I940ICBKCNBJXXXXN}{4:",
+        ":20:BULK0001",
+        f":25:{account}",
+        ":28C:1/1",
+        ":60F:C250101CNY1000000,00",
+    ]
+    total = 1_000_000_00
+    day = date(2025, 1, 2)
+    for k in range(count):
+        if k and k % 400 == 0:
+            day += timedelta(days=1)
+        amount = (k * 7919) % 900_000 + 100
+        credit = k % 3 != 0
+        total += amount if credit else -amount
+        out.append(
+            f":61:{day:%y%m%d}{day:%m%d}{'C' if credit else 'D'}{amount // 100},{amount % 100:02d}"
+            f"NTRFE2E{k:09d}//B{k:012d}"
+        )
+        out.append(
+            f":86:/NAME/ZHENGZHOU KEJI YOUXIAN GONGSI {k % 997:03d}/ACCT/62220000{k:08d}/PURP/CBFF"
+        )
+        out.append(f"/REMI/FENGXIAN BUCHANGJIN {k:07d} HT ZZ-2025-{k % 9973:05d}/EREF/E2E{k:09d}")
+    mark = "C" if total >= 0 else "D"
+    out.append(f":62F:{mark}{day:%y%m%d}CNY{abs(total) // 100},{abs(total) % 100:02d}")
+    out.append("-}")
+    return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def large_cmb_csv(rows: int) -> bytes:
+    """A 招商银行 (cmb layout) export of ``rows`` rows, GB18030, oldest first."""
+    out = [
+        "招商银行账务明细",
+        "账号：,755912345610001",
+        "币种：,人民币",
+        "交易日,交易时间,起息日,交易类型,借方金额,贷方金额,余额,摘要,流水号,收(付)方名称,收(付)方帐号,用途",
+    ]
+    balance = 1_000_000_00
+    day = date(2025, 1, 2)
+    for k in range(rows):
+        if k and k % 400 == 0:
+            day += timedelta(days=1)
+        amount = (k * 7919) % 900_000 + 100
+        credit = k % 3 != 0
+        balance += amount if credit else -amount
+        money = f"{amount // 100}.{amount % 100:02d}"
+        debit_cell, credit_cell = ("", money) if credit else (money, "")
+        out.append(
+            f"{day:%Y%m%d},10:{k % 60:02d}:00,{day:%Y%m%d},转账,{debit_cell},{credit_cell},"
+            f"{balance // 100}.{balance % 100:02d},代偿支付,CMB{k:012d},"
+            f"郑州某科技有限公司第{k % 997:03d}分公司,62220000{k:08d},风险补偿金 第{k:07d}号"
+        )
+    return ("\n".join(out) + "\n").encode("gb18030")
+
+
+async def _import_once(data: bytes, filename: str, memory: bool) -> tuple[float, float, int]:
+    """(wall s, CPU s, peak traced bytes or 0) of one import into a fresh SQLite file."""
+    from riskpool import migrate
+    from riskpool.db import Database, create_engine
+    from riskpool.reconciliation.service import ReconciliationService
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{folder}/bench.db"
+        engine = create_engine(url)
+        await migrate.upgrade(engine)
+        await engine.dispose()
+        db = Database.from_url(url)
+        service = ReconciliationService(db)
+        # One small import first, of another account: what a process loads and
+        # compiles once (modules, SQLAlchemy's statement cache) is not the file's cost.
+        await service.import_file(
+            "bench", large_mt940(12, account="0200009999999999"), filename="warm-up.sta"
+        )
+        gc.collect()
+        if memory:
+            tracemalloc.start()
+        started, started_cpu = time.perf_counter(), time.process_time()
+        try:
+            await service.import_file("bench", data, filename=filename)
+            wall, cpu = time.perf_counter() - started, time.process_time() - started_cpu
+            peak = tracemalloc.get_traced_memory()[1] if memory else 0
+        finally:
+            if memory:
+                tracemalloc.stop()
+            await db.dispose()
+    return wall, cpu, peak
+
+
+def _library_parse(data: bytes) -> None:
+    mt940.parse_statements(data.decode("utf-8"), options=mt940.Options.all())
+
+
+def _our_parse(data: bytes) -> None:
+    prove_file(parse_bytes(data))
+
+
+def import_bench(sizes: Sequence[int], rounds: int) -> None:
+    """The import figures of the module docstring."""
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    import_cpu: dict[int, float] = {}
+    for n in sizes:
+        data = large_mt940(n)
+        library = min(_timed(_library_parse, data)[1] for _ in range(rounds))
+        parse = min(_timed(_our_parse, data)[1] for _ in range(rounds))
+        imported = min(
+            asyncio.run(_import_once(data, "bench.sta", memory=False))[1] for _ in range(rounds)
+        )
+        import_cpu[n] = imported
+        emit(f"mt940_parse_seconds_{n}", parse, "s", library)
+        emit(f"mt940_import_seconds_{n}", imported, "s", library)
+        emit(f"mt940_parse_throughput_ratio_{n}", library / parse, "x", 0.5)
+        emit(f"mt940_import_throughput_ratio_{n}", library / imported, "x", 0.5)
+        peak = asyncio.run(_import_once(data, "bench.sta", memory=True))[2]
+        emit(f"mt940_import_peak_memory_ratio_{n}", peak / len(data), "x", 5.0)
+        emit(f"mt940_file_megabytes_{n}", len(data) / 1e6, "MB", len(data) / 1e6)
+        csv_data = large_cmb_csv(n // 2)  # about the MT940 file's size
+        peak = asyncio.run(_import_once(csv_data, "bench.csv", memory=True))[2]
+        emit(f"csv_import_peak_memory_ratio_{n}", peak / len(csv_data), "x", 5.0)
+        del data, csv_data
+    if len(sizes) > 1:
+        small, large = min(sizes), max(sizes)
+        emit("mt940_import_growth", import_cpu[large] / import_cpu[small], "x", large / small)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--sizes", type=int, nargs="+", default=[10_000, 100_000, 300_000, 1_000_000]
     )
     parser.add_argument("--rounds", type=int, default=3, help="best of this many (1 above 300k)")
+    parser.add_argument("--part", choices=("match", "import", "all"), default="all")
+    parser.add_argument("--import-sizes", type=int, nargs="+", default=[10_000, 100_000, 200_000])
     args = parser.parse_args()
+    if args.part in ("import", "all"):
+        import_bench(args.import_sizes, max(1, min(args.rounds, 2)))
+    if args.part == "import":
+        return
     first_per_100k: float | None = None
     for n in args.sizes:
         lines, items, matchable = synthetic(n)

@@ -77,26 +77,43 @@ def fallback_hash(fields: KeyFields, occurrence: int) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def dedup_keys(lines: Iterable[KeyFields]) -> Iterator[str]:
-    """The key of every line of one file, in order (see the module docstring)."""
-    seen_refs: Counter[tuple[str, str]] = Counter()
-    seen_content: Counter[tuple[str, date, int, str, str, str]] = Counter()
-    for line in lines:
+class DedupKeys:
+    """The keys of one file's lines, handed out one line at a time, in file order.
+
+    Why a stateful object: the occurrence counts span the whole file, but a
+    parser freezing a large file line by line must not first collect every
+    line into one list to compute them.
+    """
+
+    __slots__ = ("_content", "_refs")
+
+    def __init__(self) -> None:
+        self._refs: dict[str, dict[str, int]] = {}
+        self._content: Counter[tuple[str, date, int, str, str, str]] = Counter()
+
+    def key(self, line: KeyFields) -> str:
+        """The key of the next line of the file (see the module docstring)."""
         reference = usable_reference(line.bank_reference)
         if reference is not None:
-            seen_refs[line.account, reference] += 1
-            count = seen_refs[line.account, reference]
+            seen = self._refs.setdefault(line.account, {})
+            count = seen[reference] = seen.get(reference, 0) + 1
             suffix = "" if count == 1 else f"#{count}"
-            yield f"{line.account}|ref|{reference}{suffix}"
-        else:
-            content = (
-                line.account,
-                line.booking_date,
-                line.amount_minor,
-                line.counterparty_name or "",
-                line.counterparty_account or "",
-                line.purpose,
-            )
-            occurrence = seen_content[content]
-            seen_content[content] += 1
-            yield f"{line.account}|h|{fallback_hash(line, occurrence)}"
+            return f"{line.account}|ref|{reference}{suffix}"
+        content = (
+            line.account,
+            line.booking_date,
+            line.amount_minor,
+            line.counterparty_name or "",
+            line.counterparty_account or "",
+            line.purpose,
+        )
+        occurrence = self._content[content]
+        self._content[content] += 1
+        return f"{line.account}|h|{fallback_hash(line, occurrence)}"
+
+
+def dedup_keys(lines: Iterable[KeyFields]) -> Iterator[str]:
+    """The key of every line of one file, in order (see the module docstring)."""
+    keys = DedupKeys()
+    for line in lines:
+        yield keys.key(line)

@@ -8,7 +8,11 @@ unless:
 1. **It adds up**: opening balance + Σ lines = closing balance.
 2. **Its running balances agree** (where the bank prints them): each line's
    balance = the previous balance (or the opening) + the line's amount.
-3. **Its lines lie within its period** and are in booking-date order.
+3. **No line is booked after its closing date**, and it does not close
+   before it opens. The order of the lines is *not* part of the proof (the
+   sum holds in any order; ING lists newest first, camt.053 files follow no
+   order), and neither is a line booked before the opening balance's date
+   (banks date ``:60F:`` at the period's end, or book back-valued lines).
 4. **It continues its predecessor**: it opens with the closing balance of the
    account's previous statement, and not before that statement's date. Within
    one file statements of one account are chained in file order; the first
@@ -17,8 +21,13 @@ unless:
 
 Every break is collected, not just the first, each with the source line, the
 expected and the found figure, so finance staff can show the bank exactly
-where its file is wrong. Arithmetic breaks (1–3) raise
-``STATEMENT_UNBALANCED``, continuity breaks (4) ``STATEMENT_DISCONTINUOUS``.
+where its file is wrong. Each kind of break has its own code, so the code
+alone tells the clerk what to ask the bank: the sums differ (1)
+``STATEMENT_UNBALANCED``; a running balance disagrees (2)
+``STATEMENT_RUNNING_BALANCE``; a line outside the period (3)
+``STATEMENT_OUT_OF_PERIOD``; continuity breaks (4)
+``STATEMENT_DISCONTINUOUS``. A file with several kinds is refused with the
+gravest (in that order) and lists every break.
 
 For formats without a stated opening balance (OFX, CSV exports) the opening
 is derived (``opening_derived``), so check 1 holds by construction; checks 2
@@ -28,7 +37,7 @@ and 4 are then what prove the file.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from moneyed import Money
@@ -52,11 +61,16 @@ def _money(units: int, currency: str) -> str:
 
 
 def check_statement(statement: Statement) -> tuple[Break, ...]:
-    """Arithmetic, running-balance and date breaks of one statement (empty: sound)."""
+    """Arithmetic, running-balance and period breaks of one statement (empty: sound).
+
+    The order of the lines is not part of the proof: the sum does not depend
+    on it, and a bank may list lines in any order (newest first, by value
+    date …). Running balances, where the bank prints them, are checked in the
+    order the parser settled on (the order the balances themselves chain in).
+    """
     breaks: list[Break] = []
     currency = statement.currency
     balance = statement.opening_minor
-    previous_day = statement.opening_date
     for line in statement.lines:
         if line.currency != currency or line.account != statement.account:
             breaks.append(
@@ -65,7 +79,7 @@ def check_statement(statement: Statement) -> tuple[Break, ...]:
                     line.source_line,
                     f"{statement.account} {currency}",
                     f"{line.account} {line.currency}",
-                    "line of another account or currency",
+                    "every line belongs to the statement's account and currency",
                 )
             )
         balance += line.amount_minor
@@ -76,21 +90,10 @@ def check_statement(statement: Statement) -> tuple[Break, ...]:
                     line.source_line,
                     _money(balance, currency),
                     _money(line.running_balance_minor, currency),
-                    "running balance does not follow from the previous one and the amount",
+                    "a running balance must equal the previous balance plus the line's amount",
                 )
             )
             balance = line.running_balance_minor  # report each break once, not every later line
-        if line.booking_date < previous_day:
-            kind = "before_opening" if previous_day == statement.opening_date else "date_order"
-            breaks.append(
-                Break(
-                    kind,
-                    line.source_line,
-                    f"on or after {previous_day.isoformat()}",
-                    line.booking_date.isoformat(),
-                    "line booked out of order or before the statement opens",
-                )
-            )
         if line.booking_date > statement.closing_date:
             breaks.append(
                 Break(
@@ -98,10 +101,9 @@ def check_statement(statement: Statement) -> tuple[Break, ...]:
                     line.source_line,
                     f"on or before {statement.closing_date.isoformat()}",
                     line.booking_date.isoformat(),
-                    "line booked after the statement's closing date",
+                    "a line cannot be booked after the statement's closing date",
                 )
             )
-        previous_day = max(previous_day, line.booking_date)
     expected_closing = statement.opening_minor + sum(line.amount_minor for line in statement.lines)
     if expected_closing != statement.closing_minor:
         breaks.append(
@@ -110,7 +112,7 @@ def check_statement(statement: Statement) -> tuple[Break, ...]:
                 None,
                 _money(expected_closing, currency),
                 _money(statement.closing_minor, currency),
-                "opening balance + lines ≠ closing balance",
+                "opening balance + Σ lines must equal the closing balance",
             )
         )
     if statement.closing_date < statement.opening_date:
@@ -120,7 +122,7 @@ def check_statement(statement: Statement) -> tuple[Break, ...]:
                 None,
                 f"on or after {statement.opening_date.isoformat()}",
                 statement.closing_date.isoformat(),
-                "statement closes before it opens",
+                "a statement cannot close before it opens",
             )
         )
     return tuple(breaks)
@@ -193,18 +195,42 @@ def prove_file(
 
 
 def _labelled(statement: Statement, breaks: Iterable[Break]) -> list[Break]:
-    return [
-        Break(b.kind, b.line, b.expected, b.found, f"{statement.statement_id}: {b.message}")
-        for b in breaks
-    ]
+    return [replace(b, statement=statement.statement_id) for b in breaks]
+
+
+_CODE_OF_BREAK = {
+    "closing_balance": ErrorCode.STATEMENT_UNBALANCED,
+    "running_balance": ErrorCode.STATEMENT_RUNNING_BALANCE,
+    "after_closing": ErrorCode.STATEMENT_OUT_OF_PERIOD,
+    "period": ErrorCode.STATEMENT_OUT_OF_PERIOD,
+    "foreign_line": ErrorCode.STATEMENT_INVALID,
+}
+"""Each kind of break has its own code; ``STATEMENT_UNBALANCED`` only when the sums differ."""
+_PRECEDENCE = (
+    ErrorCode.STATEMENT_UNBALANCED,
+    ErrorCode.STATEMENT_RUNNING_BALANCE,
+    ErrorCode.STATEMENT_OUT_OF_PERIOD,
+    ErrorCode.STATEMENT_INVALID,
+)
 
 
 def _raise(arithmetic: tuple[Break, ...], continuity: tuple[Break, ...]) -> None:
+    """Refuse with the code of the gravest break, listing every break found.
+
+    The message leads with the breaks of that code (up to five), each naming
+    its rule, statement and line; ``breaks`` carries all of them.
+    """
     if arithmetic:
+        codes = {_CODE_OF_BREAK.get(b.kind, ErrorCode.STATEMENT_INVALID) for b in arithmetic}
+        code = next(c for c in _PRECEDENCE if c in codes)
+        leading = [
+            b for b in arithmetic if _CODE_OF_BREAK.get(b.kind, ErrorCode.STATEMENT_INVALID) is code
+        ]
+        more = len(arithmetic) + len(continuity) - min(len(leading), 5)
         raise StatementError(
-            ErrorCode.STATEMENT_UNBALANCED,
-            "; ".join(str(b) for b in arithmetic[:5]),
-            line=arithmetic[0].line,
+            code,
+            "; ".join(str(b) for b in leading[:5]) + (f"; and {more} more" if more > 0 else ""),
+            line=leading[0].line,
             breaks=arithmetic + continuity,
         )
     if continuity:

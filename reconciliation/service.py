@@ -32,12 +32,14 @@ with the ledger balance and the bank balance of the day.
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import structlog
 from moneyed import Money
@@ -48,7 +50,8 @@ from riskpool.reconciliation.errors import Break, StatementError
 from riskpool.reconciliation.integrity import ClosingPoint, prove_file
 from riskpool.reconciliation.matching import Match, MatchConfig, match
 from riskpool.reconciliation.model import Statement, StatementFile, StatementFormat
-from riskpool.reconciliation.parsers import DEFAULT_MAX_BYTES, ColumnMapping, read_statement_file
+from riskpool.reconciliation.parsers import DEFAULT_MAX_BYTES, ColumnMapping, parse_bytes
+from riskpool.reconciliation.parsers.detect import read_source
 from riskpool.reconciliation.records import (
     ImportResult,
     MatchStatus,
@@ -88,13 +91,19 @@ def _plan(
     skipped_lines = 0
     seen = {account: set(keys) for account, keys in known.items()}
     ends = dict(ends)
+    later = Counter(statement.account for statement in file.statements)
     for statement in file.statements:
         keys = seen.setdefault(statement.account, set())
-        flags = [line.dedup_key in keys for line in statement.lines]
+        later[statement.account] -= 1
+        count = len(statement.lines)
         prefix = 0
-        while prefix < len(flags) and flags[prefix]:
-            prefix += 1
-        late = next((i for i in range(prefix, len(flags)) if flags[i]), None)
+        late: int | None = None
+        if keys:
+            while prefix < count and statement.lines[prefix].dedup_key in keys:
+                prefix += 1
+            late = next(
+                (i for i in range(prefix, count) if statement.lines[i].dedup_key in keys), None
+            )
         if late is not None:
             line = statement.lines[late]
             raise StatementError(
@@ -113,7 +122,7 @@ def _plan(
                 ),
             )
         end = ends.get(statement.account)
-        if prefix == len(flags) and end is not None and statement.closing_date <= end.date:
+        if prefix == count and end is not None and statement.closing_date <= end.date:
             skipped_lines += prefix  # nothing new: already held
             continue
         stored = statement
@@ -128,7 +137,8 @@ def _plan(
                 opening_date=min(opening_date, statement.closing_date),
                 lines=statement.lines[prefix:],
             )
-        keys.update(line.dedup_key for line in stored.lines)
+        if later[statement.account]:  # only a later statement of the account can repeat them
+            keys.update(line.dedup_key for line in stored.lines)
         ends[statement.account] = ClosingPoint(statement.closing, statement.closing_date)
         plans.append(_Plan(stored, statement, prefix))
         skipped_lines += prefix
@@ -166,43 +176,63 @@ class ReconciliationService:
         encoding: str | None = None,
         progress: Progress | None = None,
     ) -> ImportResult:
-        """Parse, prove and store one statement file (idempotent; all or nothing)."""
+        """Parse, prove and store one statement file (idempotent; all or nothing).
+
+        The file's SHA-256 is looked up before it is parsed: the very same bytes
+        again cost a hash, not a parse. Parsing and the proof run in a worker
+        thread (:func:`asyncio.to_thread`), so the server keeps answering other
+        requests while a large file is read; only the writes run on the event
+        loop, in chunks. Every refusal names the file.
+        """
         _require_actor(actor)
         name = filename or (
             Path(source).name if isinstance(source, str | os.PathLike) else "upload"
         )
-        parsed = read_statement_file(
-            source,
-            max_bytes=self.max_bytes,
-            format=format,
-            mapping=mapping,
-            account=account,
-            opening_balance=opening_balance,
-            encoding=encoding,
-        )
-        prove_file(parsed)  # arithmetic, running balances and dates, as the bank sent it
+        try:
+            src = await asyncio.to_thread(read_source, source, max_bytes=self.max_bytes, name=name)
+        except StatementError as error:
+            raise error.in_file(name) from None
+        async with self.db.transaction(write=False) as conn:
+            held = await ReconciliationStore(conn).file_by_sha(src.sha256)
+        if held is not None:
+            return _already_imported(held)
+        try:
+            parsed = await asyncio.to_thread(
+                _parse_and_prove,
+                src.data,
+                format=format,
+                mapping=mapping,
+                account=account,
+                opening_balance=opening_balance,
+                encoding=encoding,
+            )
+        except StatementError as error:
+            raise error.in_file(name) from None
+        del src
+        try:
+            return await self._store(actor, name, parsed, progress)
+        except StatementError as error:
+            raise error.in_file(name) from None
+
+    async def _store(
+        self, actor: str, name: str, parsed: StatementFile, progress: Progress | None
+    ) -> ImportResult:
+        """Store a parsed and proved file: its new lines, continuing what is stored."""
         async with self.db.transaction(write=True) as conn:
             store = ReconciliationStore(conn)
             await store.lock()
             existing = await store.file_by_sha(parsed.source_sha256)
-            if existing is not None:
-                return ImportResult(
-                    file_id=int(existing.id),
-                    filename=existing.filename,
-                    sha256=existing.sha256,
-                    format=existing.format,
-                    already_imported=True,
-                    statements=len(parsed.statements),
-                    statements_stored=0,
-                    lines_added=0,
-                    lines_known=len(parsed.lines),
-                )
+            if existing is not None:  # imported meanwhile by someone else
+                return _already_imported(existing)
             accounts = {s.account for s in parsed.statements}
             ends = await store.closing_points(accounts)
             known = {
+                # An account without stored statements has no stored lines to look up.
                 a: await store.known_keys(
                     a, [x.dedup_key for s in parsed.statements if s.account == a for x in s.lines]
                 )
+                if a in ends
+                else set()
                 for a in accounts
             }
             plans, lines_known = _plan(parsed, known, ends)
@@ -479,6 +509,43 @@ def _as_match(stored: StoredMatch) -> Match:
         score=stored.score,
         components=stored.components,
         auto_confirmable=stored.auto_confirmed,
+    )
+
+
+def _parse_and_prove(
+    data: bytes,
+    *,
+    format: StatementFormat | None,
+    mapping: ColumnMapping | str | None,
+    account: str | None,
+    opening_balance: Money | None,
+    encoding: str | None,
+) -> StatementFile:
+    """Parse and prove one file as the bank sent it (CPU work, run off the event loop)."""
+    parsed = parse_bytes(
+        data,
+        format=format,
+        mapping=mapping,
+        account=account,
+        opening_balance=opening_balance,
+        encoding=encoding,
+    )
+    prove_file(parsed)  # arithmetic, running balances and period, as the bank sent it
+    return parsed
+
+
+def _already_imported(row: Any) -> ImportResult:
+    """The answer for bytes imported before: what that import stored, nothing new."""
+    return ImportResult(
+        file_id=int(row.id),
+        filename=row.filename,
+        sha256=row.sha256,
+        format=row.format,
+        already_imported=True,
+        statements=int(row.statements),
+        statements_stored=0,
+        lines_added=0,
+        lines_known=int(row.lines_added) + int(row.lines_known),
     )
 
 

@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from riskpool.errors import ErrorCode, RiskpoolError
@@ -89,38 +89,110 @@ def line_from_row(row: Any) -> StatementLine:
     )
 
 
-def _line_values(statement_row_id: int, line: StatementLine) -> dict[str, Any]:
+_LINE_CHUNK = 2_000
+
+
+_LINE_COLUMNS = (
+    "statement_row_id",
+    "account",
+    "currency",
+    "dedup_key",
+    "booking_date",
+    "value_date",
+    "amount_minor",
+    "bank_reference",
+    "end_to_end_id",
+    "counterparty_name",
+    "counterparty_account",
+    "purpose",
+    "running_balance_minor",
+    "is_reversal",
+    "transaction_code",
+    "raw",
+    "source_sha256",
+    "source_line",
+)
+"""The order of :func:`_line_row`'s values (``add_lines`` checks it against the table)."""
+
+
+def _fresh(text: str) -> str:
+    """A new str equal to ``text`` (``str(text)`` and slices return ``text`` itself)."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "surrogatepass")
+
+
+def _line_row(statement_row_id: int, line: StatementLine, sqlite: bool) -> tuple[Any, ...]:
+    """A line as the driver takes it, in :data:`_LINE_COLUMNS` order.
+
+    SQLite stores dates as ISO text and booleans as 0/1 (what SQLAlchemy's own
+    SQLite types write and read back); asyncpg takes both natively. And
+    sqlite3 binds text through its UTF-8 form, which CPython then caches on
+    the str object for as long as it lives: bound directly, every line's raw
+    text and purpose would be held twice until the import ends; a fresh copy
+    carries that cache instead and goes with its chunk.
+    """
     if len(line.dedup_key) > t.MAX_KEY:
         raise RiskpoolError(
             ErrorCode.STATEMENT_INVALID,
             f"line {line.source_line}: reference too long to store",
             field="bank_reference",
         )
-    return {
-        "statement_row_id": statement_row_id,
-        "account": line.account,
-        "currency": line.currency,
-        "dedup_key": line.dedup_key,
-        "booking_date": line.booking_date,
-        "value_date": line.value_date,
-        "amount_minor": line.amount_minor,
-        "bank_reference": _clip(line.bank_reference, 200),
-        "end_to_end_id": _clip(line.end_to_end_id, 200),
-        "counterparty_name": _clip(line.counterparty_name, 300),
-        "counterparty_account": _clip(line.counterparty_account, 100),
-        "purpose": line.purpose,
-        "running_balance_minor": line.running_balance_minor,
-        "is_reversal": line.is_reversal,
-        "transaction_code": _clip(line.transaction_code, 64),
-        "raw": line.raw,
-        "source_sha256": line.source_sha256,
-        "source_line": line.source_line,
-    }
+    booking: Any = line.booking_date
+    value: Any = line.value_date
+    reversal: Any = line.is_reversal
+    raw, purpose = line.raw, line.purpose
+    if sqlite:
+        booking = booking.isoformat()
+        value = value.isoformat() if value is not None else None
+        reversal = int(reversal)
+        raw, purpose = _fresh(raw), _fresh(purpose)
+    return (
+        statement_row_id,
+        line.account,
+        line.currency,
+        line.dedup_key,
+        booking,
+        value,
+        line.amount_minor,
+        _clip(line.bank_reference, 200),
+        _clip(line.end_to_end_id, 200),
+        _clip(line.counterparty_name, 300),
+        _clip(line.counterparty_account, 100),
+        purpose,
+        line.running_balance_minor,
+        reversal,
+        _clip(line.transaction_code, 64),
+        raw,
+        line.source_sha256,
+        line.source_line,
+    )
 
 
 def _clip(value: str | None, size: int) -> str | None:
     """Informative text fields are cut to the column size; the raw line keeps the whole."""
     return None if value is None else value[:size]
+
+
+UNIQUE_VIOLATION = frozenset({"23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
+"""A unique key refused the row: PostgreSQL's SQLSTATE, SQLite's error name."""
+
+
+def database_refusal(exc: DBAPIError) -> str | None:
+    """The driver's own name for a refusal: asyncpg's SQLSTATE (``.sqlstate``,
+    e.g. ``23505``) or sqlite3's ``.sqlite_errorname`` (e.g.
+    ``SQLITE_CONSTRAINT_UNIQUE``) — never the message text, which differs by
+    driver, version and locale."""
+    original = exc.orig
+    for attribute in ("sqlstate", "pgcode", "sqlite_errorname"):
+        value = getattr(original, attribute, None)
+        if isinstance(value, str) and value:
+            return value
+    cause = getattr(original, "__cause__", None)
+    value = getattr(cause, "sqlstate", None)
+    return value if isinstance(value, str) else None
+
+
+def is_unique_violation(exc: DBAPIError) -> bool:
+    return database_refusal(exc) in UNIQUE_VIOLATION
 
 
 class ReconciliationStore:
@@ -227,10 +299,24 @@ class ReconciliationStore:
         return int(result.scalar_one())
 
     async def add_lines(self, statement_row_id: int, lines: Sequence[StatementLine]) -> None:
-        for chunk in _chunks(lines):
-            await self.conn.execute(
-                insert(t.lines), [_line_values(statement_row_id, line) for line in chunk]
-            )
+        """Insert lines with the driver's own ``executemany`` (one statement, many rows).
+
+        Why not ``conn.execute(insert(...), rows)``: for a 200,000-line statement,
+        SQLAlchemy's per-row parameter processing took longer than the parse.
+        The statement is still SQLAlchemy's (compiled for the dialect, so the
+        columns and casts are the table's); the rows are passed as plain tuples
+        in its parameter order, with the two conversions the drivers need done
+        here (see :func:`_driver_value`).
+        """
+        if not lines:
+            return
+        compiled = insert(t.lines).compile(dialect=self.conn.dialect, column_keys=_LINE_COLUMNS)
+        if tuple(compiled.positiontup or ()) != _LINE_COLUMNS:  # pragma: no cover - table changed
+            raise RuntimeError("recon_lines columns differ from the row layout of _line_row")
+        sqlite = self.conn.dialect.name == "sqlite"
+        for chunk in _chunks(lines, _LINE_CHUNK):
+            rows = [_line_row(statement_row_id, line, sqlite) for line in chunk]
+            await self.conn.exec_driver_sql(compiled.string, rows)
 
     async def bank_accounts(self, currency: str) -> list[str]:
         rows = await self.conn.execute(
@@ -397,7 +483,8 @@ class ReconciliationStore:
             async with self.conn.begin_nested():
                 await self.conn.execute(insert(t.members), rows)
         except IntegrityError as exc:
-            if "recon_match_members" in str(exc.orig):
+            if is_unique_violation(exc):
+                # The members table's only unique keys are the at-most-once indexes.
                 raise RiskpoolError(
                     ErrorCode.ALREADY_MATCHED,
                     f"match #{match_id}: a line or posting is already in another match",

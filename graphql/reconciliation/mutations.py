@@ -61,7 +61,7 @@ def decode_upload(content: str, max_bytes: int) -> bytes:
             ErrorCode.STATEMENT_INVALID, "content is not base64", field="content"
         ) from None
     if not data:
-        raise RiskpoolError(ErrorCode.STATEMENT_INVALID, "the file is empty", field="content")
+        raise RiskpoolError(ErrorCode.STATEMENT_EMPTY, "the file is empty", field="content")
     return data
 
 

@@ -76,13 +76,18 @@ def read_statement_file(
     opening_balance: Money | None = None,
     encoding: str | None = None,
 ) -> StatementFile:
-    """Read and parse one statement file, refusing it above ``max_bytes`` unread."""
+    """Read and parse one statement file, refusing it above ``max_bytes`` unread.
+
+    A refusal names the file (see :meth:`StatementError.in_file`)."""
     src = read_source(source, max_bytes=max_bytes)
-    return parse_bytes(
-        src.data,
-        format=format,
-        mapping=mapping,
-        account=account,
-        opening_balance=opening_balance,
-        encoding=encoding,
-    )
+    try:
+        return parse_bytes(
+            src.data,
+            format=format,
+            mapping=mapping,
+            account=account,
+            opening_balance=opening_balance,
+            encoding=encoding,
+        )
+    except StatementError as error:
+        raise error.in_file(src.name) from None

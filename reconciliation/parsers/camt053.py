@@ -51,6 +51,7 @@ from riskpool.reconciliation.model import StatementFile, StatementFormat
 from riskpool.reconciliation.parsers.common import (
     LineDraft,
     StatementDraft,
+    booking_order,
     check_date,
     finish,
     normalize_currency,
@@ -236,6 +237,7 @@ def _statement(stmt: _Element) -> StatementDraft:
     )
     for entry in _children(stmt, "Ntry"):
         draft.lines.extend(_entry_lines(entry, account, currency))
+    draft.lines = booking_order(draft.lines)  # Belgian banks' files follow no order
     return draft
 
 

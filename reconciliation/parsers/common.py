@@ -13,14 +13,17 @@ on occurrences within the file) and freezes everything into the model.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import TypeVar
 
 from riskpool.errors import RiskpoolError
 from riskpool.ledger.money import currency_exponent, to_minor
-from riskpool.reconciliation.dedup import dedup_keys
+from riskpool.reconciliation.dedup import DedupKeys
 from riskpool.reconciliation.errors import invalid
 from riskpool.reconciliation.model import (
     Statement,
@@ -106,16 +109,24 @@ def check_date(day: date, *, line: int | None, field: str) -> date:
 def parse_date(text: str, *, line: int | None, field: str) -> date:
     """A date from ``20250103``, ``2025-01-03``, ``2025/1/3``, ``2025年1月3日``,
     optionally followed by a time (which is dropped: bank days are local days)."""
-    cleaned = text.strip()
+    parsed = _day_of(text.strip())
+    if parsed is None:
+        raise invalid(f"not a date: {text!r}", line=line, field=field)
+    return check_date(parsed, line=line, field=field)
+
+
+@lru_cache(maxsize=8192)
+def _day_of(cleaned: str) -> date | None:
+    """The day a date text names (``None``: not a date). Cached: a large export has
+    few distinct days, and each is then one shared ``date`` object."""
     match = _COMPACT_DATE_RE.match(cleaned) or _SEPARATED_DATE_RE.match(cleaned)
     if not match:
-        raise invalid(f"not a date: {text!r}", line=line, field=field)
+        return None
     year, month, day = (int(part) for part in match.groups())
     try:
-        parsed = date(year, month, day)
+        return date(year, month, day)
     except ValueError:
-        raise invalid(f"not a date: {text!r}", line=line, field=field) from None
-    return check_date(parsed, line=line, field=field)
+        return None
 
 
 def normalize_currency(text: str, *, line: int | None = None) -> str:
@@ -174,37 +185,74 @@ class StatementDraft:
     lines: list[LineDraft] = field(default_factory=list)
 
 
+def booking_order(lines: list[LineDraft]) -> list[LineDraft]:
+    """The lines oldest first, whatever order the bank listed them in.
+
+    Why: the order of lines is not part of a statement's proof (opening + Σ
+    lines = closing holds in any order), and banks differ — ING lists newest
+    first, Belgian camt.053 files follow no order at all. A file in ascending
+    booking order is kept as it is; one in descending order is reversed (so
+    lines of one day keep the bank's sequence, read backwards); anything else
+    is sorted by booking date, stably (file order within a day).
+    """
+    ascending = all(a.booking_date <= b.booking_date for a, b in itertools.pairwise(lines))
+    if ascending:
+        return lines
+    descending = all(a.booking_date >= b.booking_date for a, b in itertools.pairwise(lines))
+    if descending:
+        return lines[::-1]
+    return sorted(lines, key=lambda line: line.booking_date)
+
+
+_Text = TypeVar("_Text", str, str | None)
+
+
+def _one(shared: dict[str | None, str | None], value: _Text) -> _Text:
+    """One string object per distinct value: accounts, names and codes repeat
+    from line to line, and a large file should hold each once."""
+    return shared.setdefault(value, value)  # type: ignore[return-value]
+
+
 def finish(
     format: StatementFormat, data: bytes, drafts: list[StatementDraft], *, sha256: str | None = None
 ) -> StatementFile:
-    """Freeze the drafts of one file, with dedup keys computed over the whole file."""
+    """Freeze the drafts of one file, with dedup keys computed over the whole file.
+
+    Each draft is released as soon as its frozen line exists (the draft lists
+    are consumed from the end), so a large file never holds both copies of
+    its lines.
+    """
     digest = sha256 or sha256_hex(data)
-    all_lines = [line for draft in drafts for line in draft.lines]
-    keys = iter(dedup_keys(all_lines))
+    keys = DedupKeys()
+    shared: dict[str | None, str | None] = {}
     statements = []
     for draft in drafts:
-        lines = tuple(
-            StatementLine(
-                account=line.account,
-                currency=line.currency,
-                booking_date=line.booking_date,
-                value_date=line.value_date,
-                amount_minor=line.amount_minor,
-                bank_reference=line.bank_reference,
-                end_to_end_id=line.end_to_end_id,
-                counterparty_name=line.counterparty_name,
-                counterparty_account=line.counterparty_account,
-                purpose=line.purpose,
-                running_balance_minor=line.running_balance_minor,
-                is_reversal=line.is_reversal,
-                transaction_code=line.transaction_code,
-                raw=line.raw,
-                source_sha256=digest,
-                source_line=line.source_line,
-                dedup_key=next(keys),
+        pending = draft.lines
+        pending.reverse()
+        frozen: list[StatementLine] = []
+        while pending:
+            line = pending.pop()
+            frozen.append(
+                StatementLine(
+                    account=_one(shared, line.account),
+                    currency=_one(shared, line.currency),
+                    booking_date=line.booking_date,
+                    value_date=line.value_date,
+                    amount_minor=line.amount_minor,
+                    bank_reference=line.bank_reference,
+                    end_to_end_id=line.end_to_end_id,
+                    counterparty_name=_one(shared, line.counterparty_name),
+                    counterparty_account=_one(shared, line.counterparty_account),
+                    purpose=line.purpose,
+                    running_balance_minor=line.running_balance_minor,
+                    is_reversal=line.is_reversal,
+                    transaction_code=_one(shared, line.transaction_code),
+                    raw=line.raw,
+                    source_sha256=digest,
+                    source_line=line.source_line,
+                    dedup_key=keys.key(line),
+                )
             )
-            for line in draft.lines
-        )
         statements.append(
             Statement(
                 format=format,
@@ -216,11 +264,12 @@ def finish(
                 closing_date=draft.closing_date,
                 closing_minor=draft.closing_minor,
                 opening_derived=draft.opening_derived,
-                lines=lines,
+                lines=tuple(frozen),
                 source_sha256=digest,
                 sequence=draft.sequence,
             )
         )
+        del frozen
     return StatementFile(
         format=format, source_sha256=digest, size_bytes=len(data), statements=tuple(statements)
     )

@@ -22,17 +22,21 @@ What OFX does not give, and what we decide:
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+from ofxtools.models import CCSTMTRS, STMTRS
 from ofxtools.Parser import OFXTree
 
-from riskpool.reconciliation.errors import invalid
+from riskpool.errors import ErrorCode
+from riskpool.reconciliation.errors import StatementError, describe, invalid
 from riskpool.reconciliation.model import StatementFile, StatementFormat
 from riskpool.reconciliation.parsers.common import (
     LineDraft,
     StatementDraft,
+    booking_order,
     check_date,
     finish,
     minor_units,
@@ -62,10 +66,20 @@ def parse_ofx(data: bytes) -> StatementFile:
         tree.parse(io.BytesIO(data))
         ofx = tree.convert()
         statements = list(ofx.statements)
+    except RecursionError:  # pragma: no cover - ofxtools recursing on a malformed tree
+        raise invalid("OFX nested too deeply to be a statement") from None
     except Exception as error:  # ofxtools raises ParseError, ValueError, KeyError …
-        raise invalid(f"OFX could not be parsed: {str(error)[:300]}") from None
+        raise invalid(f"OFX could not be parsed: {_reason(error)}") from None
     if not statements:
-        raise invalid("OFX without statement responses")
+        raise invalid("OFX without statement responses (STMTRS/CCSTMTRS)")
+    for number, stmtrs in enumerate(statements, start=1):
+        if not isinstance(stmtrs, STMTRS | CCSTMTRS):
+            raise StatementError(
+                ErrorCode.STATEMENT_NOT_BANK,
+                f"OFX statement {number} is an {type(stmtrs).__name__} (investment, brokerage "
+                "or retirement account), not a bank or card account's: the fund reconciles "
+                "its bank accounts only",
+            )
     drafts: list[StatementDraft] = []
     ordinal = 0
     for number, stmtrs in enumerate(statements, start=1):
@@ -89,7 +103,7 @@ def parse_ofx(data: bytes) -> StatementFile:
         for transaction in tranlist or ():
             ordinal += 1
             lines.append(_line(transaction, account, currency, ordinal))
-        lines.sort(key=lambda line: line.booking_date)  # stable: file order within a day
+        lines = booking_order(lines)
         start = (
             _local_day(tranlist.dtstart, line=number, field="DTSTART")
             if tranlist is not None
@@ -110,6 +124,18 @@ def parse_ofx(data: bytes) -> StatementFile:
             )
         )
     return finish(StatementFormat.OFX, data, drafts)
+
+
+_REPEATED = re.compile(r"^(\w+) should occur before \1\b")
+
+
+def _reason(error: Exception) -> str:
+    """ofxtools' complaint, without object reprs and without its riddles."""
+    text = describe(error)
+    repeated = _REPEATED.match(text)
+    if repeated:
+        return f"element <{repeated.group(1)}> occurs more than once where OFX allows one"
+    return text[:300]
 
 
 def _line(transaction: Any, account: str, currency: str, ordinal: int) -> LineDraft:

@@ -69,7 +69,7 @@ import io
 import itertools
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -77,11 +77,12 @@ from moneyed import Money
 
 from riskpool.errors import ErrorCode
 from riskpool.ledger.money import to_minor
-from riskpool.reconciliation.errors import StatementError, invalid
+from riskpool.reconciliation.errors import StatementError, describe, invalid
 from riskpool.reconciliation.model import StatementFile, StatementFormat
 from riskpool.reconciliation.parsers.common import (
     LineDraft,
     StatementDraft,
+    booking_order,
     check_date,
     clean_text,
     finish,
@@ -91,7 +92,7 @@ from riskpool.reconciliation.parsers.common import (
     parse_date,
     parse_decimal,
 )
-from riskpool.reconciliation.parsers.detect import decode_text
+from riskpool.reconciliation.parsers.detect import text_lines
 
 Columns = tuple[str, ...]
 """Accepted header names for one field; the first present in the file is used."""
@@ -171,6 +172,10 @@ class ColumnMapping:
                 return (self.booking_date, debit, credit)
             case FlaggedAmount(amount, flag):
                 return (self.booking_date, amount, flag)
+
+    def signature(self) -> tuple[Columns, ...]:
+        """Every column the layout names: what a header must carry to be taken for it."""
+        return self.all_columns()
 
     def all_columns(self) -> tuple[Columns, ...]:
         optional = (
@@ -259,7 +264,7 @@ MAX_XLSX_RATIO = 200
 @dataclass(slots=True)
 class _Row:
     number: int
-    cells: list[object]
+    cells: Sequence[object]
     raw: str
 
 
@@ -267,6 +272,7 @@ class _Row:
 class _Header:
     index: dict[str, int]
     preamble: dict[str, str] = field(default_factory=dict)
+    line: int | None = None
 
 
 def parse_tabular(
@@ -285,7 +291,10 @@ def parse_tabular(
     do, they must agree. Raises ``UNSUPPORTED_FORMAT`` when no layout fits.
     """
     rows = _xlsx_rows(data) if format is StatementFormat.XLSX else _csv_rows(data, encoding)
-    header_row, chosen, header = _find_header(rows, mapping)
+    head = list(itertools.islice(rows, MAX_HEADER_SEARCH_ROWS))
+    if not any(_cell_text(cell) for row in head for cell in row.cells):
+        raise StatementError(ErrorCode.STATEMENT_EMPTY, "the file holds no rows")
+    header_row, chosen, header = _find_header(head, mapping)
     file_account = _preamble_value(header.preamble, chosen.account_labels)
     if account is not None and file_account is not None and _norm(file_account) != _norm(account):
         raise invalid(f"file is for account {file_account}, not {account}", field="account")
@@ -294,14 +303,17 @@ def parse_tabular(
     default_currency = normalize_currency(currency_text or chosen.default_currency)
 
     per_account: dict[str, list[LineDraft]] = {}
-    for row in rows[header_row + 1 :]:
+    shared: dict[str, str] = {}
+    for row in itertools.chain(head[header_row + 1 :], rows):
         draft = _line(row, chosen, header, default_account, default_currency)
         if draft is not None:
+            _share(draft, shared)
             per_account.setdefault(draft.account, []).append(draft)
+    del head
     opening_text = _preamble_value(header.preamble, chosen.opening_labels)
     closing_text = _preamble_value(header.preamble, chosen.closing_labels)
     if not per_account:
-        raise invalid("no statement rows below the header", line=rows[header_row].number)
+        raise invalid("no statement rows below the header", line=header.line)
     if len(per_account) > 1 and (opening_text or closing_text or opening_balance):
         raise invalid("stated balances are ambiguous in a file with several accounts")
     drafts = []
@@ -329,28 +341,37 @@ def _preamble_value(preamble: dict[str, str], labels: tuple[str, ...]) -> str | 
     return None
 
 
-def _csv_rows(data: bytes, encoding: str | None) -> list[_Row]:
-    text = decode_text(data, encoding)
-    physical = text.splitlines()
-    sample = physical[:20]
+def _csv_rows(data: bytes, encoding: str | None) -> Iterator[_Row]:
+    """The rows of a CSV, one at a time, each with its physical line(s) as raw text.
+
+    Why a generator over lines decoded in chunks: the file's text, rows, cells
+    and raw lines are never all held at once (a 20 MiB export used to take 27
+    times its size); only the parsed lines are kept.
+    """
+    sample = list(itertools.islice(text_lines(data, encoding), 20))
     delimiter = (
         "\t" if sum(s.count("\t") for s in sample) > sum(s.count(",") for s in sample) else ","
     )
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[_Row] = []
-    previous = 0
+    consumed: list[str] = []
+
+    def physical() -> Iterator[str]:
+        for line in text_lines(data, encoding, keepends=True):
+            consumed.append(line)
+            yield line
+
+    reader = csv.reader(physical(), delimiter=delimiter)
+    number = 1
     try:
         for cells in reader:
-            number = previous + 1
-            raw = "\n".join(physical[previous : reader.line_num])
-            previous = reader.line_num
-            rows.append(_Row(number, list(cells), raw))
+            raw = "".join(consumed).rstrip("\r\n")
+            consumed.clear()
+            yield _Row(number, cells, raw)
+            number = reader.line_num + 1
     except csv.Error as error:
-        raise invalid(f"malformed CSV: {error}", line=previous + 1) from None
-    return rows
+        raise invalid(f"malformed CSV: {error}", line=reader.line_num) from None
 
 
-def _xlsx_rows(data: bytes) -> list[_Row]:
+def _xlsx_rows(data: bytes) -> Iterator[_Row]:
     # openpyxl parses the sheet XML with defusedxml when it is installed (it is).
     from openpyxl import load_workbook
 
@@ -358,7 +379,7 @@ def _xlsx_rows(data: bytes) -> list[_Row]:
         archive = zipfile.ZipFile(io.BytesIO(data))
         unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError) as error:
-        raise invalid(f"not a readable XLSX file: {error}") from None
+        raise invalid(f"not a readable XLSX file: {describe(error)}") from None
     if unpacked > MAX_XLSX_UNCOMPRESSED or unpacked > MAX_XLSX_RATIO * max(len(data), 1):
         raise StatementError(
             ErrorCode.UNSAFE_INPUT, f"XLSX unpacks to {unpacked} bytes (zip bomb guard)"
@@ -366,14 +387,12 @@ def _xlsx_rows(data: bytes) -> list[_Row]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises KeyError, InvalidFileException, zip errors …
-        raise invalid(f"not a readable XLSX file: {error}") from None
+        raise invalid(f"not a readable XLSX file: {describe(error)}") from None
     try:
         sheet = workbook.worksheets[0]
-        rows = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             cells = list(values)
-            rows.append(_Row(number, cells, ",".join("" if c is None else str(c) for c in cells)))
-        return rows
+            yield _Row(number, cells, ",".join("" if c is None else str(c) for c in cells))
     finally:
         workbook.close()
 
@@ -388,31 +407,79 @@ def _cell_text(value: object) -> str:
 def _find_header(
     rows: Sequence[_Row], mapping: ColumnMapping | None
 ) -> tuple[int, ColumnMapping, _Header]:
-    candidates = [mapping] if mapping is not None else list(LAYOUTS.values())
+    """The header row and the layout whose *full* signature it carries.
+
+    Why the full signature: two headers (交易日期 + 交易金额) are shared by
+    many banks' exports, and a file taken for the wrong bank is read with the
+    wrong signs or without its running balance. A built-in layout is chosen
+    only when every column it names is in the header; a header that carries
+    the full signature of more than one layout is refused
+    (``LAYOUT_AMBIGUOUS``) with the candidates listed, for the clerk to name
+    one. A mapping passed by the caller needs only its required columns.
+    """
     preamble: dict[str, str] = {}
-    for position, row in enumerate(rows[:MAX_HEADER_SEARCH_ROWS]):
+    for position, row in enumerate(rows):
         names = [_cell_text(cell) for cell in row.cells]
         present = set(names)
-        best: tuple[int, ColumnMapping] | None = None
-        for candidate in candidates:
-            if all(any(name in present for name in columns) for columns in candidate.required()):
-                score = sum(
-                    1
-                    for columns in candidate.all_columns()
-                    if any(name in present for name in columns)
-                )
-                if best is None or score > best[0]:
-                    best = (score, candidate)
-        if best is not None:
+        if mapping is not None:
+            fits = [mapping] if _has(present, mapping.required()) else []
+        else:
+            fits = [c for c in LAYOUTS.values() if _has(present, c.signature())]
+        if len(fits) > 1:
+            raise StatementError(
+                ErrorCode.LAYOUT_AMBIGUOUS,
+                f"the header row fits several bank layouts ({', '.join(c.name for c in fits)}): "
+                "name the bank's layout for this import",
+                line=row.number,
+            )
+        if fits:
             index: dict[str, int] = {}
             for column, name in enumerate(names):
                 index.setdefault(name, column)
-            return position, best[1], _Header(index, preamble)
+            return position, _with_balance(fits[0], names), _Header(index, preamble, row.number)
         _read_preamble(names, preamble)
     wanted = mapping.name if mapping is not None else ", ".join(LAYOUTS)
+    near = _nearest(rows, mapping)
     raise StatementError(
-        ErrorCode.UNSUPPORTED_FORMAT, f"no header row of a known bank layout ({wanted}) found"
+        ErrorCode.UNSUPPORTED_FORMAT,
+        f"no header row of a known bank layout ({wanted}) in the first {len(rows)} rows" + near,
     )
+
+
+def _has(present: set[str], groups: Sequence[Columns]) -> bool:
+    return all(any(name in present for name in columns) for columns in groups)
+
+
+def _nearest(rows: Sequence[_Row], mapping: ColumnMapping | None) -> str:
+    """What the closest layout misses, so the clerk can tell a changed export."""
+    candidates = [mapping] if mapping is not None else list(LAYOUTS.values())
+    best: tuple[int, ColumnMapping, list[str]] | None = None
+    for row in rows:
+        present = {_cell_text(cell) for cell in row.cells}
+        for candidate in candidates:
+            groups = candidate.required() if mapping is not None else candidate.signature()
+            missing = [columns[0] for columns in groups if not any(n in present for n in columns)]
+            found = len(groups) - len(missing)
+            if found >= 2 and (best is None or found > best[0]):
+                best = (found, candidate, missing)
+    if best is None:
+        return ""
+    return f"; closest is {best[1].name} ({best[1].bank}), which misses {', '.join(best[2])}"
+
+
+_BALANCE_MARK = "余额"
+
+
+def _with_balance(mapping: ColumnMapping, names: Sequence[str]) -> ColumnMapping:
+    """``mapping``, made to read the file's running balance if it has one and the
+    mapping names none: a balance column the bank prints is evidence and is
+    proved against the amounts, never ignored."""
+    if mapping.balance:
+        return mapping
+    balances = [name for name in names if name.endswith(_BALANCE_MARK)]
+    if len(balances) != 1:
+        return mapping
+    return replace(mapping, balance=(balances[0],))
 
 
 def _read_preamble(cells: list[str], preamble: dict[str, str]) -> None:
@@ -589,34 +656,68 @@ def _signed_amount(row: _Row, header: _Header, rule: AmountRule, currency: str, 
             raise invalid(f"借贷标志 must be 借 or 贷, found {flag!r}", line=line, field="flag")
 
 
-def _balances_chain(lines: Sequence[LineDraft]) -> bool:
-    """Running balances consistent in this order (ignoring lines without one)."""
+def _balances_chain(lines: Sequence[LineDraft], sign: int = 1) -> bool:
+    """Running balances consistent in this order (every line must carry one).
+
+    With ``sign`` −1 the amounts are taken the other way round: a file whose
+    balances chain only so has its debit and credit columns swapped.
+    """
     previous: int | None = None
     for line in lines:
         if line.running_balance_minor is None:
             return False
-        if previous is not None and previous + line.amount_minor != line.running_balance_minor:
+        if (
+            previous is not None
+            and previous + sign * line.amount_minor != line.running_balance_minor
+        ):
             return False
         previous = line.running_balance_minor
     return True
 
 
 def _chronological(lines: list[LineDraft], mapping: ColumnMapping) -> list[LineDraft]:
-    """Oldest first: as given, reversed for newest-first files, refused if unordered."""
+    """Oldest first, in the order the bank booked them.
+
+    Where every row carries a running balance, the balances say the order:
+    the file's, or its reverse (newest-first exports). Otherwise — or when
+    neither chains, and the proof is then to name the first break — the
+    order is the booking dates' (:func:`booking_order`). The order of lines
+    is not part of the proof; the running balances are.
+
+    Refuses a file whose balances chain only with every amount's sign
+    inverted: its debit/credit (or 借/贷) columns are the other way round
+    from the layout, and storing it would book every movement backwards.
+    """
     if mapping.newest_first is not None:
         return lines[::-1] if mapping.newest_first else lines
-    dates = [line.booking_date for line in lines]
-    ascending = all(a <= b for a, b in itertools.pairwise(dates))
-    descending = all(a >= b for a, b in itertools.pairwise(dates))
-    if ascending and descending:  # one day: the balances tell the order
-        if not _balances_chain(lines) and _balances_chain(lines[::-1]):
+    if all(line.running_balance_minor is not None for line in lines) and len(lines) > 1:
+        if _balances_chain(lines):
+            return lines
+        if _balances_chain(lines[::-1]):
             return lines[::-1]
-        return lines
-    if ascending:
-        return lines
-    if descending:
-        return lines[::-1]
-    raise invalid("rows are in neither date order", line=lines[0].source_line)
+        if _balances_chain(lines, -1) or _balances_chain(lines[::-1], -1):
+            raise StatementError(
+                ErrorCode.STATEMENT_RUNNING_BALANCE,
+                f"the running balances follow the amounts only with every sign inverted: "
+                f"layout {mapping.name} reads this bank's debit and credit the other way "
+                "round; name the right layout",
+                line=lines[0].source_line,
+            )
+    return booking_order(lines)
+
+
+def _share(line: LineDraft, shared: dict[str, str]) -> None:
+    """One string object for values that repeat from row to row (accounts, names)."""
+    line.account = shared.setdefault(line.account, line.account)
+    line.currency = shared.setdefault(line.currency, line.currency)
+    if line.counterparty_name is not None:
+        line.counterparty_name = shared.setdefault(line.counterparty_name, line.counterparty_name)
+    if line.counterparty_account is not None:
+        line.counterparty_account = shared.setdefault(
+            line.counterparty_account, line.counterparty_account
+        )
+    if line.transaction_code is not None:
+        line.transaction_code = shared.setdefault(line.transaction_code, line.transaction_code)
 
 
 def _statement(

@@ -263,3 +263,41 @@ def item(
         description="",
         reverses=reverses,
     )
+
+
+# -- large MT940 files ---------------------------------------------------------------
+
+
+def large_mt940(text_lines: int, *, account: str = "0200001234567890") -> bytes:
+    """An MT940 file of about ``text_lines`` lines: one statement, three text lines per
+    statement line (``:61:`` and a two-line structured ``:86:``), in SWIFT's character
+    set X as banks send them — about 66 bytes a text line (the 200,000-line file of
+    issue 17 had 83)."""
+    count = max(1, (text_lines - 6) // 3)
+    out = [
+        "{1:F01ICBKCNBJAXXX0000000000}{2:I940ICBKCNBJXXXXN}{4:",
+        ":20:BULK0001",
+        f":25:{account}",
+        ":28C:1/1",
+        ":60F:C250101CNY1000000,00",
+    ]
+    total = 1_000_000_00
+    day = date(2025, 1, 2)
+    for k in range(count):
+        if k and k % 400 == 0:
+            day += timedelta(days=1)
+        amount = (k * 7919) % 900_000 + 100
+        credit = k % 3 != 0
+        total += amount if credit else -amount
+        out.append(
+            f":61:{day:%y%m%d}{day:%m%d}{'C' if credit else 'D'}{amount // 100},{amount % 100:02d}"
+            f"NTRFE2E{k:09d}//B{k:012d}"
+        )
+        out.append(
+            f":86:/NAME/ZHENGZHOU KEJI YOUXIAN GONGSI {k % 997:03d}/ACCT/62220000{k:08d}/PURP/CBFF"
+        )
+        out.append(f"/REMI/FENGXIAN BUCHANGJIN {k:07d} HT ZZ-2025-{k % 9973:05d}/EREF/E2E{k:09d}")
+    mark = "C" if total >= 0 else "D"
+    out.append(f":62F:{mark}{day:%y%m%d}CNY{abs(total) // 100},{abs(total) % 100:02d}")
+    out.append("-}")
+    return ("\n".join(out) + "\n").encode("utf-8")

@@ -118,11 +118,45 @@ def test_prove_file_chains_statements_of_an_account_and_returns_the_new_end() ->
     with pytest.raises(StatementError) as caught:
         prove_file(StatementFile(StatementFormat.CSV, "0" * 64, 1, (first, gap)))
     assert caught.value.code is ErrorCode.STATEMENT_DISCONTINUOUS
-    assert "C:" in caught.value.breaks[0].message
+    assert caught.value.breaks[0].statement == "C"
+    assert str(caught.value.breaks[0]).startswith("statement C: ")
 
 
-def test_line_before_the_opening_date_is_a_break() -> None:
+def test_line_booked_before_the_opening_date_is_no_break() -> None:
+    """Banks date :60F: at the period's end, and book back-valued lines: not a break."""
     sound = statement([5])
     early = replace(sound.lines[0], booking_date=START - timedelta(days=1))
-    (only,) = check_statement(replace(sound, lines=(early,)))
-    assert only.kind == "before_opening"
+    assert check_statement(replace(sound, lines=(early,))) == ()
+
+
+def test_line_after_the_closing_date_is_out_of_period_not_unbalanced() -> None:
+    sound = statement([5])
+    late = replace(sound.lines[0], booking_date=sound.closing_date + timedelta(days=1))
+    with pytest.raises(StatementError) as caught:
+        prove_statement(replace(sound, lines=(late,)))
+    assert caught.value.code is ErrorCode.STATEMENT_OUT_OF_PERIOD
+    assert [b.kind for b in caught.value.breaks] == ["after_closing"]
+
+
+@given(st.permutations([500, -200, 7, 1_000_000, -3]))
+def test_any_order_of_the_lines_proves_a_balanced_statement(order: list[int]) -> None:
+    shuffled = statement(order, running=False)
+    assert check_statement(shuffled) == ()
+
+
+def test_running_balance_break_has_its_own_code() -> None:
+    sound = statement([5, 6])
+    wrong = replace(sound.lines[1], running_balance_minor=12)
+    with pytest.raises(StatementError) as caught:
+        prove_statement(replace(sound, lines=(sound.lines[0], wrong), closing_minor=11))
+    assert caught.value.code is ErrorCode.STATEMENT_RUNNING_BALANCE
+
+
+def test_unbalanced_wins_over_the_other_breaks_and_all_are_listed() -> None:
+    sound = statement([5, 6])
+    wrong = replace(sound.lines[1], running_balance_minor=12)
+    with pytest.raises(StatementError) as caught:
+        prove_statement(replace(sound, lines=(sound.lines[0], wrong), closing_minor=99))
+    assert caught.value.code is ErrorCode.STATEMENT_UNBALANCED
+    assert {b.kind for b in caught.value.breaks} == {"running_balance", "closing_balance"}
+    assert "must equal the closing balance" in caught.value.message

@@ -98,7 +98,7 @@ def test_truncated_file_is_refused() -> None:
     cut = data[: data.rindex(b":62F:")]
     with pytest.raises(StatementError) as caught:
         parse_mt940(cut)
-    assert caught.value.code is ErrorCode.STATEMENT_INVALID
+    assert caught.value.code is ErrorCode.STATEMENT_TRUNCATED
     assert "closing balance" in caught.value.message
 
 

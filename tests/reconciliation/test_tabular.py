@@ -266,17 +266,27 @@ def test_running_balance_break_is_reported_at_its_line() -> None:
     data = CMB_CSV.replace('"1,380,000.00"', '"1,380,000.01"')
     with pytest.raises(StatementError) as caught:
         prove_file(parse_bytes(data.encode("gb18030")))
-    assert caught.value.code is ErrorCode.STATEMENT_UNBALANCED
+    assert caught.value.code is ErrorCode.STATEMENT_RUNNING_BALANCE
     first = caught.value.breaks[0]
     assert (first.kind, first.line) == ("running_balance", 7)
     assert (first.expected, first.found) == ("1380000.00 CNY", "1380000.01 CNY")
 
 
-def test_rows_in_no_date_order_are_refused() -> None:
+def test_rows_in_no_order_are_read_in_booking_order_and_proved() -> None:
     lines = BOCOM_CSV.splitlines()
     shuffled = "\n".join([lines[0], lines[2], lines[3], lines[1]]) + "\n"
-    with pytest.raises(StatementError):
-        parse_bytes(shuffled.encode(), account="6222600000001")
+    parsed = parse_bytes(shuffled.encode(), account="6222600000001")
+    prove_file(parsed)
+    assert [line.bank_reference for line in parsed.lines] == ["JT001", "JT002", "JT003"]
+
+
+def test_rows_whose_balances_chain_in_no_order_fail_the_running_balance_proof() -> None:
+    lines = BOCOM_CSV.replace('"100,000.00"', '"100,000.01"').splitlines()
+    shuffled = "\n".join([lines[0], lines[2], lines[3], lines[1]]) + "\n"
+    parsed = parse_bytes(shuffled.encode(), account="6222600000001")
+    with pytest.raises(StatementError) as caught:
+        prove_file(parsed)
+    assert caught.value.code is ErrorCode.STATEMENT_RUNNING_BALANCE
 
 
 def test_unknown_layout_name_is_unsupported() -> None:
