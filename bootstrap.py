@@ -25,7 +25,7 @@ from riskpool.domain.commands.funds import SetUpChart
 from riskpool.domain.handlers.bus import MessageBus
 from riskpool.domain.handlers.ports import UnitOfWork
 from riskpool.domain.handlers.routes import ROUTES
-from riskpool.domain.parties import Actor, Role
+from riskpool.domain.model.parties import Actor, Role
 from riskpool.domain.persistence.refusals import input_refusal
 from riskpool.domain.persistence.repositories import InstitutionRepository
 from riskpool.domain.persistence.statistics_cache import StatisticsCache

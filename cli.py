@@ -108,7 +108,7 @@ def token(
     """Mint a bearer token for development from the configured secret."""
     from datetime import timedelta
 
-    from riskpool.domain.parties import Role
+    from riskpool.domain.model.parties import Role
     from riskpool.graphql.app import token_settings
     from riskpool.graphql.auth.tokens import mint
 

@@ -100,7 +100,7 @@ from sqlalchemy.engine import URL, make_url
 from riskpool import migrate
 from riskpool.bootstrap import App, build
 from riskpool.db import create_engine
-from riskpool.domain.parties import Role
+from riskpool.domain.model.parties import Role
 from riskpool.domain.persistence.statistics_cache import StatisticsCache
 from riskpool.graphql.app import create_app, token_settings
 from riskpool.graphql.auth.tokens import mint

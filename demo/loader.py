@@ -36,18 +36,18 @@ from riskpool.demo.plan import (
     demo_plan,
     indicator_values,
 )
-from riskpool.domain.chart import BookCode
-from riskpool.domain.claim import Claim
 from riskpool.domain.commands import Command
 from riskpool.domain.commands import claims as cc
 from riskpool.domain.commands import funds as fc
 from riskpool.domain.commands import innovation as ic
 from riskpool.domain.commands import loans as lc
 from riskpool.domain.commands import parties as pc
-from riskpool.domain.innovation.catalogue import Stage, Unit
-from riskpool.domain.loan import Loan
-from riskpool.domain.money import cny, money_sum
-from riskpool.domain.parties import Actor, Role
+from riskpool.domain.model.chart import BookCode
+from riskpool.domain.model.claim import Claim
+from riskpool.domain.model.innovation.catalogue import Stage, Unit
+from riskpool.domain.model.loan import Loan
+from riskpool.domain.model.money import cny, money_sum
+from riskpool.domain.model.parties import Actor, Role
 from riskpool.ledger.model import JournalEntry
 
 T = TypeVar("T")

@@ -42,7 +42,7 @@ ledger and the domain tables:
 **Synthetic** (plausible, documented, not from the seed):
 
 * 86 firms with generic Chinese names (郑州 + a made-up word + a sector
-  suffix), valid 统一社会信用代码 from :func:`riskpool.domain.uscc.generate_uscc`
+  suffix), valid 统一社会信用代码 from :func:`riskpool.domain.model.uscc.generate_uscc`
   (seeds ``DEMO_SEED + i``), revenue and innovation tiers from the seeded RNG.
 * 30 郑科贷1.0 loans (2018-12 … 2024-11, 1–5 million, 12–36 months, about one in
   four guaranteed), the two seed loans among them; the matured ones were repaid
@@ -116,11 +116,11 @@ from decimal import Decimal
 from functools import cache
 from typing import Final
 
-from riskpool.domain.dates import add_months
-from riskpool.domain.innovation.catalogue import Stage
-from riskpool.domain.parties import Actor, InstitutionKind, Role
-from riskpool.domain.policy import LoanType
-from riskpool.domain.uscc import generate_uscc
+from riskpool.domain.model.dates import add_months
+from riskpool.domain.model.innovation.catalogue import Stage
+from riskpool.domain.model.parties import Actor, InstitutionKind, Role
+from riskpool.domain.model.policy import LoanType
+from riskpool.domain.model.uscc import generate_uscc
 
 DEMO_SEED: Final = 20181001
 """Seed of the demo's one random generator (the date 郑科贷 started)."""

@@ -18,9 +18,9 @@ from moneyed import Money
 
 from riskpool.demo.loader import Loaded
 from riskpool.demo.plan import FIGURES_AS_OF, TRANSFER_DATE, ZZB
-from riskpool.domain.chart import CHART, Acct, BookCode
-from riskpool.domain.money import money_sum
-from riskpool.domain.policies_shipped import ZKD_2025
+from riskpool.domain.model.chart import CHART, Acct, BookCode
+from riskpool.domain.model.money import money_sum
+from riskpool.domain.model.policies_shipped import ZKD_2025
 from riskpool.ledger.service import Ledger
 
 _EVER = (date(2000, 1, 1), date(2100, 12, 31))

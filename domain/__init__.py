@@ -1,8 +1,12 @@
-"""riskpool.domain — the fund's pure model: policies, parties, loans, claims and pool rules.
+"""riskpool.domain — the fund's model and its use cases, in four subpackages.
 
-Pure Python on purpose (no SQLAlchemy, no strawberry, no ledger import): the
-rules of the scheme are the part auditors and the city argue about, so they
-must run and be tested without a database. Money movements leave this package
-only as :class:`riskpool.domain.flows.MovementPlan` values that the service
-layer hands to the ledger.
+* :mod:`~riskpool.domain.model` — the pure model (policies, parties, loans,
+  claims, pool rules, innovation points): no SQLAlchemy, no strawberry, no ledger;
+* :mod:`~riskpool.domain.commands` and :mod:`~riskpool.domain.handlers` — the
+  use cases: frozen commands, handlers of (command, actor, unit of work), the bus;
+* :mod:`~riskpool.domain.persistence` — tables, repositories, the unit of work;
+* :mod:`~riskpool.domain.views` — the reads (principal, connection, scope).
+
+:mod:`~riskpool.domain.permissions` is the one table of role × operation that
+handlers and views both ask.
 """

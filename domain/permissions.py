@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 
-from riskpool.domain.parties import Actor, Role
+from riskpool.domain.model.parties import Actor, Role
 from riskpool.errors import ErrorCode, RiskpoolError
 
 

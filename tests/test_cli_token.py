@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from riskpool.cli import app
-from riskpool.domain.parties import Role
+from riskpool.domain.model.parties import Role
 from riskpool.graphql.auth.tokens import TokenSettings, verify
 from riskpool.settings import Settings
 

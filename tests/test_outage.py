@@ -24,7 +24,7 @@ from riskpool import migrate
 from riskpool.bootstrap import App, build
 from riskpool.db import create_engine
 from riskpool.domain.commands.parties import RegisterInstitution
-from riskpool.domain.parties import Actor, InstitutionKind, Role
+from riskpool.domain.model.parties import Actor, InstitutionKind, Role
 from riskpool.graphql.app import create_app, token_settings
 from riskpool.graphql.auth.tokens import mint
 from riskpool.settings import Settings

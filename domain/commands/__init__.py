@@ -5,7 +5,7 @@ Why one object for all three: when the API's arguments, the payload hashed
 for idempotency and the handler's parameters are three lists, they drift (a
 field added to one and not the other two is a replay that answers wrongly).
 A command is what the caller asks for, nothing more: the acting
-:class:`~riskpool.domain.parties.Actor` travels beside it (the bus hashes it
+:class:`~riskpool.domain.model.parties.Actor` travels beside it (the bus hashes it
 into the idempotency record separately), and the server's clock is never in
 it — a client's optional ``at`` is a business field like any other, but when
 it is absent the payload is the same on every retry.
@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from moneyed import Money
 
-from riskpool.domain.parties import Actor
+from riskpool.domain.model.parties import Actor
 
 R = TypeVar("R")
 

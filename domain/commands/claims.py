@@ -1,7 +1,7 @@
 """Commands of the claim workflow: filing, then one command per action of the rulebook.
 
-Each action command names its :class:`~riskpool.domain.claim.ClaimAction` and
-builds the :class:`~riskpool.domain.claim.Evidence` that action requires from
+Each action command names its :class:`~riskpool.domain.model.claim.ClaimAction` and
+builds the :class:`~riskpool.domain.model.claim.Evidence` that action requires from
 its own fields, so the API passes plain arguments and the payload hashed for
 idempotency is those same arguments. ``at`` is the client's optional time of
 the step; absent, the handler takes the server's clock, which is not part of
@@ -16,9 +16,9 @@ from typing import ClassVar
 
 from moneyed import Money
 
-from riskpool.domain.claim import Claim, ClaimAction, Concurrence, Evidence
 from riskpool.domain.commands import Command
-from riskpool.domain.parties import Actor, Role
+from riskpool.domain.model.claim import Claim, ClaimAction, Concurrence, Evidence
+from riskpool.domain.model.parties import Actor, Role
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ from typing import ClassVar
 
 from moneyed import Money
 
-from riskpool.domain.chart import BookCode
 from riskpool.domain.commands import Command
+from riskpool.domain.model.chart import BookCode
 from riskpool.ledger.model import JournalEntry
 
 Posted = tuple[JournalEntry, ...]

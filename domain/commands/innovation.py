@@ -13,9 +13,9 @@ from decimal import Decimal
 from typing import ClassVar
 
 from riskpool.domain.commands import Command
-from riskpool.domain.innovation.catalogue import Catalogue, Direction, Stage, Unit
-from riskpool.domain.innovation.runs import ScoredRun
-from riskpool.domain.innovation.submission import Submission
+from riskpool.domain.model.innovation.catalogue import Catalogue, Direction, Stage, Unit
+from riskpool.domain.model.innovation.runs import ScoredRun
+from riskpool.domain.model.innovation.submission import Submission
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,8 @@ from typing import ClassVar
 from moneyed import Money
 
 from riskpool.domain.commands import Command
-from riskpool.domain.loan import Loan
-from riskpool.domain.policy import LoanType
+from riskpool.domain.model.loan import Loan
+from riskpool.domain.model.policy import LoanType
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,8 @@ from typing import ClassVar
 from moneyed import Money
 
 from riskpool.domain.commands import Command
-from riskpool.domain.parties import Firm, Institution, InstitutionKind
-from riskpool.domain.suspension import SuspensionAssessment
+from riskpool.domain.model.parties import Firm, Institution, InstitutionKind
+from riskpool.domain.model.suspension import SuspensionAssessment
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from riskpool.domain.commands import Command, R, fingerprint, idempotency_key
 from riskpool.domain.handlers.ports import IdempotencyRace, UnitOfWork
-from riskpool.domain.parties import Actor
+from riskpool.domain.model.parties import Actor
 from riskpool.errors import ErrorCode, RiskpoolError
 
 C = TypeVar("C", bound=Command[Any])

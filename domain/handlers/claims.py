@@ -2,7 +2,7 @@
 
 Approval books the compensation as payable (Dr 风险补偿支出 / Cr 应付风险补偿款)
 and payment settles it from the fund's cash (Dr 应付 / Cr 银行存款), both in the
-fund in force on the approval date (:func:`~riskpool.domain.chart.fund_book_on`).
+fund in force on the approval date (:func:`~riskpool.domain.model.chart.fund_book_on`).
 The cash account's no-overdraft flag means a payment the fund cannot cover is
 refused with ``INSUFFICIENT_FUNDS`` and the claim stays APPROVED.
 
@@ -14,8 +14,6 @@ claim is loaded.
 
 from __future__ import annotations
 
-from riskpool.domain.chart import fund_book_on
-from riskpool.domain.claim import Claim, ClaimAction, ClaimState, Evidence, find_rule
 from riskpool.domain.commands.claims import (
     ApproveClaim,
     CommissionAudit,
@@ -26,13 +24,15 @@ from riskpool.domain.commands.claims import (
     SubmitClaim,
     WithdrawClaim,
 )
-from riskpool.domain.dates import business_date
-from riskpool.domain.flows import compensation_approved, compensation_payment
 from riskpool.domain.handlers.common import post_plans, step_time
 from riskpool.domain.handlers.ports import UnitOfWork
-from riskpool.domain.parties import Actor
+from riskpool.domain.model.chart import fund_book_on
+from riskpool.domain.model.claim import Claim, ClaimAction, ClaimState, Evidence, find_rule
+from riskpool.domain.model.dates import business_date
+from riskpool.domain.model.flows import compensation_approved, compensation_payment
+from riskpool.domain.model.parties import Actor
+from riskpool.domain.model.policies_shipped import SHIPPED_POLICIES
 from riskpool.domain.permissions import Operation, authorize
-from riskpool.domain.policies_shipped import SHIPPED_POLICIES
 from riskpool.errors import ErrorCode, RiskpoolError
 
 ClaimStep = (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from riskpool.domain.flows import MovementPlan
 from riskpool.domain.handlers.ports import UnitOfWork
-from riskpool.domain.parties import Actor, Role
+from riskpool.domain.model.flows import MovementPlan
+from riskpool.domain.model.parties import Actor, Role
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger.model import EntrySpec, JournalEntry, PostingSpec
 

@@ -1,13 +1,12 @@
 """Handlers of the funds' own money: set-up, allocations, the transfer, top-ups,
 interest and the management fee. Each posts movement plans of
-:mod:`riskpool.domain.flows`; none is typed in as a raw entry."""
+:mod:`riskpool.domain.model.flows`; none is typed in as a raw entry."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 
-from riskpool.domain.chart import BOOK_OPENED, CHART, Acct
 from riskpool.domain.commands.funds import (
     AllocateFunds,
     ChargeManagementFee,
@@ -19,7 +18,10 @@ from riskpool.domain.commands.funds import (
     TopUp,
     TransferReserveToPool,
 )
-from riskpool.domain.flows import (
+from riskpool.domain.handlers.common import post_plans
+from riskpool.domain.handlers.ports import UnitOfWork
+from riskpool.domain.model.chart import BOOK_OPENED, CHART, Acct
+from riskpool.domain.model.flows import (
     MovementPlan,
     finance_allocation,
     finance_topup,
@@ -29,11 +31,9 @@ from riskpool.domain.flows import (
     reserve_transfer_to_pool,
     settlement_topup,
 )
-from riskpool.domain.handlers.common import post_plans
-from riskpool.domain.handlers.ports import UnitOfWork
-from riskpool.domain.parties import Actor
+from riskpool.domain.model.parties import Actor
+from riskpool.domain.model.policies_shipped import SHIPPED_POLICIES
 from riskpool.domain.permissions import Operation, authorize
-from riskpool.domain.policies_shipped import SHIPPED_POLICIES
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger.model import AccountSpec, AccountType
 

@@ -16,11 +16,11 @@ from riskpool.domain.commands.innovation import (
 )
 from riskpool.domain.handlers.common import step_time
 from riskpool.domain.handlers.ports import UnitOfWork
-from riskpool.domain.innovation.catalogue import Catalogue, local_indicator
-from riskpool.domain.innovation.runs import ScoredRun
-from riskpool.domain.innovation.scoring import score_submissions
-from riskpool.domain.innovation.submission import Submission, validate_submission
-from riskpool.domain.parties import Actor
+from riskpool.domain.model.innovation.catalogue import Catalogue, local_indicator
+from riskpool.domain.model.innovation.runs import ScoredRun
+from riskpool.domain.model.innovation.scoring import score_submissions
+from riskpool.domain.model.innovation.submission import Submission, validate_submission
+from riskpool.domain.model.parties import Actor
 from riskpool.domain.permissions import Operation, authorize
 from riskpool.errors import ErrorCode, RiskpoolError
 

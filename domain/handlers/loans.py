@@ -7,8 +7,6 @@ institution acts only on loans it lends or guarantees.
 
 from __future__ import annotations
 
-from riskpool.domain.chart import fund_book_on
-from riskpool.domain.claim import ClaimState
 from riskpool.domain.commands.loans import (
     DisburseLoan,
     EnterPool,
@@ -20,15 +18,17 @@ from riskpool.domain.commands.loans import (
     RecordRecovery,
     RepayLoan,
 )
-from riskpool.domain.compensation import recovery_return
-from riskpool.domain.flows import guarantor_prepayment_memo, recovery_returned
 from riskpool.domain.handlers.common import post_plans, require_institution
 from riskpool.domain.handlers.ports import UnitOfWork
-from riskpool.domain.loan import Loan, RepaymentKind, firm_pool_exposure
-from riskpool.domain.money import zero
-from riskpool.domain.parties import Actor
+from riskpool.domain.model.chart import fund_book_on
+from riskpool.domain.model.claim import ClaimState
+from riskpool.domain.model.compensation import recovery_return
+from riskpool.domain.model.flows import guarantor_prepayment_memo, recovery_returned
+from riskpool.domain.model.loan import Loan, RepaymentKind, firm_pool_exposure
+from riskpool.domain.model.money import zero
+from riskpool.domain.model.parties import Actor
+from riskpool.domain.model.policies_shipped import SHIPPED_POLICIES
 from riskpool.domain.permissions import Operation, authorize
-from riskpool.domain.policies_shipped import SHIPPED_POLICIES
 from riskpool.errors import ErrorCode, RiskpoolError
 
 

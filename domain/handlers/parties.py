@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from riskpool.domain.claim import compensated_principal_by_loan
 from riskpool.domain.commands.parties import (
     Assessed,
     AssessSuspension,
@@ -13,11 +12,12 @@ from riskpool.domain.commands.parties import (
 )
 from riskpool.domain.handlers.common import require_institution
 from riskpool.domain.handlers.ports import UnitOfWork
-from riskpool.domain.parties import Actor, Firm, Institution, Role
+from riskpool.domain.model.claim import compensated_principal_by_loan
+from riskpool.domain.model.parties import Actor, Firm, Institution, Role
+from riskpool.domain.model.policies_shipped import SHIPPED_POLICIES
+from riskpool.domain.model.suspension import apply_assessment, assess
+from riskpool.domain.model.uscc import normalize_uscc, validate_uscc
 from riskpool.domain.permissions import Operation, authorize
-from riskpool.domain.policies_shipped import SHIPPED_POLICIES
-from riskpool.domain.suspension import apply_assessment, assess
-from riskpool.domain.uscc import normalize_uscc, validate_uscc
 
 
 async def register_institution(

@@ -17,13 +17,13 @@ from typing import Any, Protocol, Self
 
 from moneyed import Money
 
-from riskpool.domain.claim import Claim
-from riskpool.domain.innovation.catalogue import Catalogue, Indicator
-from riskpool.domain.innovation.runs import ScoredRun, ScoringRun
-from riskpool.domain.innovation.scoring import FirmScore
-from riskpool.domain.innovation.submission import Submission
-from riskpool.domain.loan import Loan
-from riskpool.domain.parties import Actor, Firm, Institution
+from riskpool.domain.model.claim import Claim
+from riskpool.domain.model.innovation.catalogue import Catalogue, Indicator
+from riskpool.domain.model.innovation.runs import ScoredRun, ScoringRun
+from riskpool.domain.model.innovation.scoring import FirmScore
+from riskpool.domain.model.innovation.submission import Submission
+from riskpool.domain.model.loan import Loan
+from riskpool.domain.model.parties import Actor, Firm, Institution
 from riskpool.ledger.model import Account, AccountSpec, Book, EntrySpec, JournalEntry
 
 

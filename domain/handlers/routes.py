@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from riskpool.domain.claim import Claim
 from riskpool.domain.commands import claims as c
 from riskpool.domain.commands import funds as f
 from riskpool.domain.commands import innovation as i
@@ -14,11 +13,12 @@ from riskpool.domain.commands.funds import Posted
 from riskpool.domain.handlers import claims, funds, innovation, loans, parties
 from riskpool.domain.handlers.bus import Memory, Route
 from riskpool.domain.handlers.ports import UnitOfWork
-from riskpool.domain.innovation.catalogue import Catalogue
-from riskpool.domain.innovation.runs import ScoredRun
-from riskpool.domain.innovation.submission import Submission
-from riskpool.domain.loan import Loan
-from riskpool.domain.parties import Firm, Institution
+from riskpool.domain.model.claim import Claim
+from riskpool.domain.model.innovation.catalogue import Catalogue
+from riskpool.domain.model.innovation.runs import ScoredRun
+from riskpool.domain.model.innovation.submission import Submission
+from riskpool.domain.model.loan import Loan
+from riskpool.domain.model.parties import Firm, Institution
 
 
 def _id(value: int | None) -> int:

@@ -1,7 +1,7 @@
 """Repository and read model of the innovation points: catalogue versions, submissions, scores.
 
 Catalogue versions are rebuilt, not stored: the core is shipped data
-(:data:`riskpool.domain.innovation.catalogue.CATALOGUES`) and version
+(:data:`riskpool.domain.model.innovation.catalogue.CATALOGUES`) and version
 ``<core>+L<n>`` is the core plus the first ``n`` local indicators defined for
 it (append-only, numbered by ``seq``), so any version a score names can be
 rebuilt exactly.
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from riskpool.domain.innovation.catalogue import (
+from riskpool.domain.model.innovation.catalogue import (
     CURRENT_CORE,
     Catalogue,
     Direction,
@@ -27,11 +27,11 @@ from riskpool.domain.innovation.catalogue import (
     core_catalogue,
     local_indicator,
 )
-from riskpool.domain.innovation.runs import ScoredRun
-from riskpool.domain.innovation.runs import ScoringRun as ScoringRun  # its old home
-from riskpool.domain.innovation.scoring import Contribution, FirmScore
-from riskpool.domain.innovation.submission import Submission
-from riskpool.domain.parties import Actor, Role
+from riskpool.domain.model.innovation.runs import ScoredRun
+from riskpool.domain.model.innovation.runs import ScoringRun as ScoringRun  # its old home
+from riskpool.domain.model.innovation.scoring import Contribution, FirmScore
+from riskpool.domain.model.innovation.submission import Submission
+from riskpool.domain.model.parties import Actor, Role
 from riskpool.domain.persistence.innovation_tables import (
     innovation_local_indicators,
     innovation_scores,

@@ -19,7 +19,7 @@ from moneyed import Money
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from riskpool.domain.claim import (
+from riskpool.domain.model.claim import (
     Claim,
     ClaimAction,
     ClaimEvent,
@@ -27,7 +27,7 @@ from riskpool.domain.claim import (
     Concurrence,
     Evidence,
 )
-from riskpool.domain.loan import (
+from riskpool.domain.model.loan import (
     Disbursement,
     GuarantorPrepayment,
     Loan,
@@ -35,7 +35,7 @@ from riskpool.domain.loan import (
     Repayment,
     RepaymentKind,
 )
-from riskpool.domain.parties import (
+from riskpool.domain.model.parties import (
     Actor,
     CooperationStatus,
     Firm,
@@ -44,6 +44,8 @@ from riskpool.domain.parties import (
     Role,
     StatusChange,
 )
+from riskpool.domain.model.policies_shipped import SHIPPED_POLICIES
+from riskpool.domain.model.policy import LoanType
 from riskpool.domain.persistence.tables import (
     claim_events,
     claims,
@@ -53,8 +55,6 @@ from riskpool.domain.persistence.tables import (
     loan_movements,
     loans,
 )
-from riskpool.domain.policies_shipped import SHIPPED_POLICIES
-from riskpool.domain.policy import LoanType
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger.money import from_minor, to_minor
 

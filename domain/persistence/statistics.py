@@ -7,7 +7,7 @@ in Python would load every movement row into memory. Here each figure is one
 a fixed number of statements whatever the number of loans; Python only turns
 the few result rows into ``Money``. The figures follow the model's own
 definitions (``Loan.outstanding``, ``ClaimTrigger.is_met``,
-:mod:`riskpool.domain.suspension`), and the tests check them against it.
+:mod:`riskpool.domain.model.suspension`), and the tests check them against it.
 
 Which loans count (the *scope*)
 -------------------------------
@@ -66,7 +66,7 @@ Amounts are summed as BIGINT fen and converted exactly (PostgreSQL returns
     were neither approved nor rejected nor withdrawn (the audit and review
     pipeline; the compensation is unknown until the audit).
 ``loss_numerator`` / ``loss_base`` / ``loss_rate``
-    :mod:`riskpool.domain.suspension`'s definition, as of ``as_of``: a loan
+    :mod:`riskpool.domain.model.suspension`'s definition, as of ``as_of``: a loan
     compensated by then (a ``PAY`` record ≤ ``as_of``) counts its audited
     principal loss in both; any other loan counts its ``outstanding`` in the
     base, and in the numerator when its policy's claim trigger holds (overdue
@@ -141,10 +141,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from riskpool.domain.chart import Acct, BookCode, fund_book_on
-from riskpool.domain.claim import ClaimAction
-from riskpool.domain.dates import BUSINESS_TZ
-from riskpool.domain.money import CNY
+from riskpool.domain.model.chart import Acct, BookCode, fund_book_on
+from riskpool.domain.model.claim import ClaimAction
+from riskpool.domain.model.dates import BUSINESS_TZ
+from riskpool.domain.model.money import CNY
+from riskpool.domain.model.policies_shipped import SHIPPED_POLICIES
+from riskpool.domain.model.policy import LoanType
 from riskpool.domain.persistence.tables import (
     claim_events,
     claims,
@@ -153,8 +155,6 @@ from riskpool.domain.persistence.tables import (
     loan_movements,
     loans,
 )
-from riskpool.domain.policies_shipped import SHIPPED_POLICIES
-from riskpool.domain.policy import LoanType
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger.money import from_minor
 from riskpool.ledger.schema import accounts, books, entries, postings

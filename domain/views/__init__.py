@@ -23,7 +23,7 @@ from typing import Concatenate, ParamSpec, TypeAlias, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from riskpool.domain.parties import Actor
+from riskpool.domain.model.parties import Actor
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from riskpool.domain.claim import Claim, ClaimState
-from riskpool.domain.parties import Actor
+from riskpool.domain.model.claim import Claim, ClaimState
+from riskpool.domain.model.parties import Actor
 from riskpool.domain.permissions import Operation, authorize
 from riskpool.domain.persistence.repositories import ClaimRepository
 from riskpool.domain.persistence.tables import claims

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from riskpool.domain.innovation.catalogue import Catalogue
-from riskpool.domain.innovation.scoring import FirmScore
-from riskpool.domain.parties import Actor
+from riskpool.domain.model.innovation.catalogue import Catalogue
+from riskpool.domain.model.innovation.scoring import FirmScore
+from riskpool.domain.model.parties import Actor
 from riskpool.domain.permissions import Operation, authorize
 from riskpool.domain.persistence.innovation import InnovationRepository, ScoringRun
 from riskpool.domain.persistence.innovation_tables import innovation_scores

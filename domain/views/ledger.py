@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from riskpool.db import Database
-from riskpool.domain.parties import Actor
+from riskpool.domain.model.parties import Actor
 from riskpool.domain.permissions import Operation, authorize
 from riskpool.export import export_beancount
 from riskpool.export.assertions import statement_assertions

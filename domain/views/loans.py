@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from riskpool.domain.loan import Loan
-from riskpool.domain.parties import Actor
+from riskpool.domain.model.loan import Loan
+from riskpool.domain.model.parties import Actor
+from riskpool.domain.model.policy import LoanType
 from riskpool.domain.permissions import Operation, authorize
 from riskpool.domain.persistence.repositories import LoanRepository
 from riskpool.domain.persistence.tables import loans
-from riskpool.domain.policy import LoanType
 from riskpool.domain.views.scope import Scope, filter_admitted, loan_visible, visible_ids
 from riskpool.paging import Page, PageRequest, paginate
 

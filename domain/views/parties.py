@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from riskpool.domain.parties import Actor, Firm, Institution, InstitutionKind
+from riskpool.domain.model.parties import Actor, Firm, Institution, InstitutionKind
 from riskpool.domain.permissions import Operation, authorize
 from riskpool.domain.persistence.repositories import FirmRepository, InstitutionRepository
 from riskpool.domain.persistence.tables import firms, institutions

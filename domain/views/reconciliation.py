@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from riskpool.domain.parties import Actor
+from riskpool.domain.model.parties import Actor
 from riskpool.domain.permissions import Operation, authorize
 from riskpool.reconciliation.records import RunRecord, StoredMatch, StoredReport
 from riskpool.reconciliation.service import ReconciliationService

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Table, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from riskpool.domain.parties import Actor, Role
+from riskpool.domain.model.parties import Actor, Role
 from riskpool.domain.persistence.tables import claims, firms, institutions, loans
 
 

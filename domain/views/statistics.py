@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from riskpool.domain.parties import Actor
+from riskpool.domain.model.parties import Actor
 from riskpool.domain.permissions import Operation, authorize
 from riskpool.domain.persistence.statistics import (
     Bucket,

@@ -23,8 +23,8 @@ from datetime import date, timedelta
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from riskpool.domain.claim import ClaimState
-from riskpool.domain.innovation.warnings import (
+from riskpool.domain.model.claim import ClaimState
+from riskpool.domain.model.innovation.warnings import (
     ConcentrationDimension,
     EarlyWarning,
     Exposure,
@@ -36,12 +36,12 @@ from riskpool.domain.innovation.warnings import (
     loans_near_trigger,
     pool_below_floor,
 )
-from riskpool.domain.parties import Actor
+from riskpool.domain.model.parties import Actor
+from riskpool.domain.model.policies_shipped import SHIPPED_POLICIES
 from riskpool.domain.permissions import Operation, authorize
 from riskpool.domain.persistence import statistics as stats
 from riskpool.domain.persistence.repositories import InstitutionRepository, LoanRepository
 from riskpool.domain.persistence.tables import claims, loans
-from riskpool.domain.policies_shipped import SHIPPED_POLICIES
 from riskpool.domain.views.scope import Scope, loan_visible
 from riskpool.errors import ErrorCode, RiskpoolError
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from riskpool.domain.parties import Role
+from riskpool.domain.model.parties import Role
 from riskpool.errors import ErrorCode, RiskpoolError
 
 ALGORITHM = "HS256"

@@ -16,9 +16,9 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from riskpool.domain.claim import Claim
 from riskpool.domain.commands import Command
 from riskpool.domain.commands import claims as cmd
+from riskpool.domain.model.claim import Claim
 from riskpool.graphql.claims.types import ClaimNode
 from riskpool.graphql.core.context import Context
 from riskpool.graphql.core.errors import UserError

@@ -12,7 +12,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from riskpool.domain import claim as model
+from riskpool.domain.model import claim as model
 from riskpool.domain.persistence.repositories import evidence_json
 from riskpool.graphql.core import loaders
 from riskpool.graphql.core.context import Context

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
 from riskpool.bootstrap import App
-from riskpool.domain.parties import Actor
+from riskpool.domain.model.parties import Actor
 from riskpool.domain.views import View
 from riskpool.errors import ErrorCode
 from riskpool.graphql.auth.tokens import Principal

@@ -20,7 +20,7 @@ from graphql import GraphQLError, StringValueNode
 from graphql.execution import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 
-from riskpool.domain.text import unsafe_character
+from riskpool.domain.model.text import unsafe_character
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.graphql.core.errors import CLIENT_ERRORS, should_mask
 from riskpool.outage import is_outage
@@ -119,7 +119,7 @@ def _unsafe(value: object) -> str | None:
 class RefuseUnsafeText(SchemaExtension):
     """Refuse text with control, bidirectional or invisible characters before anything runs.
 
-    The domain refuses them in the fields it models (:mod:`riskpool.domain.text`);
+    The domain refuses them in the fields it models (:mod:`riskpool.domain.model.text`);
     this is the same rule for every string a request carries — book codes,
     idempotency keys, filters — so none reaches a query or a log. NUL matters
     most: PostgreSQL cannot store U+0000, SQLite would store what PostgreSQL

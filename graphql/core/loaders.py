@@ -13,9 +13,9 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from riskpool.domain.claim import Claim
-from riskpool.domain.loan import Loan
-from riskpool.domain.parties import Firm, Institution
+from riskpool.domain.model.claim import Claim
+from riskpool.domain.model.loan import Loan
+from riskpool.domain.model.parties import Firm, Institution
 from riskpool.domain.views import View
 from riskpool.domain.views import claims as claim_views
 from riskpool.domain.views import loans as loan_views

@@ -12,7 +12,7 @@ client that sends six decimals has misunderstood the field.
 
 ``Date`` and ``DateTime`` replace strawberry's: they accept ISO 8601 only
 within [1990-01-01, today + the configured horizon] (see
-:mod:`riskpool.domain.plausibility`), and a ``DateTime`` must carry its offset.
+:mod:`riskpool.domain.model.plausibility`), and a ``DateTime`` must carry its offset.
 Out-of-window values used to overflow date arithmetic deep in a resolver
 (``9999-12-31T23:59:59Z`` in Beijing time is year 10000) and came back as
 masked internal faults; now they are refused as the client's ``VALIDATION``.
@@ -34,8 +34,8 @@ import strawberry
 from moneyed import Money as PyMoney
 from strawberry.types.scalar import ScalarDefinition
 
-from riskpool.domain.dates import BUSINESS_TZ
-from riskpool.domain.plausibility import require_plausible_date
+from riskpool.domain.model.dates import BUSINESS_TZ
+from riskpool.domain.model.plausibility import require_plausible_date
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger.money import currency_exponent, to_minor
 

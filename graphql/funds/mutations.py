@@ -9,10 +9,10 @@ from datetime import date
 import strawberry
 from strawberry.types import Info
 
-from riskpool.domain.chart import BookCode as DomainBookCode
 from riskpool.domain.commands import Command
 from riskpool.domain.commands import funds as cmd
 from riskpool.domain.commands.funds import Posted
+from riskpool.domain.model.chart import BookCode as DomainBookCode
 from riskpool.graphql.core.context import Context
 from riskpool.graphql.core.errors import UserError
 from riskpool.graphql.core.mutations import attempt

@@ -17,7 +17,7 @@ import strawberry
 from strawberry.types import Info
 
 from riskpool.domain.commands import innovation as cmd
-from riskpool.domain.innovation.submission import Submission, SubmissionRejected
+from riskpool.domain.model.innovation.submission import Submission, SubmissionRejected
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.graphql.core.context import Context
 from riskpool.graphql.core.errors import UserError

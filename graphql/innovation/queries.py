@@ -12,8 +12,8 @@ from decimal import Decimal, InvalidOperation
 import strawberry
 from strawberry.types import Info
 
-from riskpool.domain.dates import business_date
-from riskpool.domain.innovation.warnings import WarningLimits
+from riskpool.domain.model.dates import business_date
+from riskpool.domain.model.innovation.warnings import WarningLimits
 from riskpool.domain.views import innovation as innovation_views
 from riskpool.domain.views import warnings as warning_views
 from riskpool.errors import ErrorCode, RiskpoolError

@@ -11,10 +11,10 @@ from decimal import Decimal
 
 import strawberry
 
-from riskpool.domain.innovation import catalogue as cat
-from riskpool.domain.innovation import scoring
-from riskpool.domain.innovation import warnings as warn
-from riskpool.domain.innovation.submission import Submission
+from riskpool.domain.model.innovation import catalogue as cat
+from riskpool.domain.model.innovation import scoring
+from riskpool.domain.model.innovation import warnings as warn
+from riskpool.domain.model.innovation.submission import Submission
 from riskpool.domain.persistence.innovation import ScoringRun
 from riskpool.graphql.core.scalars import MoneyType
 from riskpool.graphql.parties.types import Role

@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from riskpool.domain.commands import Command
 from riskpool.domain.commands import loans as cmd
-from riskpool.domain.loan import Loan
+from riskpool.domain.model.loan import Loan
 from riskpool.graphql.core.context import Context
 from riskpool.graphql.core.errors import UserError
 from riskpool.graphql.core.mutations import attempt

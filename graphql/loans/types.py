@@ -10,8 +10,8 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from riskpool.domain import loan as model
-from riskpool.domain.policy import LoanType as DomainLoanType
+from riskpool.domain.model import loan as model
+from riskpool.domain.model.policy import LoanType as DomainLoanType
 from riskpool.domain.views import loans as loan_views
 from riskpool.graphql.core import loaders
 from riskpool.graphql.core.context import Context

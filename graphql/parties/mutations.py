@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from riskpool.domain.commands import parties as cmd
-from riskpool.domain.parties import Firm
+from riskpool.domain.model.parties import Firm
 from riskpool.graphql.core.context import Context
 from riskpool.graphql.core.errors import UserError
 from riskpool.graphql.core.mutations import attempt

@@ -10,7 +10,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from riskpool.domain import parties as model
+from riskpool.domain.model import parties as model
 from riskpool.graphql.core import loaders
 from riskpool.graphql.core.context import Context
 from riskpool.graphql.core.scalars import MoneyType

@@ -34,7 +34,9 @@ class LoanFigures:
     compensation_paid: MoneyType
     compensation_pending: MoneyType
     claims_in_review: MoneyType
-    loss_rate: str | None = strawberry.field(description="Per riskpool.domain.suspension (6 dp).")
+    loss_rate: str | None = strawberry.field(
+        description="Per riskpool.domain.model.suspension (6 dp)."
+    )
 
     @classmethod
     def of(cls, f: stats.LoanFigures) -> LoanFigures:

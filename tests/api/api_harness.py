@@ -24,9 +24,9 @@ from riskpool.bootstrap import App
 from riskpool.domain.commands import claims as cc
 from riskpool.domain.commands import loans as lc
 from riskpool.domain.commands import parties as pc
-from riskpool.domain.parties import Actor, InstitutionKind, Role
-from riskpool.domain.policy import LoanType
-from riskpool.domain.uscc import generate_uscc
+from riskpool.domain.model.parties import Actor, InstitutionKind, Role
+from riskpool.domain.model.policy import LoanType
+from riskpool.domain.model.uscc import generate_uscc
 from riskpool.graphql.app import token_settings
 from riskpool.graphql.auth.tokens import mint
 

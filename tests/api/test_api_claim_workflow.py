@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from api_harness import Api
 
-from riskpool.domain.parties import Role
+from riskpool.domain.model.parties import Role
 
 
 async def _mutate(api: Api, query: str, role: Role, institution_id: int | None = None) -> dict:

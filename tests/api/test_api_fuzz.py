@@ -18,7 +18,7 @@ from schemathesis.graphql import nodes
 
 from riskpool.bootstrap import build
 from riskpool.db import Database, create_engine
-from riskpool.domain.parties import Role
+from riskpool.domain.model.parties import Role
 from riskpool.graphql.app import create_app, token_settings
 from riskpool.graphql.auth.tokens import mint
 from riskpool.settings import Settings

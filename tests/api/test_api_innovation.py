@@ -8,8 +8,8 @@ from datetime import date
 from api_harness import OPERATOR, Api
 
 from riskpool.domain.commands.loans import MarkOverdue
-from riskpool.domain.innovation.catalogue import NATIONAL_CORE, IndicatorGroup
-from riskpool.domain.parties import Role
+from riskpool.domain.model.innovation.catalogue import NATIONAL_CORE, IndicatorGroup
+from riskpool.domain.model.parties import Role
 
 SUBMIT = """
 mutation($firm: Int!, $values: [IndicatorValueInput!]!, $stage: InnovationStage!) {

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from api_harness import Api
 
-from riskpool.domain.parties import Role
-from riskpool.domain.uscc import generate_uscc
+from riskpool.domain.model.parties import Role
+from riskpool.domain.model.uscc import generate_uscc
 
 TYPED = {"VALIDATION", "GRAPHQL_VALIDATION", "INVALID_AMOUNT"}
 

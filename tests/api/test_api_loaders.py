@@ -8,9 +8,9 @@ from typing import Any
 from api_harness import Api, cny
 from sqlalchemy import event
 
-from riskpool.domain.loan import Loan
+from riskpool.domain.model.loan import Loan
+from riskpool.domain.model.policy import LoanType
 from riskpool.domain.persistence.uow import SqlUnitOfWork
-from riskpool.domain.policy import LoanType
 
 QUERY = """
 query($first: Int!) {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from api_harness import Api
 
-from riskpool.domain.parties import Role
+from riskpool.domain.model.parties import Role
 
 I, O, A, S, F, C, V = (  # noqa: E741 - one letter per role keeps the table readable
     Role.INSTITUTION,

@@ -6,7 +6,7 @@ import base64
 
 from api_harness import Api
 
-from riskpool.domain.parties import Role
+from riskpool.domain.model.parties import Role
 
 
 def gid(type_name: str, ident: int) -> str:
@@ -98,7 +98,7 @@ SCORES = (
 
 async def test_institution_scores_show_its_firms_without_the_cohort(api: Api) -> None:
     """Bank B lends to firm B only: it reads firm B's score, not how the pool's cohort looks."""
-    from riskpool.domain.innovation.catalogue import NATIONAL_CORE, IndicatorGroup
+    from riskpool.domain.model.innovation.catalogue import NATIONAL_CORE, IndicatorGroup
 
     w = api.world
     required = [i.code for i in NATIONAL_CORE if i.group is not IndicatorGroup.AUXILIARY]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from api_harness import Api
 
-from riskpool.domain.parties import Role
+from riskpool.domain.model.parties import Role
 
 ASSESS = """mutation($i: Int!) { assessSuspension(institutionId: $i, on: "2025-07-01") {
   assessment { lossRate threshold breached bad { amount } base { amount }

@@ -17,7 +17,7 @@ import pytest
 from gql import Client, gql
 from gql.transport.httpx import HTTPXAsyncTransport
 
-from riskpool.domain.parties import Role
+from riskpool.domain.model.parties import Role
 from riskpool.graphql.auth.tokens import TokenSettings, mint
 from riskpool.settings import Settings
 

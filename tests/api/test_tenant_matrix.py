@@ -44,9 +44,9 @@ from graphql import (
     Undefined,
 )
 
-from riskpool.domain.innovation.catalogue import NATIONAL_CORE, IndicatorGroup
-from riskpool.domain.parties import Role
-from riskpool.domain.uscc import generate_uscc
+from riskpool.domain.model.innovation.catalogue import NATIONAL_CORE, IndicatorGroup
+from riskpool.domain.model.parties import Role
+from riskpool.domain.model.uscc import generate_uscc
 from riskpool.graphql.schema import build_schema
 from riskpool.settings import Settings
 

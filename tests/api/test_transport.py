@@ -13,7 +13,7 @@ import pytest
 from api_harness import Api
 
 from riskpool.bootstrap import build
-from riskpool.domain.parties import Role
+from riskpool.domain.model.parties import Role
 from riskpool.graphql.app import create_app, token_settings
 from riskpool.graphql.auth.tokens import mint
 from riskpool.graphql.core.documents import CachedDocument, DocumentCache

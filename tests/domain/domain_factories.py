@@ -11,14 +11,14 @@ from decimal import Decimal
 
 from moneyed import Money
 
-from riskpool.domain.claim import Claim, ClaimAction, ClaimState, Concurrence, Evidence
-from riskpool.domain.dates import BUSINESS_TZ, add_months
-from riskpool.domain.loan import Loan
-from riskpool.domain.money import cny
-from riskpool.domain.parties import Actor, Firm, Institution, InstitutionKind, Role
-from riskpool.domain.policies_shipped import ZKD_2025
-from riskpool.domain.policy import LoanType, Policy
-from riskpool.domain.uscc import generate_uscc
+from riskpool.domain.model.claim import Claim, ClaimAction, ClaimState, Concurrence, Evidence
+from riskpool.domain.model.dates import BUSINESS_TZ, add_months
+from riskpool.domain.model.loan import Loan
+from riskpool.domain.model.money import cny
+from riskpool.domain.model.parties import Actor, Firm, Institution, InstitutionKind, Role
+from riskpool.domain.model.policies_shipped import ZKD_2025
+from riskpool.domain.model.policy import LoanType, Policy
+from riskpool.domain.model.uscc import generate_uscc
 
 BANK_ID, GUARANTOR_ID, OTHER_BANK_ID, FIRM_ID, LOAN_ID = 1, 2, 3, 10, 100
 GRANTED = date(2025, 3, 1)

@@ -21,13 +21,18 @@ from typing import Any, TypeVar
 
 from moneyed import Money
 
-from riskpool.domain.claim import Claim
-from riskpool.domain.innovation.catalogue import CURRENT_CORE, Catalogue, Indicator, core_catalogue
-from riskpool.domain.innovation.runs import ScoredRun, ScoringRun
-from riskpool.domain.innovation.scoring import FirmScore
-from riskpool.domain.innovation.submission import Submission
-from riskpool.domain.loan import Loan
-from riskpool.domain.parties import Actor, Firm, Institution
+from riskpool.domain.model.claim import Claim
+from riskpool.domain.model.innovation.catalogue import (
+    CURRENT_CORE,
+    Catalogue,
+    Indicator,
+    core_catalogue,
+)
+from riskpool.domain.model.innovation.runs import ScoredRun, ScoringRun
+from riskpool.domain.model.innovation.scoring import FirmScore
+from riskpool.domain.model.innovation.submission import Submission
+from riskpool.domain.model.loan import Loan
+from riskpool.domain.model.parties import Actor, Firm, Institution
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger.model import (
     Account,

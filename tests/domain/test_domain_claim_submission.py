@@ -28,12 +28,12 @@ from domain_factories import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from riskpool.domain.claim import Claim, ClaimAction, ClaimState, Evidence
-from riskpool.domain.loan import Loan
-from riskpool.domain.money import cny, money_sum
-from riskpool.domain.parties import Actor, Institution, Role
-from riskpool.domain.policies_shipped import ZKD_1_0, ZKD_2025
-from riskpool.domain.policy import LoanType, Policy
+from riskpool.domain.model.claim import Claim, ClaimAction, ClaimState, Evidence
+from riskpool.domain.model.loan import Loan
+from riskpool.domain.model.money import cny, money_sum
+from riskpool.domain.model.parties import Actor, Institution, Role
+from riskpool.domain.model.policies_shipped import ZKD_1_0, ZKD_2025
+from riskpool.domain.model.policy import LoanType, Policy
 from riskpool.errors import ErrorCode, RiskpoolError
 
 

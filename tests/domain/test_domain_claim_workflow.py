@@ -24,7 +24,7 @@ from domain_factories import (
     submitted_claim,
 )
 
-from riskpool.domain.claim import (
+from riskpool.domain.model.claim import (
     EVIDENCE_FIELDS,
     TERMINAL_STATES,
     TRANSITIONS,
@@ -35,11 +35,11 @@ from riskpool.domain.claim import (
     Evidence,
     find_rule,
 )
-from riskpool.domain.loan import Loan
-from riskpool.domain.money import cny
-from riskpool.domain.parties import Role
-from riskpool.domain.policies_shipped import ZKD_1_0
-from riskpool.domain.policy import LoanType
+from riskpool.domain.model.loan import Loan
+from riskpool.domain.model.money import cny
+from riskpool.domain.model.parties import Role
+from riskpool.domain.model.policies_shipped import ZKD_1_0
+from riskpool.domain.model.policy import LoanType
 from riskpool.errors import ErrorCode, RiskpoolError
 
 S, A, R = ClaimState, ClaimAction, Role

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from riskpool.domain.compensation import (
+from riskpool.domain.model.compensation import (
     check_management_fee,
     compute_compensation,
     fund_management_fee,
@@ -16,9 +16,9 @@ from riskpool.domain.compensation import (
     recovery_return,
     topup_shortfall,
 )
-from riskpool.domain.money import cny
-from riskpool.domain.policies_shipped import ZKD_1_0, ZKD_2025
-from riskpool.domain.policy import LoanType, Policy
+from riskpool.domain.model.money import cny
+from riskpool.domain.model.policies_shipped import ZKD_1_0, ZKD_2025
+from riskpool.domain.model.policy import LoanType, Policy
 from riskpool.errors import ErrorCode, RiskpoolError
 
 FEN = Decimal("0.01")

@@ -13,13 +13,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from moneyed import Money
 
-from riskpool.domain import flows
-from riskpool.domain.chart import CHART, FUND_BOOKS, AccountType, Acct, BookCode, book
-from riskpool.domain.claim import ClaimState
-from riskpool.domain.flows import Leg, MovementPlan
-from riskpool.domain.money import cny, money_sum
-from riskpool.domain.policies_shipped import ZKD_2025
-from riskpool.domain.policy import LoanType
+from riskpool.domain.model import flows
+from riskpool.domain.model.chart import CHART, FUND_BOOKS, AccountType, Acct, BookCode, book
+from riskpool.domain.model.claim import ClaimState
+from riskpool.domain.model.flows import Leg, MovementPlan
+from riskpool.domain.model.money import cny, money_sum
+from riskpool.domain.model.policies_shipped import ZKD_2025
+from riskpool.domain.model.policy import LoanType
 from riskpool.errors import ErrorCode, RiskpoolError
 
 ON = date(2025, 9, 1)

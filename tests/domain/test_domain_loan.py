@@ -18,11 +18,11 @@ from domain_factories import (
     new_loan,
 )
 
-from riskpool.domain.loan import Loan, RepaymentKind, firm_pool_exposure
-from riskpool.domain.money import cny
-from riskpool.domain.parties import Firm, Institution
-from riskpool.domain.policies_shipped import ZKD_1_0, ZKD_2025
-from riskpool.domain.policy import LoanType, Policy
+from riskpool.domain.model.loan import Loan, RepaymentKind, firm_pool_exposure
+from riskpool.domain.model.money import cny
+from riskpool.domain.model.parties import Firm, Institution
+from riskpool.domain.model.policies_shipped import ZKD_1_0, ZKD_2025
+from riskpool.domain.model.policy import LoanType, Policy
 from riskpool.errors import ErrorCode, RiskpoolError
 
 

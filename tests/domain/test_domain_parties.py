@@ -9,9 +9,9 @@ from domain_factories import actor, bank
 from hypothesis import given
 from hypothesis import strategies as st
 
-from riskpool.domain.money import cny
-from riskpool.domain.parties import Actor, CooperationStatus, Firm, Role
-from riskpool.domain.uscc import (
+from riskpool.domain.model.money import cny
+from riskpool.domain.model.parties import Actor, CooperationStatus, Firm, Role
+from riskpool.domain.model.uscc import (
     CHARSET,
     check_character,
     generate_uscc,

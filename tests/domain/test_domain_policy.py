@@ -21,9 +21,9 @@ from domain_factories import (
 from hypothesis import given
 from hypothesis import strategies as st
 
-from riskpool.domain.money import cny
-from riskpool.domain.policies_shipped import SHIPPED_POLICIES, ZKD_1_0, ZKD_2025
-from riskpool.domain.policy import ClaimTrigger, LoanType, PolicyBook, policy_in_force
+from riskpool.domain.model.money import cny
+from riskpool.domain.model.policies_shipped import SHIPPED_POLICIES, ZKD_1_0, ZKD_2025
+from riskpool.domain.model.policy import ClaimTrigger, LoanType, PolicyBook, policy_in_force
 from riskpool.errors import ErrorCode, RiskpoolError
 
 

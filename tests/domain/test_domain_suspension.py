@@ -16,13 +16,13 @@ from domain_factories import (
     pool_loan,
 )
 
-from riskpool.domain.claim import ClaimState, compensated_principal_by_loan
-from riskpool.domain.loan import Loan
-from riskpool.domain.money import cny
-from riskpool.domain.parties import Role
-from riskpool.domain.policies_shipped import ZKD_2025
-from riskpool.domain.policy import LoanType
-from riskpool.domain.suspension import apply_assessment, assess, loss_rate
+from riskpool.domain.model.claim import ClaimState, compensated_principal_by_loan
+from riskpool.domain.model.loan import Loan
+from riskpool.domain.model.money import cny
+from riskpool.domain.model.parties import Role
+from riskpool.domain.model.policies_shipped import ZKD_2025
+from riskpool.domain.model.policy import LoanType
+from riskpool.domain.model.suspension import apply_assessment, assess, loss_rate
 
 ON = date(2025, 9, 1)
 

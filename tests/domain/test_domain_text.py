@@ -7,13 +7,13 @@ from datetime import date
 import pytest
 from moneyed import Money
 
-from riskpool.domain.claim import Concurrence, Evidence
-from riskpool.domain.loan import Loan
-from riskpool.domain.parties import Actor, Firm, Institution, InstitutionKind, Role
-from riskpool.domain.plausibility import EARLIEST_DATE, require_plausible_date
-from riskpool.domain.policy import LoanType
-from riskpool.domain.text import MAX_NAME, require_text, unsafe_character
-from riskpool.domain.uscc import generate_uscc, is_valid_uscc, validate_uscc
+from riskpool.domain.model.claim import Concurrence, Evidence
+from riskpool.domain.model.loan import Loan
+from riskpool.domain.model.parties import Actor, Firm, Institution, InstitutionKind, Role
+from riskpool.domain.model.plausibility import EARLIEST_DATE, require_plausible_date
+from riskpool.domain.model.policy import LoanType
+from riskpool.domain.model.text import MAX_NAME, require_text, unsafe_character
+from riskpool.domain.model.uscc import generate_uscc, is_valid_uscc, validate_uscc
 from riskpool.errors import ErrorCode, RiskpoolError
 
 REFUSED = [

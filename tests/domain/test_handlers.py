@@ -20,17 +20,17 @@ from fake_uow import FakeUnitOfWork, Store
 from moneyed import Money
 
 from riskpool.domain import commands
-from riskpool.domain.chart import Acct, BookCode
-from riskpool.domain.claim import ClaimState
 from riskpool.domain.commands import Command, claims, fingerprint, funds, loans, parties, payload
 from riskpool.domain.commands import innovation as innovation_commands
 from riskpool.domain.handlers.bus import MessageBus
 from riskpool.domain.handlers.ports import IdempotencyRace
 from riskpool.domain.handlers.routes import ROUTES
-from riskpool.domain.innovation.catalogue import NATIONAL_CORE, IndicatorGroup, Stage, Unit
-from riskpool.domain.parties import Actor, InstitutionKind, Role
-from riskpool.domain.policy import LoanType
-from riskpool.domain.uscc import generate_uscc
+from riskpool.domain.model.chart import Acct, BookCode
+from riskpool.domain.model.claim import ClaimState
+from riskpool.domain.model.innovation.catalogue import NATIONAL_CORE, IndicatorGroup, Stage, Unit
+from riskpool.domain.model.parties import Actor, InstitutionKind, Role
+from riskpool.domain.model.policy import LoanType
+from riskpool.domain.model.uscc import generate_uscc
 from riskpool.errors import ErrorCode, RiskpoolError
 
 OPERATOR = Actor(Role.OPERATOR, "operator")

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from riskpool.domain.innovation.catalogue import (
+from riskpool.domain.model.innovation.catalogue import (
     NATIONAL_CORE,
     Direction,
     IndicatorGroup,
@@ -17,8 +17,8 @@ from riskpool.domain.innovation.catalogue import (
     core_catalogue,
     local_indicator,
 )
-from riskpool.domain.innovation.submission import SubmissionRejected, validate_submission
-from riskpool.domain.parties import Actor, Role
+from riskpool.domain.model.innovation.submission import SubmissionRejected, validate_submission
+from riskpool.domain.model.parties import Actor, Role
 from riskpool.errors import ErrorCode, RiskpoolError
 
 OPERATOR = Actor(Role.OPERATOR, "op")

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from domain_factories import GRANTED, bank, firm, money, new_loan
 
-from riskpool.domain.compensation import compute_compensation
-from riskpool.domain.policies_shipped import SHIPPED_POLICIES, ZKD_2025
-from riskpool.domain.policy import LoanType
+from riskpool.domain.model.compensation import compute_compensation
+from riskpool.domain.model.policies_shipped import SHIPPED_POLICIES, ZKD_2025
+from riskpool.domain.model.policy import LoanType
 from riskpool.errors import ErrorCode, RiskpoolError
 
 UPLIFTED = replace(ZKD_2025, tier_ratio_uplift={4: Decimal("0.05"), 5: Decimal("0.10")})
@@ -73,8 +73,8 @@ def test_a_claim_is_compensated_with_the_tier_the_loan_entered_with() -> None:
 
     from domain_factories import FILING_DAY, actor, at, submitted_claim
 
-    from riskpool.domain.claim import Evidence
-    from riskpool.domain.parties import Role
+    from riskpool.domain.model.claim import Evidence
+    from riskpool.domain.model.parties import Role
 
     loan = new_loan()
     loan.disburse(GRANTED, money("1000000.00"))

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from riskpool.domain.innovation.catalogue import (
+from riskpool.domain.model.innovation.catalogue import (
     NATIONAL_CORE,
     Direction,
     IndicatorGroup,
@@ -22,14 +22,14 @@ from riskpool.domain.innovation.catalogue import (
     Unit,
     local_indicator,
 )
-from riskpool.domain.innovation.scoring import (
+from riskpool.domain.model.innovation.scoring import (
     normalise,
     percentile_rank,
     score_submissions,
     tier_for,
 )
-from riskpool.domain.innovation.submission import Submission
-from riskpool.domain.parties import Actor, Role
+from riskpool.domain.model.innovation.submission import Submission
+from riskpool.domain.model.parties import Actor, Role
 from riskpool.errors import RiskpoolError
 
 OPERATOR = Actor(Role.OPERATOR, "op")
@@ -198,7 +198,7 @@ def test_a_better_firm_never_gets_a_lower_tier(values: list[int]) -> None:
 
 def test_the_worked_example_of_the_docs() -> None:
     """docs/innovation.md, section 3: three GROWTH firms, firm C indicator by indicator."""
-    from riskpool.domain.innovation.submission import validate_submission
+    from riskpool.domain.model.innovation.submission import validate_submission
 
     rows = {
         "RD_EXPENSE": ("3000000.00", "8000000.00", "5000000.00"),

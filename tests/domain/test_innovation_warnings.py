@@ -11,7 +11,7 @@ from domain_factories import money, pool_loan
 from hypothesis import given
 from hypothesis import strategies as st
 
-from riskpool.domain.innovation.warnings import (
+from riskpool.domain.model.innovation.warnings import (
     ConcentrationDimension,
     Exposure,
     InstitutionRate,
@@ -22,8 +22,8 @@ from riskpool.domain.innovation.warnings import (
     loans_near_trigger,
     pool_below_floor,
 )
-from riskpool.domain.policies_shipped import SHIPPED_POLICIES
-from riskpool.domain.policy import LoanType
+from riskpool.domain.model.policies_shipped import SHIPPED_POLICIES
+from riskpool.domain.model.policy import LoanType
 from riskpool.errors import RiskpoolError
 
 LIMITS = WarningLimits()

@@ -10,7 +10,7 @@ import pytest
 
 from riskpool.bootstrap import build
 from riskpool.demo import load_demo
-from riskpool.domain.parties import Role
+from riskpool.domain.model.parties import Role
 from riskpool.export import check_export, export_beancount, load_export
 from riskpool.graphql.app import create_app, token_settings
 from riskpool.graphql.auth.tokens import mint

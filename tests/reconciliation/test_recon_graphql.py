@@ -12,7 +12,7 @@ from recon_db import MARCH, counts, pool_ledger, statement
 
 from riskpool.bootstrap import App, build
 from riskpool.domain.commands.parties import RegisterInstitution
-from riskpool.domain.parties import Actor, InstitutionKind, Role
+from riskpool.domain.model.parties import Actor, InstitutionKind, Role
 from riskpool.graphql.app import create_app, token_settings
 from riskpool.graphql.auth.tokens import mint
 from riskpool.settings import Settings

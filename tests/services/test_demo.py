@@ -18,10 +18,11 @@ from sqlalchemy import MetaData, func, select
 
 from riskpool.bootstrap import App, build
 from riskpool.demo import DemoReport, load_demo
-from riskpool.domain.chart import Acct
-from riskpool.domain.claim import ClaimState
 from riskpool.domain.commands.loans import RecordRecovery
-from riskpool.domain.dates import add_months
+from riskpool.domain.model.chart import Acct
+from riskpool.domain.model.claim import ClaimState
+from riskpool.domain.model.dates import add_months
+from riskpool.domain.model.uscc import is_valid_uscc
 from riskpool.domain.persistence.repositories import ClaimRepository
 from riskpool.domain.persistence.tables import (
     claims,
@@ -30,7 +31,6 @@ from riskpool.domain.persistence.tables import (
     loan_movements,
     loans,
 )
-from riskpool.domain.uscc import is_valid_uscc
 from riskpool.ledger.model import JournalEntry
 from riskpool.ledger.service import Ledger
 from riskpool.ledger.verify import verify

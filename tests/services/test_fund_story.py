@@ -15,15 +15,15 @@ import pytest
 from moneyed import Money
 
 from riskpool.bootstrap import App, build
-from riskpool.domain.chart import Acct, BookCode
-from riskpool.domain.claim import ClaimState
 from riskpool.domain.commands import claims as cc
 from riskpool.domain.commands import funds as fc
 from riskpool.domain.commands import loans as lc
 from riskpool.domain.commands import parties as pc
-from riskpool.domain.parties import Actor, InstitutionKind, Role
-from riskpool.domain.policy import LoanType
-from riskpool.domain.uscc import generate_uscc
+from riskpool.domain.model.chart import Acct, BookCode
+from riskpool.domain.model.claim import ClaimState
+from riskpool.domain.model.parties import Actor, InstitutionKind, Role
+from riskpool.domain.model.policy import LoanType
+from riskpool.domain.model.uscc import generate_uscc
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger.verify import verify
 from riskpool.settings import Settings

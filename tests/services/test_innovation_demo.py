@@ -14,15 +14,15 @@ from riskpool.demo import (
     WARNINGS_AS_OF,
     load_demo,
 )
-from riskpool.domain.innovation.catalogue import Stage
-from riskpool.domain.innovation.warnings import (
+from riskpool.domain.model.innovation.catalogue import Stage
+from riskpool.domain.model.innovation.warnings import (
     Concentration,
     LoanNearTrigger,
     PoolBelowFloor,
     WarningKind,
     WarningLimits,
 )
-from riskpool.domain.parties import Actor, Role
+from riskpool.domain.model.parties import Actor, Role
 from riskpool.domain.views import innovation as innovation_views
 from riskpool.domain.views import warnings as warning_views
 from riskpool.settings import Settings

@@ -15,15 +15,15 @@ from riskpool.bootstrap import App, build
 from riskpool.domain.commands import innovation as ic
 from riskpool.domain.commands import loans as lc
 from riskpool.domain.commands import parties as pc
-from riskpool.domain.innovation.catalogue import NATIONAL_CORE, IndicatorGroup, Stage, Unit
-from riskpool.domain.innovation.submission import SubmissionRejected
-from riskpool.domain.innovation.warnings import WarningKind, WarningLimits
-from riskpool.domain.parties import Actor, InstitutionKind, Role
+from riskpool.domain.model.innovation.catalogue import NATIONAL_CORE, IndicatorGroup, Stage, Unit
+from riskpool.domain.model.innovation.submission import SubmissionRejected
+from riskpool.domain.model.innovation.warnings import WarningKind, WarningLimits
+from riskpool.domain.model.parties import Actor, InstitutionKind, Role
+from riskpool.domain.model.policy import LoanType
+from riskpool.domain.model.uscc import generate_uscc
 from riskpool.domain.persistence import statistics as stats
 from riskpool.domain.persistence.innovation_tables import innovation_submissions
 from riskpool.domain.persistence.repositories import FirmRepository
-from riskpool.domain.policy import LoanType
-from riskpool.domain.uscc import generate_uscc
 from riskpool.domain.views import innovation as innovation_views
 from riskpool.domain.views import warnings as warning_views
 from riskpool.errors import ErrorCode, RiskpoolError

@@ -48,19 +48,23 @@ import pytest
 from moneyed import Money
 
 from riskpool.bootstrap import App, build
-from riskpool.domain.chart import Acct, BookCode
-from riskpool.domain.claim import (
-    ClaimAction,
-    Concurrence,
-    Evidence,
-    compensated_principal_by_loan,
-)
 from riskpool.domain.commands import Command
 from riskpool.domain.commands import claims as cc
 from riskpool.domain.commands import funds as fc
 from riskpool.domain.commands import loans as lc
 from riskpool.domain.commands import parties as pc
-from riskpool.domain.parties import Actor, InstitutionKind, Role
+from riskpool.domain.model.chart import Acct, BookCode
+from riskpool.domain.model.claim import (
+    ClaimAction,
+    Concurrence,
+    Evidence,
+    compensated_principal_by_loan,
+)
+from riskpool.domain.model.parties import Actor, InstitutionKind, Role
+from riskpool.domain.model.policies_shipped import ZKD_2025
+from riskpool.domain.model.policy import LoanType
+from riskpool.domain.model.suspension import loss_rate
+from riskpool.domain.model.uscc import generate_uscc
 from riskpool.domain.persistence.statistics import (
     Bucket,
     GroupBy,
@@ -71,10 +75,6 @@ from riskpool.domain.persistence.statistics import (
     pool_statistics,
 )
 from riskpool.domain.persistence.uow import SqlUnitOfWork
-from riskpool.domain.policies_shipped import ZKD_2025
-from riskpool.domain.policy import LoanType
-from riskpool.domain.suspension import loss_rate
-from riskpool.domain.uscc import generate_uscc
 from riskpool.errors import RiskpoolError
 from riskpool.ledger.service import Ledger
 from riskpool.settings import Settings

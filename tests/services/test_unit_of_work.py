@@ -13,15 +13,15 @@ from moneyed import Money
 from sqlalchemy.exc import DBAPIError
 
 from riskpool.bootstrap import App, build
-from riskpool.domain.chart import Acct, BookCode
 from riskpool.domain.commands import funds as fc
 from riskpool.domain.commands import parties as pc
 from riskpool.domain.handlers.ports import IdempotencyRace
-from riskpool.domain.parties import Actor, InstitutionKind, Role
+from riskpool.domain.model.chart import Acct, BookCode
+from riskpool.domain.model.parties import Actor, InstitutionKind, Role
+from riskpool.domain.model.uscc import generate_uscc
 from riskpool.domain.persistence.refusals import is_unique_violation_of
 from riskpool.domain.persistence.statistics_cache import domain_version
 from riskpool.domain.persistence.uow import IdempotencyRecords, SqlUnitOfWork
-from riskpool.domain.uscc import generate_uscc
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.settings import Settings
 

@@ -39,7 +39,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
-from riskpool.domain.innovation.catalogue import (
+from riskpool.domain.model.innovation.catalogue import (
     Catalogue,
     Direction,
     Indicator,
@@ -47,7 +47,7 @@ from riskpool.domain.innovation.catalogue import (
     core_catalogue,
     validate_tier_cuts,
 )
-from riskpool.domain.innovation.submission import Submission
+from riskpool.domain.model.innovation.submission import Submission
 from riskpool.errors import ErrorCode, RiskpoolError
 
 NORMALISED_PLACES = Decimal("0.000001")

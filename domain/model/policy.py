@@ -21,7 +21,7 @@ from types import MappingProxyType
 
 from moneyed import Money
 
-from riskpool.domain.money import require_amount
+from riskpool.domain.model.money import require_amount
 from riskpool.errors import ErrorCode, RiskpoolError
 
 
@@ -42,7 +42,7 @@ class RecoveryRule(enum.StrEnum):
 
     ``PRO_RATA``: the pool receives ``recovered × compensated / principal_loss``
     — the same share of every recovered yuan as the share of the loss it paid
-    (see :func:`riskpool.domain.compensation.recovery_return`). It is the only
+    (see :func:`riskpool.domain.model.compensation.recovery_return`). It is the only
     rule in the documents we know; the enum leaves room for a future one.
     """
 

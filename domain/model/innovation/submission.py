@@ -21,9 +21,9 @@ from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
 
-from riskpool.domain.innovation.catalogue import Catalogue, Indicator, Stage
-from riskpool.domain.parties import Actor
-from riskpool.domain.text import MAX_REFERENCE, require_text
+from riskpool.domain.model.innovation.catalogue import Catalogue, Indicator, Stage
+from riskpool.domain.model.parties import Actor
+from riskpool.domain.model.text import MAX_REFERENCE, require_text
 from riskpool.errors import ErrorCode, RiskpoolError
 
 MIN_YEAR = 2000

@@ -10,7 +10,7 @@ dashboard can show *why* and a person can check the arithmetic:
     the lender has ``days_to_trigger`` days to cure it before a claim may be
     filed against the pool.
 ``INSTITUTION_NEAR_SUSPENSION``
-    An active institution whose loss rate (:mod:`riskpool.domain.suspension`'s
+    An active institution whose loss rate (:mod:`riskpool.domain.model.suspension`'s
     definition) is at least ``threshold − limits.suspension_margin`` (default
     one percentage point): approaching the rate that suspends its
     compensation, or already above it and not yet assessed (``breached``).
@@ -40,9 +40,9 @@ from typing import ClassVar
 
 from moneyed import Money
 
-from riskpool.domain.loan import Loan
-from riskpool.domain.money import money_sum, require_amount, zero
-from riskpool.domain.policy import PolicyBook
+from riskpool.domain.model.loan import Loan
+from riskpool.domain.model.money import money_sum, require_amount, zero
+from riskpool.domain.model.policy import PolicyBook
 from riskpool.errors import ErrorCode, RiskpoolError
 
 

@@ -37,15 +37,15 @@ from datetime import datetime
 
 from moneyed import Money
 
-from riskpool.domain.compensation import compute_compensation
-from riskpool.domain.dates import business_date, require_aware
-from riskpool.domain.loan import Loan
-from riskpool.domain.money import require_amount
-from riskpool.domain.parties import Actor, Institution, Role
+from riskpool.domain.model.compensation import compute_compensation
+from riskpool.domain.model.dates import business_date, require_aware
+from riskpool.domain.model.loan import Loan
+from riskpool.domain.model.money import require_amount
+from riskpool.domain.model.parties import Actor, Institution, Role
+from riskpool.domain.model.policy import LoanType, Policy
+from riskpool.domain.model.text import MAX_REASON, MAX_REFERENCE, optional_text, require_text
 from riskpool.domain.permissions import Operation
 from riskpool.domain.permissions import roles_for as permitted_roles
-from riskpool.domain.policy import LoanType, Policy
-from riskpool.domain.text import MAX_REASON, MAX_REFERENCE, optional_text, require_text
 from riskpool.errors import ErrorCode, RiskpoolError
 
 
@@ -594,7 +594,7 @@ def _require_evidence(rule: TransitionRule, evidence: Evidence, reason: str | No
 def compensated_principal_by_loan(claims: Iterable[Claim]) -> dict[int, Money]:
     """Audited principal loss of every *paid* claim, keyed by loan id.
 
-    The figure :mod:`riskpool.domain.suspension` counts as compensated.
+    The figure :mod:`riskpool.domain.model.suspension` counts as compensated.
     """
     result: dict[int, Money] = {}
     for claim in claims:

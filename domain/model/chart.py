@@ -28,7 +28,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import Final
 
-from riskpool.domain.money import CNY
+from riskpool.domain.model.money import CNY
 from riskpool.errors import ErrorCode, RiskpoolError
 
 
@@ -77,7 +77,7 @@ class AccountType(enum.StrEnum):
 
 
 class Acct:
-    """Account codes used by :mod:`riskpool.domain.flows` (leaves unless noted)."""
+    """Account codes used by :mod:`riskpool.domain.model.flows` (leaves unless noted)."""
 
     CASH_GROUP: Final = "1002"  # parent
     CASH: Final = "100201"

@@ -29,10 +29,10 @@ from decimal import Decimal
 
 from moneyed import Money
 
-from riskpool.domain.loan import Loan
-from riskpool.domain.money import zero
-from riskpool.domain.parties import Institution, StatusChange
-from riskpool.domain.policy import Policy
+from riskpool.domain.model.loan import Loan
+from riskpool.domain.model.money import zero
+from riskpool.domain.model.parties import Institution, StatusChange
+from riskpool.domain.model.policy import Policy
 from riskpool.errors import ErrorCode, RiskpoolError
 
 
@@ -65,7 +65,7 @@ def loss_rate(
     ``loans`` may contain other institutions' loans and loans outside the
     pool: only pool loans whose claimant is ``institution_id`` count.
     ``compensated`` maps loan id → compensated principal (see
-    :func:`riskpool.domain.claim.compensated_principal_by_loan`).
+    :func:`riskpool.domain.model.claim.compensated_principal_by_loan`).
     """
     bad, base, counted = zero(), zero(), 0
     for loan in loans:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from riskpool.domain.innovation.scoring import FirmScore
-from riskpool.domain.parties import Actor
+from riskpool.domain.model.innovation.scoring import FirmScore
+from riskpool.domain.model.parties import Actor
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,18 +35,18 @@ from types import MappingProxyType
 
 from moneyed import Money
 
-from riskpool.domain.chart import FUND_BOOKS, Acct, BookCode, book
-from riskpool.domain.claim import Claim, ClaimState
-from riskpool.domain.compensation import (
+from riskpool.domain.model.chart import FUND_BOOKS, Acct, BookCode, book
+from riskpool.domain.model.claim import Claim, ClaimState
+from riskpool.domain.model.compensation import (
     check_management_fee,
     fund_management_fee,
     recovery_return,
     topup_shortfall,
 )
-from riskpool.domain.loan import GuarantorPrepayment, Loan
-from riskpool.domain.money import money_sum, require_amount, zero
-from riskpool.domain.policy import Policy
-from riskpool.domain.text import MAX_REFERENCE, require_text
+from riskpool.domain.model.loan import GuarantorPrepayment, Loan
+from riskpool.domain.model.money import money_sum, require_amount, zero
+from riskpool.domain.model.policy import Policy
+from riskpool.domain.model.text import MAX_REFERENCE, require_text
 from riskpool.errors import ErrorCode, RiskpoolError
 
 MetaValue = str | int
@@ -295,7 +295,7 @@ def recovery_returned(
     """The pool's pro-rata share of recoveries after compensation (回缴), or ``None``.
 
     The amount is computed, never typed in: see
-    :func:`riskpool.domain.compensation.recovery_return`.
+    :func:`riskpool.domain.model.compensation.recovery_return`.
     """
     if claim.state is not ClaimState.PAID:
         raise RiskpoolError(

@@ -27,8 +27,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Final
 
-from riskpool.domain.money import cny
-from riskpool.domain.policy import ClaimTrigger, LoanType, Policy, PolicyBook
+from riskpool.domain.model.money import cny
+from riskpool.domain.model.policy import ClaimTrigger, LoanType, Policy, PolicyBook
 
 ZKD_1_0: Final = Policy(
     code="ZKD-1.0",

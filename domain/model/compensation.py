@@ -19,14 +19,14 @@ from decimal import Decimal
 
 from moneyed import Money
 
-from riskpool.domain.money import (
+from riskpool.domain.model.money import (
     ROUND_DOWN,
     ROUND_HALF_UP,
     quantize_fen,
     require_amount,
     zero,
 )
-from riskpool.domain.policy import LoanType, Policy
+from riskpool.domain.model.policy import LoanType, Policy
 from riskpool.errors import ErrorCode, RiskpoolError
 
 

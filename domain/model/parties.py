@@ -15,9 +15,9 @@ from datetime import date
 
 from moneyed import Money
 
-from riskpool.domain.money import require_amount
-from riskpool.domain.text import MAX_NAME, MAX_REASON, MAX_SECTOR, MAX_SUBJECT, require_text
-from riskpool.domain.uscc import validate_uscc
+from riskpool.domain.model.money import require_amount
+from riskpool.domain.model.text import MAX_NAME, MAX_REASON, MAX_SECTOR, MAX_SUBJECT, require_text
+from riskpool.domain.model.uscc import validate_uscc
 from riskpool.errors import ErrorCode, RiskpoolError
 
 
@@ -137,7 +137,7 @@ class Institution:
         """Suspend cooperation (and hence compensation) with a recorded reason.
 
         ``by`` is ``None`` when the rule itself suspends (see
-        :mod:`riskpool.domain.suspension`). ``INVALID_TRANSITION`` if already suspended.
+        :mod:`riskpool.domain.model.suspension`). ``INVALID_TRANSITION`` if already suspended.
         """
         if not self.is_active:
             raise RiskpoolError(
@@ -181,7 +181,7 @@ class Firm:
     """A borrowing technology firm.
 
     ``uscc`` must be a valid 统一社会信用代码 in canonical form (use
-    :func:`riskpool.domain.uscc.normalize_uscc` on user input).
+    :func:`riskpool.domain.model.uscc.normalize_uscc` on user input).
     ``innovation_tier`` is the firm's tier under the innovation-points system
     (创新积分制), 1 = lowest, higher = more innovative; ``None`` = not scored.
     """

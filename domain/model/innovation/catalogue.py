@@ -50,7 +50,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
 
-from riskpool.domain.text import MAX_NAME, MAX_REASON, require_text
+from riskpool.domain.model.text import MAX_NAME, MAX_REASON, require_text
 from riskpool.errors import ErrorCode, RiskpoolError
 
 
@@ -183,7 +183,7 @@ class Catalogue:
     """An immutable, versioned set of indicators with the default tier bands.
 
     ``tier_cuts`` are percentile cut points, strictly increasing in (0, 100):
-    ``k`` cuts make ``k + 1`` tiers (see :func:`riskpool.domain.innovation.scoring.tier_for`).
+    ``k`` cuts make ``k + 1`` tiers (see :func:`riskpool.domain.model.innovation.scoring.tier_for`).
     """
 
     version: str

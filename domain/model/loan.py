@@ -26,12 +26,12 @@ from datetime import date
 
 from moneyed import Money
 
-from riskpool.domain.dates import add_months
-from riskpool.domain.money import money_sum, require_amount
-from riskpool.domain.parties import Firm, Institution, InstitutionKind
-from riskpool.domain.plausibility import require_plausible_date
-from riskpool.domain.policy import LoanType, Policy
-from riskpool.domain.text import MAX_CONTRACT_NO, optional_text
+from riskpool.domain.model.dates import add_months
+from riskpool.domain.model.money import money_sum, require_amount
+from riskpool.domain.model.parties import Firm, Institution, InstitutionKind
+from riskpool.domain.model.plausibility import require_plausible_date
+from riskpool.domain.model.policy import LoanType, Policy
+from riskpool.domain.model.text import MAX_CONTRACT_NO, optional_text
 from riskpool.errors import ErrorCode, RiskpoolError
 
 
