@@ -74,13 +74,13 @@ class PostgresServer:
     def url(self, database: str) -> str:
         return f"{self.url_base}/{database}"
 
-    async def fresh(self) -> str:
-        """The URL of a new database copied from the migrated template."""
+    async def fresh(self, template: str | None = None) -> str:
+        """The URL of a new database copied from ``template`` (the migrated one by default)."""
         name = f"t_{os.getpid()}_{next(_counter)}"
         admin = create_engine(self.url("postgres"))
         async with admin.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {self.template}"))
+            await conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {template or self.template}"))
         await admin.dispose()
         return self.url(name)
 
@@ -221,6 +221,70 @@ class DatabaseCase:
     dialect: str
     url: str
     db: Database
+
+
+async def _load_demo_into(url: str) -> None:
+    """The demo, loaded once through the product's own loader (the bus), into ``url``."""
+    from riskpool.bootstrap import build
+    from riskpool.demo import load_demo
+    from riskpool.settings import Settings
+
+    db = Database.from_url(url)
+    try:
+        await load_demo(build(Settings(database_url=url, load_demo=False), db=db))
+        if db.dialect == "sqlite":
+            async with db.engine.connect() as conn:
+                await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file with the demo loaded, built once per session (then copied)."""
+    path = tmp_path_factory.mktemp("sqlite-demo-template") / "demo.db"
+    shutil.copyfile(sqlite_template, path)
+    _run_in_thread(_load_demo_into(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_demo_template(postgres_server: PostgresServer) -> str:
+    """A PostgreSQL template database with the demo loaded, built once per session."""
+    name = "riskpool_demo_template"
+
+    async def build() -> None:
+        admin = create_engine(postgres_server.url("postgres"))
+        async with admin.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+            await conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {postgres_server.template}"))
+        await admin.dispose()
+        await _load_demo_into(postgres_server.url(name))
+
+    _run_in_thread(build())
+    return name
+
+
+@pytest.fixture(params=DIALECTS)
+async def demo_database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[DatabaseCase]:
+    """A database of each dialect holding the demo, copied from a suite-wide template
+    (the demo is loaded once per dialect and session, not once per test)."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_demo_template")
+        path = tmp_path / "demo.db"
+        shutil.copyfile(template, path)
+        url = f"sqlite+aiosqlite:///{path}"
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        url = await server.fresh(request.getfixturevalue("postgres_demo_template"))
+    db = Database.from_url(url)
+    try:
+        yield DatabaseCase(request.param, url, db)
+    finally:
+        await db.dispose()
 
 
 @pytest.fixture(params=DIALECTS)

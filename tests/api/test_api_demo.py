@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from riskpool.bootstrap import build
-from riskpool.demo import load_demo
 from riskpool.domain.model.parties import Role
 from riskpool.graphql.app import create_app, token_settings
 from riskpool.graphql.auth.tokens import mint
@@ -20,9 +19,9 @@ OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 
 
 @pytest.fixture
-async def demo_client(database: Any) -> AsyncIterator[Any]:
+async def demo_client(demo_database: Any) -> AsyncIterator[Any]:
+    database = demo_database
     app = build(Settings(database_url=database.url, load_demo=False), db=database.db)
-    await load_demo(app)
     token = mint(token_settings(app), subject="dash", role=Role.SCIENCE_BUREAU)
     transport = httpx.ASGITransport(app=create_app(app))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:

@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from riskpool.bootstrap import build
-from riskpool.demo import load_demo
 from riskpool.domain.model.parties import Role
 from riskpool.export import check_export, export_beancount, load_export
 from riskpool.graphql.app import create_app, token_settings
@@ -18,9 +17,8 @@ from riskpool.settings import Settings
 
 
 @pytest.fixture
-async def demo_app(database: Any) -> Any:
-    app = build(Settings(database_url=database.url, load_demo=False))
-    await load_demo(app)
+async def demo_app(demo_database: Any) -> Any:
+    app = build(Settings(database_url=demo_database.url, load_demo=False))
     yield app
     await app.close()
 

@@ -22,11 +22,8 @@ import httpx
 import pytest
 from export_fixtures import BOOK, fix_clock, history, pool_book
 
-from riskpool.bootstrap import build
-from riskpool.demo import load_demo
 from riskpool.export import export_beancount, load_export
 from riskpool.ledger.service import Ledger
-from riskpool.settings import Settings
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "auditors.md"
 VENV_BIN = Path(sys.executable).parent
@@ -129,13 +126,9 @@ async def serve_fava(command: str, cwd: Path, env: dict[str, str]) -> None:
 
 
 async def test_every_command_of_the_guide_runs_against_the_demo(
-    database: Any, tmp_path: Path
+    demo_database: Any, tmp_path: Path
 ) -> None:
-    app = build(Settings(database_url=database.url, load_demo=False))
-    try:
-        await load_demo(app)
-    finally:
-        await app.close()
+    database = demo_database
     env = {
         **os.environ,
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
