@@ -157,7 +157,5 @@ periods = Table(
     UniqueConstraint("book_id", "starts_on"),
     CheckConstraint("ends_on >= starts_on", name="dates"),
     CheckConstraint("approved_by IS NULL OR approved_by <> prepared_by", name="four_eyes"),
-    CheckConstraint(
-        "(approved_by IS NULL) = (approved_at IS NULL)", name="approved_together"
-    ),
+    CheckConstraint("(approved_by IS NULL) = (approved_at IS NULL)", name="approved_together"),
 )
