@@ -293,7 +293,8 @@ class Model:
             account = self.accounts[(request.book, code)]
             account.balance += units
             account.count += 1
-            account.days[request.effective_date] = account.days.get(request.effective_date, 0) + units
+            day = request.effective_date
+            account.days[day] = account.days.get(day, 0) + units
             assert posting.account_id == account.id
             assert posting.account_seq == account.count
             assert units_of(posting.balance_after) == account.balance
