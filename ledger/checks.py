@@ -40,6 +40,13 @@ class Target:
     # (flagged accounts only; :mod:`riskpool.ledger.daily` loads it): what a
     # back-dated posting must hold the flag against.
     later: dict[date, int] = field(default_factory=dict)
+    last_day: date | None = None  # the latest date in ``later``
+
+    def moved_on(self, day: date, units: int) -> None:
+        """Count a movement into :attr:`later`."""
+        self.later[day] = self.later.get(day, 0) + units
+        if self.last_day is None or day > self.last_day:
+            self.last_day = day
 
     @property
     def flagged(self) -> bool:
@@ -84,8 +91,8 @@ def check_every_day(item: Prepared, targets: Mapping[tuple[str, str], Target]) -
     day = item.spec.effective_date
     for code, currency, units in item.legs:
         target = targets[(item.spec.book, code)]
-        if not target.flagged or not target.later:
-            continue
+        if not target.flagged or target.last_day is None or day >= target.last_day:
+            continue  # nothing dated after it: the latest balance is the check (sealing's)
         broken = _first_broken_day(target, day, units)
         if broken is not None:
             raise RiskpoolError(
@@ -98,8 +105,8 @@ def check_every_day(item: Prepared, targets: Mapping[tuple[str, str], Target]) -
             )
     for code, _currency, units in item.legs:
         target = targets[(item.spec.book, code)]
-        if target.flagged and target.later:
-            target.later[day] = target.later.get(day, 0) + units
+        if target.flagged:
+            target.moved_on(day, units)
 
 
 def _first_broken_day(target: Target, day: date, units: int) -> date | None:

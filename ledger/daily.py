@@ -49,4 +49,4 @@ async def load_later_days(
             .group_by(postings.c.account_id, entries.c.effective_date)
         )
         for account_id, day, total in rows:
-            by_id[account_id].later[day] = int(total)
+            by_id[account_id].moved_on(day, int(total))
