@@ -110,10 +110,12 @@ async def make(
     }
 
 
-def write(checkpoint: Mapping[str, str], folder: Path, at: datetime) -> Path:
-    """Write ``checkpoint`` to a new file in ``folder``, named by its time."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"checkpoint-{at.strftime('%Y%m%dT%H%M%S%fZ')}.json"
+def write(
+    checkpoint: Mapping[str, str], folder: Path, at: datetime, *, to: Path | None = None
+) -> Path:
+    """Write ``checkpoint`` to ``to``, or to a new file in ``folder`` named by its time."""
+    path = to or folder / f"checkpoint-{at.strftime('%Y%m%dT%H%M%S%fZ')}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(dict(checkpoint), indent=2) + "\n", encoding="utf-8")
     return path
 

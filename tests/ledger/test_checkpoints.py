@@ -151,9 +151,7 @@ async def test_the_auditors_snippet_checks_a_signature_with_the_public_key_alone
 ) -> None:
     """The exact Python of docs/auditors.md, run on a real checkpoint."""
     _database, _ledger, _checkpoint, _public, path = anchored
-    snippet = re.search(
-        r"<!-- checkpoint-snippet -->\s*```python\n(.*?)```", DOCS.read_text(), re.S
-    )
+    snippet = re.search(r"<!-- checkpoint-snippet -->\s*```py\n(.*?)```", DOCS.read_text(), re.S)
     assert snippet is not None
     work = path.parent
     (work / "checkpoint.json").write_bytes(path.read_bytes())
