@@ -36,7 +36,7 @@ async def _invoke(*args: str) -> Any:
 
 
 async def test_a_close_takes_two_people_and_writes_a_checkpoint(posted: Any) -> None:
-    database, tmp_path = posted
+    _database, tmp_path = posted
     result = await _invoke("checkpoint", "keygen", "--out", str(tmp_path / "key.pem"))
     assert result.exit_code == 0, result.output
     assert (
