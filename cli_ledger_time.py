@@ -20,7 +20,8 @@ from riskpool.bootstrap import App
 from riskpool.cli import _run, app, console
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger import checkpoints, store
-from riskpool.ledger.model import Period
+from riskpool.ledger.corrections import LedgerCorrections, ReversalRequest
+from riskpool.ledger.model import JournalEntry, Period
 from riskpool.ledger.periods import LedgerPeriods
 from riskpool.settings import Settings
 
@@ -29,7 +30,9 @@ checkpoint_app = typer.Typer(
     help="Signed checkpoints of every chain head (Ed25519, key outside the database).",
     invoke_without_command=True,
 )
+correction_app = typer.Typer(help="Corrections by reversal: one person asks, another approves.")
 app.add_typer(period_app, name="period")
+app.add_typer(correction_app, name="correction")
 app.add_typer(checkpoint_app, name="checkpoint")
 
 BookOption = Annotated[str, typer.Option(help="Book code, e.g. CITY_POOL.")]
@@ -176,3 +179,40 @@ def period_list(book: BookOption) -> None:
     for period in _run(work):
         state = f"closed by {period.approved_by}" if period.closed else "prepared"
         console.print(f"{period.label}  {state} (prepared by {period.prepared_by})")
+
+
+@correction_app.command("request")
+def correction_request(
+    entry: Annotated[int, typer.Argument(help="The entry to reverse.")],
+    reason: Annotated[str, typer.Option(help="Why it is wrong (kept on the reversal).")],
+    as_: AsOption = None,
+) -> None:
+    """First pair of eyes: ask for an entry to be reversed."""
+    person = as_ or getpass.getuser()
+
+    async def work(application: App) -> ReversalRequest:
+        async with application.db.transaction(write=True) as conn:
+            return await LedgerCorrections(conn).request(
+                entry, reason, person, store.booking_time()
+            )
+
+    request = _run(work)
+    console.print(f"reversal request #{request.id} of entry #{entry} by {person}")
+
+
+@correction_app.command("approve")
+def correction_approve(
+    request: Annotated[int, typer.Argument(help="The reversal request.")],
+    as_: AsOption = None,
+) -> None:
+    """Second pair of eyes (never the requester): post the reversal, dated today."""
+    person = as_ or getpass.getuser()
+
+    async def work(application: App) -> JournalEntry:
+        async with application.db.transaction(write=True) as conn:
+            return await LedgerCorrections(conn).approve(request, person, store.booking_time())
+
+    entry = _run(work)
+    console.print(
+        f"entry #{entry.reverses} reversed by #{entry.id} on {entry.effective_date}, by {person}"
+    )

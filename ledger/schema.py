@@ -159,3 +159,20 @@ periods = Table(
     CheckConstraint("approved_by IS NULL OR approved_by <> prepared_by", name="four_eyes"),
     CheckConstraint("(approved_by IS NULL) = (approved_at IS NULL)", name="approved_together"),
 )
+
+reversal_requests = Table(
+    "ledger_reversal_requests",
+    metadata,
+    # A correction by reversal, four eyes: one person asks, with a reason, a
+    # different one approves, and only then is the reversing entry posted (in
+    # the open period) and linked here.
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("entry_id", BigInteger, ForeignKey("ledger_entries.id"), nullable=False, unique=True),
+    Column("reason", Text, nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("approved_by", String(200), nullable=True),
+    Column("approved_at", DateTime(timezone=True), nullable=True),
+    Column("reversal_entry_id", BigInteger, ForeignKey("ledger_entries.id"), nullable=True),
+    CheckConstraint("approved_by IS NULL OR approved_by <> requested_by", name="four_eyes"),
+)

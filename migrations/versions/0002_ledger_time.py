@@ -11,7 +11,8 @@ prepared by one person and closed by another) and installs FROZEN copies of
 the guards in ``0002_ledger_time/<dialect>/``: an entry dated after the
 business day of its own booking time (Asia/Shanghai) is refused (``RP005``),
 so is one dated inside a closed period (``RP004``), and a closed period can
-no longer be changed or removed (``RP003``).
+no longer be changed or removed (``RP003``). ``ledger_reversal_requests``
+holds corrections by reversal awaiting (or given) a second person's approval.
 """
 
 from __future__ import annotations
@@ -59,6 +60,33 @@ def upgrade() -> None:
             name="ck_ledger_periods_approved_together",
         ),
     )
+    op.create_table(
+        "ledger_reversal_requests",
+        sa.Column("id", Id, autoincrement=True),
+        sa.Column("entry_id", sa.BigInteger, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("requested_by", sa.String(200), nullable=False),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("approved_by", sa.String(200), nullable=True),
+        sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reversal_entry_id", sa.BigInteger, nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_ledger_reversal_requests"),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["ledger_entries.id"],
+            name="fk_ledger_reversal_requests_entry_id_ledger_entries",
+        ),
+        sa.ForeignKeyConstraint(
+            ["reversal_entry_id"],
+            ["ledger_entries.id"],
+            name="fk_ledger_reversal_requests_reversal_entry_id_ledger_entries",
+        ),
+        sa.UniqueConstraint("entry_id", name="uq_ledger_reversal_requests_entry_id"),
+        sa.CheckConstraint(
+            "approved_by IS NULL OR approved_by <> requested_by",
+            name="ck_ledger_reversal_requests_four_eyes",
+        ),
+    )
     for obj in load(FROZEN / dialect):
         op.execute(obj.sql)
 
@@ -70,6 +98,7 @@ def downgrade() -> None:
             table = "ledger_periods" if obj.name.startswith("ledger_periods") else "ledger_entries"
             on = f" ON {table}" if dialect == "postgresql" else ""
             op.execute(f"DROP TRIGGER {obj.name}{on}")
+    op.drop_table("ledger_reversal_requests")
     op.drop_table("ledger_periods")
     if dialect == "postgresql":
         for obj in load(FROZEN / dialect):

@@ -89,3 +89,14 @@ async def test_without_a_key_nothing_is_closed(posted: Any) -> None:
     assert result.exit_code == 2 and "no private key" in result.output
     listed = await _invoke("period", "list", "--book", "POOL")
     assert "prepared (prepared by li)" in listed.output
+
+
+async def test_a_correction_takes_two_people(posted: Any) -> None:
+    _database, _tmp_path = posted
+    asked = await _invoke("correction", "request", "1", "--reason", "wrong amount", "--as", "li")
+    assert asked.exit_code == 0, asked.output
+    same = await _invoke("correction", "approve", "1", "--as", "li")
+    assert same.exit_code == 2 and "FORBIDDEN" in same.output
+    done = await _invoke("correction", "approve", "1", "--as", "wang")
+    assert done.exit_code == 0, done.output
+    assert "entry #1 reversed by #2" in done.output
