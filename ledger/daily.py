@@ -34,9 +34,11 @@ async def load_later_days(
     conn: AsyncConnection, targets: Mapping[tuple[str, str], Target], since: date | None
 ) -> None:
     """Fill :attr:`Target.later` of the flagged targets with their net movement per
-    business date on or after ``since``. One grouped query per chunk of accounts,
-    on the (account, sequence) index: a batch posting at the end of the ledger,
-    as almost every batch does, reads nothing."""
+    business date on or after ``since``. One grouped query per chunk of accounts;
+    it walks each flagged account's postings (the (account, sequence) index),
+    so its cost grows with the account's history: not yet measured, and the
+    place to add a (account, date) index or a per-account latest date if the
+    benchmark says so."""
     if since is None:
         return
     dialect = conn.dialect.name
