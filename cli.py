@@ -264,7 +264,14 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 
 
 @app.command()
-def verify() -> None:
+def verify(
+    against: Annotated[
+        Path | None, typer.Option(help="Also prove the database extends this checkpoint.")
+    ] = None,
+    public_key: Annotated[
+        Path | None, typer.Option(help="Trusted public key for --against.")
+    ] = None,
+) -> None:
     """Recompute the hash chains, zero sums and cached balances; name the first bad entry."""
 
     async def work(application: App) -> VerificationReport:
@@ -278,6 +285,8 @@ def verify() -> None:
     )
     if report.ok:
         console.print(f"[green]OK[/green]: {summary}; the ledger verifies.")
+        if against is not None:
+            cli_ledger_time.report_against(against, public_key)
         return
     table = Table("check", "entry", "account", "problem", title="Ledger verification failed")
     for problem in report.problems:
@@ -637,6 +646,8 @@ def reconcile_report(
         console.print(rev)
     console.print(f"{len(report.matched)} matches reconciled as of {day}")
 
+
+from riskpool import cli_ledger_time  # noqa: E402  (registers period and checkpoint commands)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

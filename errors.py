@@ -46,6 +46,13 @@ class ErrorCode(enum.StrEnum):
     APPEND_ONLY = "APPEND_ONLY"
     """A recorded fact (an entry, a posting, the domain's or reconciliation's
     history) cannot be changed or removed; a mistake is corrected by a new record."""
+    PERIOD_CLOSED = "PERIOD_CLOSED"
+    """The entry's business date lies in a period its book has closed (结账); a
+    correction posts in the open period as an adjusting entry."""
+    FUTURE_DATE = "FUTURE_DATE"
+    """A business date after today's business date (Asia/Shanghai, the server's clock)."""
+    BACKDATED_TOO_FAR = "BACKDATED_TOO_FAR"
+    """A business date further back than the back-dating window allows."""
 
     # -- domain ---------------------------------------------------------------
     NOT_FOUND = "NOT_FOUND"
@@ -123,6 +130,8 @@ DATABASE_REFUSALS: Mapping[str, ErrorCode] = MappingProxyType(
         "RP001": ErrorCode.UNBALANCED,
         "RP002": ErrorCode.INVALID_ENTRY,
         "RP003": ErrorCode.APPEND_ONLY,
+        "RP004": ErrorCode.PERIOD_CLOSED,
+        "RP005": ErrorCode.FUTURE_DATE,
     }
 )
 """The database's own refusals, one code each: the SQLSTATE that its functions

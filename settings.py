@@ -87,6 +87,17 @@ class Settings(BaseSettings):
     """``riskpool serve`` loads the demo data into an empty database. Defaults to true in
     development only; elsewhere it loads only when ``RISKPOOL_LOAD_DEMO`` says so."""
 
+    backdating_days: int = Field(default=30, ge=0)
+    """How far before today's business date (Asia/Shanghai) an entry may be dated,
+    inside the open period (issue 16). History imports are the only exception."""
+
+    checkpoint_key: str | None = None
+    """Path of the Ed25519 private key (PEM) that signs ledger checkpoints; kept
+    outside the database. ``riskpool checkpoint keygen --out PATH`` makes one."""
+
+    checkpoint_dir: str = "checkpoints"
+    """Where ``riskpool checkpoint`` and period closes write signed checkpoints."""
+
     reconcile_book: str = "CITY_POOL"
     reconcile_account: str = "100201"
     """The ledger account reconciled against the bank (the pool's cash account)."""

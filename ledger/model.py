@@ -221,3 +221,25 @@ def freeze_metadata(metadata: Mapping[str, Any]) -> Metadata:
     if not metadata:
         return _NO_METADATA
     return MappingProxyType(dict(metadata))
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A month of a book being closed (结账): prepared by one person, closed when a
+    different one approves. See :mod:`riskpool.ledger.periods`."""
+
+    book: str
+    starts_on: date
+    ends_on: date
+    prepared_by: str
+    prepared_at: datetime
+    approved_by: str | None
+    approved_at: datetime | None
+
+    @property
+    def closed(self) -> bool:
+        return self.approved_by is not None
+
+    @property
+    def label(self) -> str:
+        return self.starts_on.strftime("%Y-%m")

@@ -138,3 +138,41 @@ postings = Table(
     CheckConstraint("account_seq > 0", name="seq_positive"),
     Index("ix_ledger_postings_entry_id", "entry_id"),
 )
+
+periods = Table(
+    "ledger_periods",
+    metadata,
+    # A month of a book that finance is closing (结账): a row appears when one
+    # person prepares the close; the close takes effect when a different person
+    # approves it. From then on the database refuses every entry dated inside
+    # it, and the row itself can no longer change (no reopening; ledger/sql/).
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("book_id", Id, ForeignKey("ledger_books.id"), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("prepared_by", String(200), nullable=False),
+    Column("prepared_at", DateTime(timezone=True), nullable=False),
+    Column("approved_by", String(200), nullable=True),
+    Column("approved_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("book_id", "starts_on"),
+    CheckConstraint("ends_on >= starts_on", name="dates"),
+    CheckConstraint("approved_by IS NULL OR approved_by <> prepared_by", name="four_eyes"),
+    CheckConstraint("(approved_by IS NULL) = (approved_at IS NULL)", name="approved_together"),
+)
+
+reversal_requests = Table(
+    "ledger_reversal_requests",
+    metadata,
+    # A correction by reversal, four eyes: one person asks, with a reason, a
+    # different one approves, and only then is the reversing entry posted (in
+    # the open period) and linked here.
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("entry_id", BigInteger, ForeignKey("ledger_entries.id"), nullable=False, unique=True),
+    Column("reason", Text, nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("approved_by", String(200), nullable=True),
+    Column("approved_at", DateTime(timezone=True), nullable=True),
+    Column("reversal_entry_id", BigInteger, ForeignKey("ledger_entries.id"), nullable=True),
+    CheckConstraint("approved_by IS NULL OR approved_by <> requested_by", name="four_eyes"),
+)

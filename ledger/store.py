@@ -54,7 +54,8 @@ from riskpool.db import is_unique_violation, refusal
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger import hashing
 from riskpool.ledger.accounts import chunks, in_list_size, one_of
-from riskpool.ledger.checks import Target, to_write
+from riskpool.ledger.checks import Target, business_date, to_write
+from riskpool.ledger.daily import earliest_date, load_later_days
 from riskpool.ledger.model import EntrySpec, JournalEntry, PostingSpec
 from riskpool.ledger.reads import LedgerReads
 from riskpool.ledger.requests import prepare
@@ -105,8 +106,11 @@ class _Locked:
 class LedgerStore(LedgerReads):
     """The ledger's operations bound to one connection; see the module docstring."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, *, backdating_days: int | None = None) -> None:
+        """``backdating_days``: how far before today's business date an entry may
+        be dated (None: as far as the open periods allow, for a history import)."""
         super().__init__(conn)
+        self._backdating_days = backdating_days
         self._postgres = self._dialect == "postgresql"
         self._chunk = in_list_size(self._dialect)
 
@@ -122,10 +126,20 @@ class LedgerStore(LedgerReads):
         entry. See the module docstring for the steps."""
         keys, pairs = _named(specs)
         locked = await self._lock(keys, pairs)
+        await load_later_days(self.conn, locked.targets, earliest_date(specs))
         replayed: dict[str, int] = {}
         items = map(prepare, specs)  # validated in turn, as to_write asks for them
-        checked = to_write(items, locked.existing, locked.book_ids, locked.targets, replayed)
-        sealed = seal(checked, locked.entry_ids, locked.book_ids, locked.targets, booking_time())
+        now = booking_time()
+        checked = to_write(
+            items,
+            locked.existing,
+            locked.book_ids,
+            locked.targets,
+            replayed,
+            business_date(now),
+            self._backdating_days,
+        )
+        sealed = seal(checked, locked.entry_ids, locked.book_ids, locked.targets, now)
         await self._insert(sealed)
         written = dict(sealed.written)
         if replayed:

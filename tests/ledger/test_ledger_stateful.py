@@ -182,6 +182,7 @@ class ModelAccount:
     opened_on: date
     balance: int = 0
     count: int = 0
+    days: dict[date, int] = field(default_factory=dict)  # net movement per business date
 
     def allows(self, balance: int) -> bool:
         if self.flag == "no_overdraft":
@@ -247,7 +248,7 @@ class Model:
         the first request that fails refuses the batch."""
         seen: dict[str, Request] = {}
         fresh: list[Request] = []
-        running = {k: a.balance for k, a in self.accounts.items()}
+        running = {k: dict(a.days) for k, a in self.accounts.items()}
         for r in requests:
             if not r.well_formed:
                 return Prediction(ErrorCode.UNBALANCED)
@@ -266,10 +267,16 @@ class Model:
                 if self.accounts[(r.book, code)].opened_on > r.effective_date:
                     return Prediction(ErrorCode.ACCOUNT_CLOSED)
             for code, units in r.legs:
-                after = running[(r.book, code)] + units
-                if not self.accounts[(r.book, code)].allows(after):
-                    return Prediction(ErrorCode.INSUFFICIENT_FUNDS)
-                running[(r.book, code)] = after
+                # The flag holds at the close of the entry's day and of every
+                # later day with movements (issue 16: not only the latest balance).
+                days = running[(r.book, code)]
+                for day in sorted({r.effective_date, *(d for d in days if d >= r.effective_date)}):
+                    closing = sum(n for d, n in days.items() if d <= day)
+                    if not self.accounts[(r.book, code)].allows(closing + units):
+                        return Prediction(ErrorCode.INSUFFICIENT_FUNDS)
+            for code, units in r.legs:
+                days = running[(r.book, code)]
+                days[r.effective_date] = days.get(r.effective_date, 0) + units
             fresh.append(r)
         return Prediction(None, fresh)
 
@@ -286,6 +293,8 @@ class Model:
             account = self.accounts[(request.book, code)]
             account.balance += units
             account.count += 1
+            day = request.effective_date
+            account.days[day] = account.days.get(day, 0) + units
             assert posting.account_id == account.id
             assert posting.account_seq == account.count
             assert units_of(posting.balance_after) == account.balance
