@@ -4,7 +4,8 @@ One loan's whole life — grant, pool entry, disbursement, overdue, claim,
 audit, review, approval, payment, recovery — runs through the bus, and the
 ledger postings each step recorded are checked figure by figure; then the
 bus's own promises: one unit of work per command (a refusal leaves nothing),
-replays answered from the idempotency record (with the clock moved on), permissions from the one table, one retry after a race.
+replays answered from the idempotency record (with the clock moved on),
+permissions from the one table, one retry after a race.
 """
 
 from __future__ import annotations
