@@ -407,7 +407,7 @@ async def score_both_firms(api: Api) -> None:
 async def overdue_guaranteed_loan(api: Api) -> None:
     """The shared loan A-G overdue, so the guarantor has a warning naming its lender's loan."""
     body = await api.gql(
-        f'mutation {{ markLoanOverdue(loanId: {api.world.loan_guaranteed}, since: "2025-04-10") '
+        f'mutation {{ markLoanOverdue(loanId: {api.world.loan_guaranteed}, since: "2025-06-10") '
         "{ userErrors { code message } } }"
     )
     assert body["data"]["markLoanOverdue"]["userErrors"] == [], body
