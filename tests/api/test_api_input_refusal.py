@@ -104,7 +104,7 @@ async def test_a_client_cannot_date_a_claim_step(api: Api) -> None:
     [
         ("2025-07-02", "after today's business date 2025-07-01"),
         ("2025-05-31", "more than 30 days before today's business date 2025-07-01"),
-        ("9999-12-31", "after today's business date"),
+        ("2025-12-31", "after today's business date"),
     ],
 )
 async def test_a_reported_date_outside_the_window_is_refused_and_changes_nothing(
@@ -199,8 +199,8 @@ async def test_loans_refuse_empty_or_long_contract_numbers_and_implausible_dates
 
 async def test_a_long_suspension_reason_is_refused(api: Api) -> None:
     body = await api.gql(
-        "mutation($i: Int!, $r: String!) { suspendInstitution(institutionId: $i, reason: $r, "
-        'on: "2025-07-01") { userErrors { code field } } }',
+        "mutation($i: Int!, $r: String!) { suspendInstitution(institutionId: $i, reason: $r) "
+        "{ userErrors { code field } } }",
         {"i": api.world.bank_b, "r": "理由" * 1500},
     )
     assert body["data"]["suspendInstitution"]["userErrors"] == [
