@@ -7,7 +7,7 @@ reserve moves into the pool, which ends at exactly 170,000,000.00.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -36,6 +36,7 @@ SCIENCE = Actor(Role.SCIENCE_BUREAU, "science")
 AUDITOR = Actor(Role.AUDITOR, "auditor")
 CITY = Actor(Role.CITY_GOVERNMENT, "city")
 T = TypeVar("T")
+NOW = datetime(2027, 1, 15, 2, 0, tzinfo=UTC)
 
 
 def cny(value: str) -> Money:
@@ -49,7 +50,10 @@ async def send(app: App, command: Command[T], actor: Actor, on: date | None = No
 
 @pytest.fixture
 async def app(database: Any) -> App:
-    built = build(Settings(database_url=database.url, load_demo=False), db=database.db)
+    # The server's clock after the story's last day (a 2026 year-end settlement).
+    built = build(
+        Settings(database_url=database.url, load_demo=False), db=database.db, clock=lambda: NOW
+    )
     await built.set_up()
     return built
 
