@@ -96,7 +96,7 @@ def build(
     database = db or Database.from_url(settings.database_url, echo=settings.sql_echo)
 
     def sql_uow() -> UnitOfWork:
-        return SqlUnitOfWork(database, clock)
+        return SqlUnitOfWork(database, clock, settings.backdating_days)
 
     return App(
         settings=settings,

@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     statement_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     """Largest statement file accepted (CLI import and GraphQL upload)."""
 
+    backdating_days: int = Field(default=30, ge=0, le=366)
+    """How many days before today's business date a lender may date a fact it reports
+    (disbursed, repaid, overdue since, …); older facts enter only by history import."""
+
     max_query_depth: int = 12
     max_aliases: int = 20
     max_tokens: int = 3000

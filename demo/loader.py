@@ -53,6 +53,10 @@ from riskpool.ledger.model import JournalEntry
 T = TypeVar("T")
 
 
+HISTORY_STARTS = date(2018, 11, 1)
+"""The day the demo's history begins: firms are registered as of it."""
+
+
 def at(day: date) -> datetime:
     """10:00 Beijing time on ``day``, as an aware UTC timestamp."""
     return datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
@@ -77,8 +81,13 @@ class Loader:
         self.plan = plan or demo_plan()
         self.loaded = Loaded()
 
-    async def send(self, command: Command[T], actor: Actor) -> T:
-        return await self.app.handle(command, actor)
+    async def send(self, command: Command[T], actor: Actor, on: date) -> T:
+        """Import ``command`` as ``actor`` did it at 10:00 Beijing time on ``on``.
+
+        Every demo record is history (2018–2025), so every one goes through the
+        bus's one import path, as the operator, keeping its original date.
+        """
+        return await self.app.bus.import_history(command, actor, at=at(on), importer=OPERATOR)
 
     def bank(self, name: str) -> Actor:
         return Actor(Role.INSTITUTION, f"{name}经办人", self.loaded.institution_ids[name])
@@ -109,7 +118,7 @@ class Loader:
                 cooperating_since=since,
                 idempotency_key=f"demo:institution:{name}",
             )
-            created = await self.send(command, OPERATOR)
+            created = await self.send(command, OPERATOR, since)
             assert created.id is not None
             self.loaded.institution_ids[name] = created.id
 
@@ -123,7 +132,7 @@ class Loader:
                 innovation_tier=firm.tier,
                 idempotency_key=f"demo:firm:{firm.uscc}",
             )
-            created = await self.send(command, OPERATOR)
+            created = await self.send(command, OPERATOR, HISTORY_STARTS)
             assert created.id is not None
             self.loaded.firm_ids[i] = created.id
 
@@ -140,7 +149,7 @@ class Loader:
                 amount=cny(amount),
                 idempotency_key=f"demo:fund:reserve-tranche-{n}",
             )
-            await self.send(command, FINANCE)
+            await self.send(command, FINANCE, on)
 
     def _seed_claims(self) -> list[Claim]:
         return [c for contract, c in self.loaded.claims.items() if contract.startswith("ZKD1-")]
@@ -159,6 +168,7 @@ class Loader:
                 idempotency_key="demo:fund:reserve-topup-2025",
             ),
             FINANCE,
+            date(2025, 1, 20),
         )
         await self.send(
             fc.AllocateFunds(
@@ -169,6 +179,7 @@ class Loader:
                 idempotency_key="demo:fund:pool-allocation-2025",
             ),
             FINANCE,
+            date(2025, 2, 6),
         )
         self.loaded.transfer = await self.send(
             fc.TransferReserveToPool(
@@ -177,6 +188,7 @@ class Loader:
                 idempotency_key="demo:fund:reserve-transfer",
             ),
             FINANCE,
+            TRANSFER_DATE,
         )
 
     async def _pool_income(self, quarter: int) -> None:
@@ -192,7 +204,7 @@ class Loader:
             period=f"2025Q{quarter}",
             idempotency_key=f"demo:fund:interest-2025Q{quarter}",
         )
-        await self.send(command, OPERATOR)
+        await self.send(command, OPERATOR, on)
 
     async def _fee(self) -> None:
         command = fc.ChargeManagementFee(
@@ -202,7 +214,7 @@ class Loader:
             period="2025H1",
             idempotency_key="demo:fund:fee-2025H1",
         )
-        await self.send(command, OPERATOR)
+        await self.send(command, OPERATOR, date(2025, 7, 15))
 
     async def _loan(self, plan: LoanPlan) -> None:
         lender = self.bank(plan.lender)
@@ -221,12 +233,14 @@ class Loader:
                 idempotency_key=f"{key}:grant",
             ),
             lender,
+            plan.granted_on,
         )
         assert loan.id is not None
         loan_id = loan.id
         self.loaded.loans[plan.contract_no] = await self.send(
-            lc.EnterPool(loan_id=loan_id, on=plan.granted_on, idempotency_key=f"{key}:enter"),
+            lc.EnterPool(loan_id=loan_id, idempotency_key=f"{key}:enter"),
             lender,
+            plan.granted_on,
         )
         for n, move in enumerate(plan.pre, 1):
             await self._move(plan, loan_id, move, n)
@@ -234,12 +248,14 @@ class Loader:
             command = lc.MarkOverdue(
                 loan_id=loan_id, since=plan.overdue_since, idempotency_key=f"{key}:overdue"
             )
-            self.loaded.loans[plan.contract_no] = await self.send(command, lender)
+            self.loaded.loans[plan.contract_no] = await self.send(
+                command, lender, plan.overdue_since
+            )
         if plan.lawsuit_on is not None:
             lawsuit = lc.RecordLawsuit(
                 loan_id=loan_id, filed_on=plan.lawsuit_on, idempotency_key=f"{key}:lawsuit"
             )
-            self.loaded.loans[plan.contract_no] = await self.send(lawsuit, lender)
+            self.loaded.loans[plan.contract_no] = await self.send(lawsuit, lender, plan.lawsuit_on)
         if plan.claim is not None:
             await self._claim(plan, loan_id, plan.claim)
         for n, move in enumerate(plan.post, len(plan.pre) + 1):
@@ -271,7 +287,7 @@ class Loader:
                 reference=move.reference,
                 idempotency_key=key,
             )
-        self.loaded.loans[plan.contract_no] = await self.send(command, actor)
+        self.loaded.loans[plan.contract_no] = await self.send(command, actor, move.on)
 
     async def _claim(self, plan: LoanPlan, loan_id: int, c: ClaimPlan) -> None:
         claimant = self.bank(plan.guarantor or plan.lender)
@@ -282,13 +298,13 @@ class Loader:
                 claimed_principal=cny(c.claimed),
                 documents=f"DEMO-补偿申请材料-{c.ref}",
                 idempotency_key=f"{prefix}:submit",
-                at=at(c.submitted),
             ),
             claimant,
+            c.submitted,
         )
         assert claim.id is not None
         claim_id, year, no = claim.id, c.submitted.year, c.ref[-3:]
-        steps: list[tuple[Actor, Command[Claim]]] = []
+        steps: list[tuple[Actor, Command[Claim], date]] = []
 
         def key(action: str) -> str:
             return f"{prefix}:{action}"
@@ -299,8 +315,8 @@ class Loader:
                     OPERATOR,
                     cc.CommissionAudit(
                         claim_id=claim_id, idempotency_key=key("commission_audit"),
-                        at=at(c.commissioned),
                     ),
+                    c.commissioned,
                 )
             )  # fmt: skip
         if c.audited:
@@ -311,8 +327,9 @@ class Loader:
                     cc.RecordAudit(
                         claim_id=claim_id, audit_report_ref=f"DEMO-审计报告-{c.ref}",
                         audited_principal_loss=cny(c.audited_loss),
-                        idempotency_key=key("record_audit"), at=at(c.audited),
+                        idempotency_key=key("record_audit"),
                     ),
+                    c.audited,
                 )
             )  # fmt: skip
         if c.reviewed:
@@ -324,8 +341,9 @@ class Loader:
                         review_opinion="经审核，贷款合规、损失属实，同意按政策比例补偿",
                         finance_concurrence_reference=f"DEMO-郑财金〔{year}〕{no}号",
                         finance_concurrence_by=FINANCE.subject,
-                        idempotency_key=key("review"), at=at(c.reviewed),
+                        idempotency_key=key("review"),
                     ),
+                    c.reviewed,
                 )
             )  # fmt: skip
         if c.approved:
@@ -334,8 +352,9 @@ class Loader:
                     CITY,
                     cc.ApproveClaim(
                         claim_id=claim_id, approval_document_no=f"DEMO-郑政文〔{year}〕{no}号",
-                        idempotency_key=key("approve"), at=at(c.approved),
+                        idempotency_key=key("approve"),
                     ),
+                    c.approved,
                 )
             )  # fmt: skip
         if c.paid:
@@ -344,8 +363,9 @@ class Loader:
                     OPERATOR,
                     cc.PayClaim(
                         claim_id=claim_id, payment_reference=f"DEMO-PAY-{c.ref}",
-                        idempotency_key=key("pay"), at=at(c.paid),
+                        idempotency_key=key("pay"),
                     ),
+                    c.paid,
                 )
             )  # fmt: skip
         if c.rejected:
@@ -353,9 +373,8 @@ class Loader:
             steps.append(
                 (
                     BY_ROLE[role],
-                    cc.RejectClaim(
-                        claim_id=claim_id, reason=reason, idempotency_key=key("reject"), at=at(on)
-                    ),
+                    cc.RejectClaim(claim_id=claim_id, reason=reason, idempotency_key=key("reject")),
+                    on,
                 )
             )
         if c.withdrawn:
@@ -365,12 +384,12 @@ class Loader:
                     claimant,
                     cc.WithdrawClaim(
                         claim_id=claim_id, idempotency_key=key("withdraw"), reason=reason,
-                        at=at(on),
                     ),
+                    on,
                 )
             )  # fmt: skip
-        for actor, step in steps:
-            claim = await self.send(step, actor)
+        for actor, step, on in steps:
+            claim = await self.send(step, actor, on)
         self.loaded.claims[plan.contract_no] = claim
 
     # -- innovation points and warnings (appended; see the plan's docstring) -------------
@@ -386,10 +405,10 @@ class Loader:
                 maximum=Decimal("1000000000000.00"),
                 weights={stage: Decimal(3) for stage in Stage},
                 description="DEMO: 当年实际缴纳税费总额（元）",
-                at=at(date(2025, 1, 10)),
                 idempotency_key="demo:innovation:L_TAX_PAID",
             ),
             OPERATOR,
+            date(2025, 1, 10),
         )
         for i, (stage, values) in enumerate(indicator_values(self.plan.firms)):
             firm = self.plan.firms[i]
@@ -400,18 +419,18 @@ class Loader:
                     stage=stage,
                     values=values,
                     source="DEMO-指数平台",
-                    at=at(date(2025, 1, 15)),
                     idempotency_key=f"demo:innovation:{INNOVATION_YEAR}:{firm.uscc}",
                 ),
                 OPERATOR,
+                date(2025, 1, 15),
             )
         await self.send(
             ic.RunScoring(
                 year=INNOVATION_YEAR,
-                at=at(date(2025, 1, 20)),
                 idempotency_key=f"demo:innovation:{INNOVATION_YEAR}:scoring",
             ),
             OPERATOR,
+            date(2025, 1, 20),
         )
 
     async def _near_trigger(self) -> None:
@@ -428,4 +447,6 @@ class Loader:
             since=WARNINGS_AS_OF - timedelta(days=40),
             idempotency_key=f"demo:{plan.contract_no}:near-trigger-overdue",
         )
-        self.loaded.loans[plan.contract_no] = await self.send(command, self.bank(plan.lender))
+        self.loaded.loans[plan.contract_no] = await self.send(
+            command, self.bank(plan.lender), WARNINGS_AS_OF - timedelta(days=40)
+        )

@@ -57,6 +57,9 @@ class Operation(enum.StrEnum):
     INNOVATION_SCORE = "innovation.score"
     # -- reconciliation -----------------------------------------------------------
     RECONCILE = "reconciliation.write"
+    HISTORY_IMPORT = "history.import"
+    """Load records of the past with their original times (the only way past the
+    back-dating window): the operator's migration of a fund's history."""
     """Import statements, run matching, confirm or reject proposals."""
     # -- reads --------------------------------------------------------------------
     READ_PARTIES = "read.parties"
@@ -106,6 +109,7 @@ PERMISSIONS: Mapping[Operation, frozenset[Role]] = {
     Operation.INNOVATION_SUBMIT: frozenset({_OP, _I}),
     Operation.INNOVATION_SCORE: frozenset({_OP}),
     Operation.RECONCILE: frozenset({_OP}),
+    Operation.HISTORY_IMPORT: frozenset({_OP}),
     Operation.READ_PARTIES: _EVERYONE,
     Operation.READ_LOANS: _EVERYONE,
     Operation.READ_CLAIMS: _EVERYONE,

@@ -3,15 +3,14 @@
 Each action command names its :class:`~riskpool.domain.model.claim.ClaimAction` and
 builds the :class:`~riskpool.domain.model.claim.Evidence` that action requires from
 its own fields, so the API passes plain arguments and the payload hashed for
-idempotency is those same arguments. ``at`` is the client's optional time of
-the step; absent, the handler takes the server's clock, which is not part of
-the payload (a retry without ``at`` is the same request).
+idempotency is those same arguments. No command carries a time: a step
+happens when the server's clock says it does (a client never dates a workflow
+step), so a retry is always the same request.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import ClassVar
 
 from moneyed import Money
@@ -30,7 +29,6 @@ class SubmitClaim(Command[Claim]):
     claimed_principal: Money
     documents: str
     idempotency_key: str
-    at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +39,6 @@ class CommissionAudit(Command[Claim]):
     action: ClassVar[ClaimAction] = ClaimAction.COMMISSION_AUDIT
     claim_id: int
     idempotency_key: str
-    at: datetime | None = None
 
     def evidence(self) -> Evidence:
         return Evidence()
@@ -60,7 +57,6 @@ class RecordAudit(Command[Claim]):
     audit_report_ref: str
     audited_principal_loss: Money
     idempotency_key: str
-    at: datetime | None = None
 
     def evidence(self) -> Evidence:
         return Evidence(
@@ -83,7 +79,6 @@ class ReviewClaim(Command[Claim]):
     finance_concurrence_reference: str
     finance_concurrence_by: str
     idempotency_key: str
-    at: datetime | None = None
 
     def evidence(self) -> Evidence:
         return Evidence(
@@ -107,7 +102,6 @@ class ApproveClaim(Command[Claim]):
     claim_id: int
     approval_document_no: str
     idempotency_key: str
-    at: datetime | None = None
 
     def evidence(self) -> Evidence:
         return Evidence(approval_document_no=self.approval_document_no)
@@ -125,7 +119,6 @@ class PayClaim(Command[Claim]):
     claim_id: int
     payment_reference: str
     idempotency_key: str
-    at: datetime | None = None
 
     def evidence(self) -> Evidence:
         return Evidence(payment_reference=self.payment_reference)
@@ -143,7 +136,6 @@ class RejectClaim(Command[Claim]):
     claim_id: int
     reason: str
     idempotency_key: str
-    at: datetime | None = None
 
     def evidence(self) -> Evidence:
         return Evidence()
@@ -161,7 +153,6 @@ class WithdrawClaim(Command[Claim]):
     claim_id: int
     idempotency_key: str
     reason: str | None = None
-    at: datetime | None = None
 
     def evidence(self) -> Evidence:
         return Evidence()

@@ -1,14 +1,13 @@
 """Commands of the innovation points: local indicators, submissions, scoring runs.
 
-``at`` is the client's optional time of the record (the demo dates its
-history); absent, the handler takes the server's clock.
+No command carries a time: a record is dated by the server's clock (history
+is dated through the bus's operator-only import path).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
@@ -31,7 +30,6 @@ class DefineLocalIndicator(Command[Catalogue]):
     weights: Mapping[Stage, Decimal]
     direction: Direction = Direction.HIGHER_IS_BETTER
     description: str = ""
-    at: datetime | None = None
     idempotency_key: str | None = None
 
 
@@ -45,7 +43,6 @@ class SubmitIndicators(Command[Submission]):
     stage: Stage | str
     values: Mapping[str, Decimal | None]
     source: str
-    at: datetime | None = None
     idempotency_key: str | None = None
 
 
@@ -56,5 +53,4 @@ class RunScoring(Command[ScoredRun]):
     operation: ClassVar[str] = "innovation.score"
     year: int
     tier_cuts: tuple[Decimal, ...] | None = field(default=None)
-    at: datetime | None = None
     idempotency_key: str | None = None

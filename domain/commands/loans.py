@@ -2,7 +2,10 @@
 
 Money movements (disbursement, repayment, guarantor prepayment, recovery)
 carry an idempotency key; the others change a fact that a replay would find
-already changed.
+already changed. Their dates (``on``, ``since``, ``filed_on``, ``granted_on``)
+are business facts the lender reports, bounded by the server's business date
+(:class:`~riskpool.domain.model.dates.BusinessDates`); ``maturity`` describes
+the future and is an attribute, not a business date.
 """
 
 from __future__ import annotations
@@ -36,11 +39,14 @@ class GrantLoan(Command[Loan]):
 
 @dataclass(frozen=True, slots=True)
 class EnterPool(Command[Loan]):
-    """Admit a loan into the pool (入池) under the policy in force on ``on``."""
+    """Admit a loan into the pool (入池) today, under the policy in force today.
+
+    No date: the day of pool entry is the server's (新老划断 — which policy
+    binds a loan — must not be the client's choice).
+    """
 
     operation: ClassVar[str] = "loan.enter_pool"
     loan_id: int
-    on: date
     idempotency_key: str | None = None
 
 

@@ -42,7 +42,6 @@ class SuspendInstitution(Command[Institution]):
     operation: ClassVar[str] = "institution.suspend"
     institution_id: int
     reason: str
-    on: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +49,6 @@ class ReinstateInstitution(Command[Institution]):
     operation: ClassVar[str] = "institution.reinstate"
     institution_id: int
     reason: str
-    on: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +61,9 @@ class Assessed:
 
 @dataclass(frozen=True, slots=True)
 class AssessSuspension(Command[Assessed]):
-    """Compute an institution's loss rate on ``on``; suspend it above the threshold in force
-    (an institution may compute its own, which changes nothing)."""
+    """Compute an institution's loss rate today; suspend it above the threshold in force
+    (an institution may compute its own, which changes nothing). Dated by the server:
+    a suspension is an act of the fund, not a date the client picks."""
 
     operation: ClassVar[str] = "institution.assess"
     institution_id: int
-    on: date

@@ -24,13 +24,17 @@ and every replay are the same object as stored.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar, cast
 
-from riskpool.domain.commands import Command, R, fingerprint, idempotency_key
+from riskpool.domain.commands import Command, R, fingerprint, idempotency_key, jsonable
 from riskpool.domain.handlers.ports import IdempotencyRace, UnitOfWork
 from riskpool.domain.model.parties import Actor
+from riskpool.domain.permissions import Operation, authorize
 from riskpool.errors import ErrorCode, RiskpoolError
 
 C = TypeVar("C", bound=Command[Any])
@@ -66,6 +70,18 @@ def _check_key(key: str) -> None:
         )
 
 
+def scoped_key(key: str, actor: Actor) -> str:
+    """The stored form of a client's key: SHA-256 of (principal, key).
+
+    Why scoped: a key is the principal's own name for its request, so another
+    principal's identical key is a fresh request, never a conflict that would
+    tell it someone else used the key (issue 15). Hashed, so the stored key has
+    one length whatever the key and the principal's names.
+    """
+    document = json.dumps([jsonable(actor), key], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()
+
+
 class MessageBus:
     """Dispatches commands to their handlers, one unit of work each."""
 
@@ -76,6 +92,24 @@ class MessageBus:
         self._routes = dict(routes)
 
     async def handle(self, command: Command[R], actor: Actor) -> R:
+        """Run ``command`` as ``actor`` now, by the server's clock."""
+        return await self._handle(command, actor, None)
+
+    async def import_history(
+        self, command: Command[R], actor: Actor, *, at: datetime, importer: Actor
+    ) -> R:
+        """Record ``command`` as ``actor`` did it at ``at`` (past): the history import.
+
+        Why one explicit path: it is the only way a record keeps a time that is
+        not the server's, or a business date beyond the back-dating window, so
+        it is the operator's alone (``HISTORY_IMPORT``), and the unit of work
+        knows it is an import (its business dates say ``imported``). Keyed as
+        ``importer`` would key it, so a replayed import answers from its record.
+        """
+        authorize(importer, Operation.HISTORY_IMPORT)
+        return await self._handle(command, actor, at)
+
+    async def _handle(self, command: Command[R], actor: Actor, imported_at: datetime | None) -> R:
         route = self._routes.get(type(command))
         if route is None:
             raise TypeError(f"no handler for {type(command).__name__}")
@@ -86,7 +120,10 @@ class MessageBus:
                 raise TypeError(f"{type(command).__name__} cannot be replayed")
         for attempt in range(2):
             try:
-                async with self._uow_factory() as uow:
+                unit = self._uow_factory()
+                if imported_at is not None:
+                    unit.import_at(imported_at)
+                async with unit as uow:
                     if key is None:
                         return cast(R, await route.handler(command, actor, uow))
                     return cast(R, await self._once(route, key, command, actor, uow))
@@ -102,11 +139,12 @@ class MessageBus:
         memory = route.memory
         assert memory is not None
         digest = fingerprint(command, actor)
-        stored = await uow.idempotency.replay(key, command.operation, digest)
+        scoped = scoped_key(key, actor)
+        stored = await uow.idempotency.replay(scoped, command.operation, digest)
         if stored is not None:
             return await memory.recall(stored, uow)
-        await uow.idempotency.reserve(key, command.operation, digest)
+        await uow.idempotency.reserve(scoped, command.operation, digest)
         remembered = memory.remember(await route.handler(command, actor, uow))
-        await uow.idempotency.remember(key, remembered)
+        await uow.idempotency.remember(scoped, remembered)
         # Read back as a replay would: the first answer and every replay are alike.
         return await memory.recall(remembered, uow)

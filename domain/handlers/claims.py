@@ -14,6 +14,8 @@ claim is loaded.
 
 from __future__ import annotations
 
+from datetime import date
+
 from riskpool.domain.commands.claims import (
     ApproveClaim,
     CommissionAudit,
@@ -24,12 +26,13 @@ from riskpool.domain.commands.claims import (
     SubmitClaim,
     WithdrawClaim,
 )
-from riskpool.domain.handlers.common import post_plans, step_time
+from riskpool.domain.handlers.common import post_plans
 from riskpool.domain.handlers.ports import UnitOfWork
 from riskpool.domain.model.chart import fund_book_on
 from riskpool.domain.model.claim import Claim, ClaimAction, ClaimState, Evidence, find_rule
 from riskpool.domain.model.dates import business_date
 from riskpool.domain.model.flows import compensation_approved, compensation_payment
+from riskpool.domain.model.loan import Loan
 from riskpool.domain.model.parties import Actor
 from riskpool.domain.model.policies_shipped import SHIPPED_POLICIES
 from riskpool.domain.permissions import Operation, authorize
@@ -64,18 +67,36 @@ async def submit_claim(cmd: SubmitClaim, actor: Actor, uow: UnitOfWork) -> Claim
         raise RiskpoolError(
             ErrorCode.POLICY_VIOLATION, "the loan is not in the pool", field="loanId"
         )
+    at = uow.now()
+    _after_loan_facts(loan, business_date(at))
     claimant = await uow.institutions.get(loan.claimant_id)
     claim = Claim.submit(
         loan=loan,
         claimant=claimant,
         policy=SHIPPED_POLICIES.by_code(loan.pool_entry.policy_code),
         actor=actor,
-        at=step_time(cmd.at, uow),
+        at=at,
         claimed_principal=cmd.claimed_principal,
         evidence=Evidence(documents=cmd.documents),
         prior_claims=await uow.claims.for_loan(cmd.loan_id),
     )
     return await uow.claims.add(claim)
+
+
+def _after_loan_facts(loan: Loan, day: date) -> None:
+    """A claim is filed on ``day``, which may not precede any fact of its loan.
+
+    Only a history import can get here with an earlier day (a live claim is
+    dated today, and every loan fact is at most today); the rule holds anyway.
+    """
+    facts = [loan.granted_on, loan.last_movement_on, loan.overdue_since, loan.lawsuit_filed_on]
+    latest = max((d for d in facts if d is not None), default=None)
+    if latest is not None and day < latest:
+        raise RiskpoolError(
+            ErrorCode.VALIDATION,
+            f"a claim filed on {day} would predate the loan's facts (latest {latest})",
+            field="loanId",
+        )
 
 
 async def take_step(cmd: ClaimStep, actor: Actor, uow: UnitOfWork) -> Claim:
@@ -87,7 +108,7 @@ async def take_step(cmd: ClaimStep, actor: Actor, uow: UnitOfWork) -> Claim:
     rule = find_rule(cmd.action, claim.state)
     if fixed is None and rule is not None:
         authorize(actor, rule.operation)
-    at = step_time(cmd.at, uow)
+    at = uow.now()
     event = claim.apply(cmd.action, actor, at, cmd.evidence(), cmd.reason_given())
     await uow.claims.save(claim)
     if event.target is ClaimState.APPROVED:

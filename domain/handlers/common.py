@@ -1,8 +1,6 @@
-"""What several handlers share: institution scope, posting plans, the step's time."""
+"""What several handlers share: institution scope, posting plans."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 from riskpool.domain.handlers.ports import UnitOfWork
 from riskpool.domain.model.flows import MovementPlan
@@ -37,11 +35,3 @@ def entry_spec(plan: MovementPlan, actor: Actor) -> EntrySpec:
 async def post_plans(uow: UnitOfWork, actor: Actor, *plans: MovementPlan) -> list[JournalEntry]:
     """Post movement plans as ledger entries inside the use case's transaction."""
     return list(await uow.ledger.post_many([entry_spec(plan, actor) for plan in plans]))
-
-
-def step_time(at: datetime | None, uow: UnitOfWork) -> datetime:
-    """The client's time of a step (naive read as UTC), else the server's clock; in UTC,
-    as the records store it."""
-    if at is None:
-        return uow.now()
-    return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)

@@ -14,7 +14,6 @@ from riskpool.domain.commands.innovation import (
     RunScoring,
     SubmitIndicators,
 )
-from riskpool.domain.handlers.common import step_time
 from riskpool.domain.handlers.ports import UnitOfWork
 from riskpool.domain.model.innovation.catalogue import Catalogue, local_indicator
 from riskpool.domain.model.innovation.runs import ScoredRun
@@ -42,7 +41,7 @@ async def define_local_indicator(
     )
     current = await uow.innovation.catalogue()
     base = current.version.split("+L", 1)[0]
-    await uow.innovation.add_local_indicator(base, indicator, actor, step_time(cmd.at, uow))
+    await uow.innovation.add_local_indicator(base, indicator, actor, uow.now())
     return await uow.innovation.catalogue()
 
 
@@ -67,7 +66,7 @@ async def submit_indicators(cmd: SubmitIndicators, actor: Actor, uow: UnitOfWork
         values=cmd.values,
         source=cmd.source,
         submitted_by=actor,
-        submitted_at=step_time(cmd.at, uow),
+        submitted_at=uow.now(),
     )
     return await uow.innovation.add_submission(submission)
 
@@ -86,6 +85,6 @@ async def run_scoring(cmd: RunScoring, actor: Actor, uow: UnitOfWork) -> ScoredR
     scores = score_submissions(catalogue, submissions, tier_cuts=cuts)
     run = await uow.innovation.add_run(
         year=cmd.year, catalogue=catalogue, tier_cuts=cuts, scores=scores, actor=actor,
-        at=step_time(cmd.at, uow),
+        at=uow.now(),
     )  # fmt: skip
     return ScoredRun(run=run, scores=scores)

@@ -2,10 +2,14 @@
 guarantor prepayment (memorandum entry) and recovery (pro-rata return to the pool).
 
 Every one is the lending institution's own record (``LOAN_WRITE``): an
-institution acts only on loans it lends or guarantees.
+institution acts only on loans it lends or guarantees. Every date a lender
+reports is checked against the server's business date (never after today,
+back-dated at most the configured window); pool entry is dated by the server.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from riskpool.domain.commands.loans import (
     DisburseLoan,
@@ -40,6 +44,11 @@ async def _owned(uow: UnitOfWork, actor: Actor, loan_id: int) -> Loan:
     return loan
 
 
+def _reported(uow: UnitOfWork, day: date, field: str) -> date:
+    """A date the lender reports, if the server accepts it as a business date."""
+    return uow.business_dates().check(day, field)
+
+
 async def grant_loan(cmd: GrantLoan, actor: Actor, uow: UnitOfWork) -> Loan:
     """Register a credit line (授信) granted by a bank, optionally guaranteed."""
     authorize(actor, Operation.LOAN_WRITE)
@@ -56,7 +65,7 @@ async def grant_loan(cmd: GrantLoan, actor: Actor, uow: UnitOfWork) -> Loan:
         firm=firm,
         loan_type=cmd.loan_type,
         credit_line=cmd.credit_line,
-        granted_on=cmd.granted_on,
+        granted_on=uow.business_dates().check(cmd.granted_on, "grantedOn"),
         maturity=cmd.maturity,
         guarantor=guarantor,
         contract_no=cmd.contract_no,
@@ -65,9 +74,9 @@ async def grant_loan(cmd: GrantLoan, actor: Actor, uow: UnitOfWork) -> Loan:
 
 
 async def enter_pool(cmd: EnterPool, actor: Actor, uow: UnitOfWork) -> Loan:
-    """Admit a loan into the pool (入池) under the policy in force on ``on``."""
+    """Admit a loan into the pool (入池) today, under the policy in force today."""
     loan = await _owned(uow, actor, cmd.loan_id)
-    on = cmd.on
+    on = uow.business_dates().today
     policy = SHIPPED_POLICIES.in_force(on)
     firm = await uow.firms.get(loan.firm_id)
     lender = await uow.institutions.get(loan.lender_id)
@@ -91,14 +100,14 @@ async def enter_pool(cmd: EnterPool, actor: Actor, uow: UnitOfWork) -> Loan:
 
 async def disburse_loan(cmd: DisburseLoan, actor: Actor, uow: UnitOfWork) -> Loan:
     loan = await _owned(uow, actor, cmd.loan_id)
-    loan.disburse(cmd.on, cmd.amount)
+    loan.disburse(_reported(uow, cmd.on, "on"), cmd.amount)
     await uow.loans.save(loan)
     return loan
 
 
 async def repay_loan(cmd: RepayLoan, actor: Actor, uow: UnitOfWork) -> Loan:
     loan = await _owned(uow, actor, cmd.loan_id)
-    loan.repay(cmd.on, cmd.amount)
+    loan.repay(_reported(uow, cmd.on, "on"), cmd.amount)
     await uow.loans.save(loan)
     return loan
 
@@ -111,7 +120,7 @@ async def record_prepayment(cmd: RecordPrepayment, actor: Actor, uow: UnitOfWork
             ErrorCode.VALIDATION, "a bank-direct loan has no guarantor", field="loan"
         )
     require_institution(actor, loan.guarantor_id)
-    prepayment = loan.record_prepayment(cmd.on, cmd.amount, loan.guarantor_id)
+    prepayment = loan.record_prepayment(_reported(uow, cmd.on, "on"), cmd.amount, loan.guarantor_id)
     await uow.loans.save(loan)
     await post_plans(uow, actor, guarantor_prepayment_memo(loan, prepayment))
     return loan
@@ -120,6 +129,7 @@ async def record_prepayment(cmd: RecordPrepayment, actor: Actor, uow: UnitOfWork
 async def record_recovery(cmd: RecordRecovery, actor: Actor, uow: UnitOfWork) -> Loan:
     """Principal recovered after compensation (追偿); the pool's pro-rata share returns."""
     loan = await _owned(uow, actor, cmd.loan_id)
+    _reported(uow, cmd.on, "on")
     before = loan.recovered()
     loan.repay(cmd.on, cmd.amount, RepaymentKind.RECOVERY)
     await uow.loans.save(loan)
@@ -153,7 +163,7 @@ async def record_recovery(cmd: RecordRecovery, actor: Actor, uow: UnitOfWork) ->
 
 async def mark_overdue(cmd: MarkOverdue, actor: Actor, uow: UnitOfWork) -> Loan:
     loan = await _owned(uow, actor, cmd.loan_id)
-    loan.mark_overdue(cmd.since)
+    loan.mark_overdue(_reported(uow, cmd.since, "since"))
     await uow.loans.save(loan)
     return loan
 
@@ -167,6 +177,6 @@ async def mark_current(cmd: MarkCurrent, actor: Actor, uow: UnitOfWork) -> Loan:
 
 async def record_lawsuit(cmd: RecordLawsuit, actor: Actor, uow: UnitOfWork) -> Loan:
     loan = await _owned(uow, actor, cmd.loan_id)
-    loan.record_lawsuit(cmd.filed_on)
+    loan.record_lawsuit(_reported(uow, cmd.filed_on, "filedOn"))
     await uow.loans.save(loan)
     return loan

@@ -47,7 +47,7 @@ async def suspend_institution(
 ) -> Institution:
     authorize(actor, Operation.INSTITUTION_SUSPEND)
     institution = await uow.institutions.get(cmd.institution_id, lock=True)
-    institution.suspend(cmd.reason, cmd.on, by=actor)
+    institution.suspend(cmd.reason, uow.business_dates().today, by=actor)
     await uow.institutions.save(institution)
     return institution
 
@@ -57,7 +57,7 @@ async def reinstate_institution(
 ) -> Institution:
     authorize(actor, Operation.INSTITUTION_REINSTATE)
     institution = await uow.institutions.get(cmd.institution_id, lock=True)
-    institution.reinstate(cmd.on, actor, cmd.reason)
+    institution.reinstate(uow.business_dates().today, actor, cmd.reason)
     await uow.institutions.save(institution)
     return institution
 
@@ -70,8 +70,9 @@ async def assess_suspension(cmd: AssessSuspension, actor: Actor, uow: UnitOfWork
     institution = await uow.institutions.get(cmd.institution_id, lock=True)
     loans = await uow.loans.for_institution(cmd.institution_id)
     claims = await uow.claims.for_loans([loan.id for loan in loans if loan.id])
-    policy = SHIPPED_POLICIES.in_force(cmd.on)
-    assessment = assess(institution, loans, compensated_principal_by_loan(claims), policy, cmd.on)
+    today = uow.business_dates().today
+    policy = SHIPPED_POLICIES.in_force(today)
+    assessment = assess(institution, loans, compensated_principal_by_loan(claims), policy, today)
     if actor.role is not Role.INSTITUTION and apply_assessment(institution, assessment):
         await uow.institutions.save(institution)
     return Assessed(assessment, institution)

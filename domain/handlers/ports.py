@@ -18,6 +18,7 @@ from typing import Any, Protocol, Self
 from moneyed import Money
 
 from riskpool.domain.model.claim import Claim
+from riskpool.domain.model.dates import BusinessDates
 from riskpool.domain.model.innovation.catalogue import Catalogue, Indicator
 from riskpool.domain.model.innovation.runs import ScoredRun, ScoringRun
 from riskpool.domain.model.innovation.scoring import FirmScore
@@ -143,7 +144,22 @@ class UnitOfWork(Protocol):
     def idempotency(self) -> IdempotencyPort: ...
 
     def now(self) -> datetime:
-        """The server's clock (aware, UTC), for records the client did not date."""
+        """The server's clock (aware, UTC): the time of every workflow step and event.
+
+        Inside a history import (:meth:`import_at`) it is the imported record's time.
+        """
+        ...
+
+    def business_dates(self) -> BusinessDates:
+        """Today's business date by :meth:`now` and how far back a reported date may lie."""
+        ...
+
+    def import_at(self, at: datetime) -> None:
+        """Make this unit a history import of a record that happened at ``at`` (past,
+        aware): :meth:`now` answers ``at`` and business dates count from it.
+
+        Called by the bus's operator-only import path before the unit is entered.
+        """
         ...
 
     async def __aenter__(self) -> Self: ...

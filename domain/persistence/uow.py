@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from riskpool.db import Database
 from riskpool.domain.handlers.ports import IdempotencyRace
+from riskpool.domain.model.dates import DEFAULT_BACKDATING_DAYS, BusinessDates, imported_time
 from riskpool.domain.persistence.innovation import InnovationRepository
 from riskpool.domain.persistence.refusals import input_refusal, is_unique_violation_of
 from riskpool.domain.persistence.repositories import (
@@ -71,7 +72,7 @@ class IdempotencyRecords:
         if row.operation != operation or row.payload_hash != fingerprint:
             raise RiskpoolError(
                 ErrorCode.IDEMPOTENCY_CONFLICT,
-                f"key {key!r} was used for another request",
+                "this idempotency key was used for another request",
                 field="idempotencyKey",
             )
         return row.result
@@ -112,13 +113,28 @@ class SqlUnitOfWork:
     idempotency: IdempotencyRecords
     conn: AsyncConnection
 
-    def __init__(self, db: Database, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Callable[[], datetime] = utc_now,
+        backdating_days: int = DEFAULT_BACKDATING_DAYS,
+    ) -> None:
         self._db = db
         self._clock = clock
+        self._backdating_days = backdating_days
+        self._imported_at: datetime | None = None
         self._scope: AbstractAsyncContextManager[AsyncConnection] | None = None
 
     def now(self) -> datetime:
-        return self._clock()
+        return self._imported_at or self._clock()
+
+    def business_dates(self) -> BusinessDates:
+        return BusinessDates.at(
+            self.now(), self._backdating_days, imported=self._imported_at is not None
+        )
+
+    def import_at(self, at: datetime) -> None:
+        self._imported_at = imported_time(at, self._clock())
 
     async def __aenter__(self) -> Self:
         self._scope = self._db.transaction(write=True)

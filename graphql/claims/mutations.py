@@ -4,14 +4,13 @@ The actor's role decides what it may do (the domain's transition table, whose
 roles come from the permission table); a wrong role is ``FORBIDDEN``, a wrong
 state ``INVALID_TRANSITION``, missing evidence ``MISSING_EVIDENCE`` — all as
 ``userErrors``. Each resolver only builds the command and runs it on the bus;
-``at`` is passed through as given (absent, the handler takes the server's
-clock, which is never part of the idempotency payload).
+no mutation takes a time: every step happens at the server's clock, so a
+retry with the same key is the same request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 import strawberry
 from strawberry.types import Info
@@ -50,7 +49,6 @@ class ClaimMutation:
         claimed_principal: MoneyInput,
         documents: str,
         idempotency_key: str,
-        at: datetime | None = None,
     ) -> ClaimPayload:
         return await _send(
             info,
@@ -59,7 +57,6 @@ class ClaimMutation:
                 claimed_principal=claimed_principal.to_money(),
                 documents=documents,
                 idempotency_key=idempotency_key,
-                at=at,
             ),
         )
 
@@ -69,11 +66,10 @@ class ClaimMutation:
         info: Info[Context, None],
         claim_id: int,
         idempotency_key: str,
-        at: datetime | None = None,
     ) -> ClaimPayload:
         return await _send(
             info,
-            lambda: cmd.CommissionAudit(claim_id=claim_id, idempotency_key=idempotency_key, at=at),
+            lambda: cmd.CommissionAudit(claim_id=claim_id, idempotency_key=idempotency_key),
         )
 
     @strawberry.mutation(description="Auditor: record the audit report and the audited loss.")
@@ -84,7 +80,6 @@ class ClaimMutation:
         audit_report_ref: str,
         audited_principal_loss: MoneyInput,
         idempotency_key: str,
-        at: datetime | None = None,
     ) -> ClaimPayload:
         return await _send(
             info,
@@ -93,7 +88,6 @@ class ClaimMutation:
                 audit_report_ref=audit_report_ref,
                 audited_principal_loss=audited_principal_loss.to_money(),
                 idempotency_key=idempotency_key,
-                at=at,
             ),
         )
 
@@ -106,7 +100,6 @@ class ClaimMutation:
         finance_concurrence_reference: str,
         finance_concurrence_by: str,
         idempotency_key: str,
-        at: datetime | None = None,
     ) -> ClaimPayload:
         return await _send(
             info,
@@ -116,7 +109,6 @@ class ClaimMutation:
                 finance_concurrence_reference=finance_concurrence_reference,
                 finance_concurrence_by=finance_concurrence_by,
                 idempotency_key=idempotency_key,
-                at=at,
             ),
         )
 
@@ -127,7 +119,6 @@ class ClaimMutation:
         claim_id: int,
         approval_document_no: str,
         idempotency_key: str,
-        at: datetime | None = None,
     ) -> ClaimPayload:
         return await _send(
             info,
@@ -135,7 +126,6 @@ class ClaimMutation:
                 claim_id=claim_id,
                 approval_document_no=approval_document_no,
                 idempotency_key=idempotency_key,
-                at=at,
             ),
         )
 
@@ -146,7 +136,6 @@ class ClaimMutation:
         claim_id: int,
         payment_reference: str,
         idempotency_key: str,
-        at: datetime | None = None,
     ) -> ClaimPayload:
         return await _send(
             info,
@@ -154,7 +143,6 @@ class ClaimMutation:
                 claim_id=claim_id,
                 payment_reference=payment_reference,
                 idempotency_key=idempotency_key,
-                at=at,
             ),
         )
 
@@ -165,12 +153,11 @@ class ClaimMutation:
         claim_id: int,
         reason: str,
         idempotency_key: str,
-        at: datetime | None = None,
     ) -> ClaimPayload:
         return await _send(
             info,
             lambda: cmd.RejectClaim(
-                claim_id=claim_id, reason=reason, idempotency_key=idempotency_key, at=at
+                claim_id=claim_id, reason=reason, idempotency_key=idempotency_key
             ),
         )
 
@@ -181,11 +168,10 @@ class ClaimMutation:
         claim_id: int,
         idempotency_key: str,
         reason: str | None = None,
-        at: datetime | None = None,
     ) -> ClaimPayload:
         return await _send(
             info,
             lambda: cmd.WithdrawClaim(
-                claim_id=claim_id, idempotency_key=idempotency_key, reason=reason, at=at
+                claim_id=claim_id, idempotency_key=idempotency_key, reason=reason
             ),
         )

@@ -66,9 +66,12 @@ class LoanMutation:
             ),
         )
 
-    @strawberry.mutation(description="Admit a loan into the pool under the policy in force.")
-    async def enter_pool(self, info: Info[Context, None], loan_id: int, on: date) -> LoanPayload:
-        return await _send(info, lambda: cmd.EnterPool(loan_id=loan_id, on=on))
+    @strawberry.mutation(
+        description="Admit a loan into the pool today (the server's date), under the policy "
+        "in force today."
+    )
+    async def enter_pool(self, info: Info[Context, None], loan_id: int) -> LoanPayload:
+        return await _send(info, lambda: cmd.EnterPool(loan_id=loan_id))
 
     @strawberry.mutation(description="Record a disbursement (放贷).")
     async def disburse_loan(

@@ -49,18 +49,17 @@ class AssessmentPayload:
 class PartyMutation:
     @strawberry.mutation(
         description="Operator or science bureau: compute an institution's loss rate and suspend "
-        "it above the policy's threshold (an institution may compute its own, read-only)."
+        "it above the policy's threshold, as of today's business date (an institution may "
+        "compute its own, read-only)."
     )
     async def assess_suspension(
-        self, info: Info[Context, None], institution_id: int, on: date
+        self, info: Info[Context, None], institution_id: int
     ) -> AssessmentPayload:
         actor = info.context.actor()
         app = info.context.app
 
         async def work() -> SuspensionAssessment:
-            assessed = await app.handle(
-                cmd.AssessSuspension(institution_id=institution_id, on=on), actor
-            )
+            assessed = await app.handle(cmd.AssessSuspension(institution_id=institution_id), actor)
             result = assessed.assessment
             return SuspensionAssessment(
                 institution=InstitutionType.of(assessed.institution),
@@ -96,12 +95,12 @@ class PartyMutation:
 
     @strawberry.mutation(description="Operator or science bureau: suspend cooperation.")
     async def suspend_institution(
-        self, info: Info[Context, None], institution_id: int, reason: str, on: date
+        self, info: Info[Context, None], institution_id: int, reason: str
     ) -> InstitutionPayload:
         actor = info.context.actor()
         result, errors = await attempt(
             lambda: info.context.app.handle(
-                cmd.SuspendInstitution(institution_id=institution_id, reason=reason, on=on), actor
+                cmd.SuspendInstitution(institution_id=institution_id, reason=reason), actor
             )
         )
         return InstitutionPayload(
@@ -110,12 +109,12 @@ class PartyMutation:
 
     @strawberry.mutation(description="Operator or science bureau: reinstate, explicitly.")
     async def reinstate_institution(
-        self, info: Info[Context, None], institution_id: int, reason: str, on: date
+        self, info: Info[Context, None], institution_id: int, reason: str
     ) -> InstitutionPayload:
         actor = info.context.actor()
         result, errors = await attempt(
             lambda: info.context.app.handle(
-                cmd.ReinstateInstitution(institution_id=institution_id, reason=reason, on=on),
+                cmd.ReinstateInstitution(institution_id=institution_id, reason=reason),
                 actor,
             )
         )

@@ -57,6 +57,7 @@ class Api:
     app: App
     client: httpx.AsyncClient
     world: World
+    clock: Clock
 
     def token(self, role: Role, institution_id: int | None = None) -> str:
         return mint(
@@ -86,11 +87,23 @@ class Api:
         return body
 
 
+class Clock:
+    """The server's clock of the test app: 10:00 Beijing on 2025-07-01 unless moved."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2025, 7, 1, 2, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 async def build_world(app: App) -> World:
+    """The world is history before the clock's today, so it enters by the import path."""
     await app.set_up()
 
-    async def send(command: Any, actor: Actor = OPERATOR) -> Any:
-        return await app.handle(command, actor)
+    async def send(command: Any, actor: Actor = OPERATOR, on: date = date(2025, 1, 1)) -> Any:
+        at = datetime(on.year, on.month, on.day, 2, 0, tzinfo=UTC)
+        return await app.bus.import_history(command, actor, at=at, importer=OPERATOR)
 
     bank_a = await send(
         pc.RegisterInstitution(
@@ -137,23 +150,25 @@ async def build_world(app: App) -> World:
                 granted_on=date(2025, 3, 1),
                 maturity=date(2026, 3, 1),
                 guarantor_id=guarantor_id,
-            )
+            ),
+            on=date(2025, 3, 1),
         )
-        await send(lc.EnterPool(loan_id=made.id, on=date(2025, 3, 2)))
+        await send(lc.EnterPool(loan_id=made.id), on=date(2025, 3, 2))
         await send(
             lc.DisburseLoan(
                 loan_id=made.id,
                 on=date(2025, 3, 3),
                 amount=cny("800000.00"),
                 idempotency_key=f"disburse-{no}",
-            )
+            ),
+            on=date(2025, 3, 3),
         )
         return int(made.id)
 
     loan_a = await loan(bank_a, firm_a, "A-1")
     loan_b = await loan(bank_b, firm_b, "B-1")
     loan_g = await loan(bank_a, firm_b, "A-G", LoanType.GUARANTEED, guarantor.id)
-    await send(lc.MarkOverdue(loan_id=loan_a, since=date(2025, 4, 1)))
+    await send(lc.MarkOverdue(loan_id=loan_a, since=date(2025, 4, 1)), on=date(2025, 4, 1))
     bank_actor = Actor(Role.INSTITUTION, "bank-a", bank_a.id)
     claim = await send(
         cc.SubmitClaim(
@@ -161,9 +176,9 @@ async def build_world(app: App) -> World:
             claimed_principal=cny("800000.00"),
             documents="材料",
             idempotency_key="claim-a",
-            at=datetime(2025, 6, 10, tzinfo=UTC),
         ),
         bank_actor,
+        on=date(2025, 6, 10),
     )
     return World(
         bank_a.id,

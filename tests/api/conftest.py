@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from api_harness import Api, build_world
+from api_harness import Api, Clock, build_world
 
 from riskpool.bootstrap import build
 from riskpool.graphql.app import create_app
@@ -22,9 +22,10 @@ from riskpool.settings import Settings
 @pytest.fixture
 async def api(database: Any) -> AsyncIterator[Api]:
     settings = Settings(database_url=database.url, load_demo=False)
-    app = build(settings, db=database.db)
+    clock = Clock()
+    app = build(settings, db=database.db, clock=clock)
     world = await build_world(app)
     asgi = create_app(app)
     transport = httpx.ASGITransport(app=asgi)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield Api(app, client, world)
+        yield Api(app, client, world, clock)

@@ -328,7 +328,7 @@ async def test_statistics_are_cached_until_the_domain_changes(api: Api) -> None:
     again = await api.gql(query)
     assert again["data"] == first["data"] and cache.misses == misses and cache.hits >= 1
     await api.gql(
-        'mutation($l: Int!) { disburseLoan(loanId: $l, on: "2025-03-10", '
+        'mutation($l: Int!) { disburseLoan(loanId: $l, on: "2025-06-10", '
         'amount: {amount: "100000.00"}, idempotencyKey: "more") { userErrors { code } } }',
         {"l": api.world.loan_b},
     )

@@ -29,31 +29,31 @@ def matrix(w: object) -> list[tuple[str, str, set[Role]]]:
     key = 'idempotencyKey: "k-@N@"'
     return [
         ("registerInstitution", 'name: "新机构@N@", kind: BANK', {O}),
-        ("suspendInstitution", f'institutionId: {bank}, reason: "r", on: "2025-07-01"', {O, S}),
-        ("reinstateInstitution", f'institutionId: {bank}, reason: "r", on: "2025-07-02"', {O, S}),
-        ("assessSuspension", f'institutionId: {bank}, on: "2025-07-01"', {O, S, I}),
+        ("suspendInstitution", f'institutionId: {bank}, reason: "r"', {O, S}),
+        ("reinstateInstitution", f'institutionId: {bank}, reason: "r"', {O, S}),
+        ("assessSuspension", f"institutionId: {bank}", {O, S, I}),
         ("registerFirm", 'name: "f", uscc: "bad", sector: "s", annualRevenue: ' + MONEY, {O, I}),
         (
             "grantLoan",
             f'contractNo: "X-@N@", lenderId: {bank}, firmId: 1, loanType: '
-            "BANK_DIRECT, creditLine: " + MONEY + ', grantedOn: "2025-03-01", maturity: '
+            "BANK_DIRECT, creditLine: " + MONEY + ', grantedOn: "2025-06-10", maturity: '
             '"2026-03-01"',
             {I, O},
         ),
-        ("enterPool", f'loanId: {loan}, on: "2025-03-02"', {I, O}),
-        ("disburseLoan", f'loanId: {loan}, on: "2025-03-05", amount: {MONEY}, {key}', {I, O}),
-        ("repayLoan", f'loanId: {loan}, on: "2025-03-06", amount: {MONEY}, {key}', {I, O}),
-        ("markLoanOverdue", f'loanId: {loan}, since: "2025-04-01"', {I, O}),
+        ("enterPool", f"loanId: {loan}", {I, O}),
+        ("disburseLoan", f'loanId: {loan}, on: "2025-06-20", amount: {MONEY}, {key}', {I, O}),
+        ("repayLoan", f'loanId: {loan}, on: "2025-06-21", amount: {MONEY}, {key}', {I, O}),
+        ("markLoanOverdue", f'loanId: {loan}, since: "2025-06-15"', {I, O}),
         ("markLoanCurrent", f"loanId: {loan}", {I, O}),
-        ("recordLawsuit", f'loanId: {loan}, filedOn: "2025-05-01"', {I, O}),
+        ("recordLawsuit", f'loanId: {loan}, filedOn: "2025-06-25"', {I, O}),
         (
             "recordGuarantorPrepayment",
-            f'loanId: {loan}, on: "2025-05-01", amount: {MONEY}, {key}',
+            f'loanId: {loan}, on: "2025-06-25", amount: {MONEY}, {key}',
             {I, O},
         ),
         (
             "recordRecovery",
-            f'loanId: {loan}, on: "2025-08-01", amount: {MONEY}, reference: "r", {key}',
+            f'loanId: {loan}, on: "2025-06-30", amount: {MONEY}, reference: "r", {key}',
             {I, O},
         ),
         ("submitClaim", f'loanId: {loan}, claimedPrincipal: {MONEY}, documents: "d", {key}', {I}),

@@ -8,7 +8,7 @@ from api_harness import Api
 
 from riskpool.domain.model.parties import Role
 
-ASSESS = """mutation($i: Int!) { assessSuspension(institutionId: $i, on: "2025-07-01") {
+ASSESS = """mutation($i: Int!) { assessSuspension(institutionId: $i) {
   assessment { lossRate threshold breached bad { amount } base { amount }
                institution { status history { status reason } } }
   userErrors { code message } } }"""
@@ -27,7 +27,7 @@ async def test_breach_suspends_and_only_reinstatement_restores(api: Api) -> None
     assert "5" in assessment["institution"]["history"][-1]["reason"]
 
     refused = await api.gql(
-        'mutation($l: Int!) { enterPool(loanId: $l, on: "2025-07-02") { userErrors { code } } }',
+        "mutation($l: Int!) { enterPool(loanId: $l) { userErrors { code } } }",
         {"l": w.loan_a},
     )
     assert refused["data"]["enterPool"]["userErrors"][0]["code"] in {
@@ -39,8 +39,8 @@ async def test_breach_suspends_and_only_reinstatement_restores(api: Api) -> None
     assert again["data"]["assessSuspension"]["assessment"]["institution"]["status"] == "SUSPENDED"
 
     reinstated = await api.gql(
-        'mutation($i: Int!) { reinstateInstitution(institutionId: $i, reason: "整改完成", '
-        'on: "2025-07-10") { institution { status } userErrors { code } } }',
+        'mutation($i: Int!) { reinstateInstitution(institutionId: $i, reason: "整改完成") '
+        "{ institution { status } userErrors { code } } }",
         {"i": w.bank_a},
     )
     assert reinstated["data"]["reinstateInstitution"]["institution"]["status"] == "ACTIVE"

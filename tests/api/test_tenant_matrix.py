@@ -25,10 +25,11 @@ import dataclasses
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from api_harness import Api, World
+from api_harness import OPERATOR, Api, World
 from graphql import (
     GraphQLEnumType,
     GraphQLField,
@@ -44,6 +45,7 @@ from graphql import (
     Undefined,
 )
 
+from riskpool.domain.commands import loans as lc
 from riskpool.domain.model.innovation.catalogue import NATIONAL_CORE, IndicatorGroup
 from riskpool.domain.model.parties import Role
 from riskpool.domain.model.uscc import generate_uscc
@@ -405,12 +407,11 @@ async def score_both_firms(api: Api) -> None:
 
 
 async def overdue_guaranteed_loan(api: Api) -> None:
-    """The shared loan A-G overdue, so the guarantor has a warning naming its lender's loan."""
-    body = await api.gql(
-        f'mutation {{ markLoanOverdue(loanId: {api.world.loan_guaranteed}, since: "2025-04-10") '
-        "{ userErrors { code message } } }"
-    )
-    assert body["data"]["markLoanOverdue"]["userErrors"] == [], body
+    """The shared loan A-G overdue, so the guarantor has a warning naming its lender's loan
+    (history before the test clock's back-dating window: imported)."""
+    overdue = lc.MarkOverdue(loan_id=api.world.loan_guaranteed, since=date(2025, 4, 10))
+    at = datetime(2025, 4, 10, 2, 0, tzinfo=UTC)
+    await api.app.bus.import_history(overdue, OPERATOR, at=at, importer=OPERATOR)
 
 
 SCHEMA = build_schema(Settings(load_demo=False))._schema

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from moneyed import Money
 
 from riskpool.domain.model.claim import Claim
+from riskpool.domain.model.dates import BusinessDates, imported_time
 from riskpool.domain.model.innovation.catalogue import (
     CURRENT_CORE,
     Catalogue,
@@ -359,6 +360,7 @@ class FakeUnitOfWork:
     def __init__(self, store: Store, now: datetime) -> None:
         self.store = store
         self._now = now
+        self._imported = False
         self.institutions = _Institutions(store)
         self.firms = _Firms(store)
         self.loans = _Loans(store)
@@ -370,6 +372,13 @@ class FakeUnitOfWork:
 
     def now(self) -> datetime:
         return self._now
+
+    def business_dates(self) -> BusinessDates:
+        return BusinessDates.at(self._now, imported=self._imported)
+
+    def import_at(self, at: datetime) -> None:
+        self._now = imported_time(at, self._now)
+        self._imported = True
 
     async def __aenter__(self) -> FakeUnitOfWork:
         self._before = self.store.snapshot()

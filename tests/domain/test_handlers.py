@@ -4,8 +4,8 @@ One loan's whole life — grant, pool entry, disbursement, overdue, claim,
 audit, review, approval, payment, recovery — runs through the bus, and the
 ledger postings each step recorded are checked figure by figure; then the
 bus's own promises: one unit of work per command (a refusal leaves nothing),
-replays answered from the idempotency record (also without ``at``, with the
-clock moved on), permissions from the one table, one retry after a race.
+replays answered from the idempotency record (with the clock moved on),
+permissions from the one table, one retry after a race.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from fake_uow import FakeUnitOfWork, Store
@@ -39,6 +39,7 @@ SCIENCE = Actor(Role.SCIENCE_BUREAU, "science")
 AUDITOR = Actor(Role.AUDITOR, "auditor")
 CITY = Actor(Role.CITY_GOVERNMENT, "city")
 RESERVE = BookCode.ZKD_RESERVE.value
+T = TypeVar("T")
 
 
 def cny(value: str) -> Money:
@@ -69,21 +70,41 @@ def bus(store: Store, clock: Clock) -> MessageBus:
     return MessageBus(lambda: FakeUnitOfWork(store, clock.now), ROUTES)
 
 
+async def _imported(bus: MessageBus, day: date, command: Command[T], actor: Actor) -> T:
+    """History: ``command`` as ``actor`` did it on ``day``, through the import path."""
+    return await bus.import_history(command, actor, at=at(day), importer=OPERATOR)
+
+
+async def _on(bus: MessageBus, clock: Clock, day: date, command: Command[T], actor: Actor) -> T:
+    """``command`` sent live with the server's clock moved to 10:00 Beijing on ``day``."""
+    clock.now = at(day)
+    return await bus.handle(command, actor)
+
+
 async def _funded_loan(bus: MessageBus) -> tuple[Actor, int]:
-    """A funded reserve and a 1.0 loan of 郑州银行, disbursed and overdue."""
+    """A funded reserve and a 1.0 loan of 郑州银行, disbursed and overdue (imported history)."""
     await bus.handle(funds.SetUpChart(), OPERATOR)
     for n, amount in enumerate(("30000000.00", "30000000.00", "40000000.00"), 1):
-        tranche = funds.ReserveTranche(n, date(2018 + n, 6, 1), cny(amount), f"tranche-{n}")
-        await bus.handle(tranche, FINANCE)
-    bank = await bus.handle(
-        parties.RegisterInstitution("郑州银行", InstitutionKind.BANK, date(2018, 10, 1)), OPERATOR
+        day = date(2018 + n, 6, 1)
+        tranche = funds.ReserveTranche(n, day, cny(amount), f"tranche-{n}")
+        await _imported(bus, day, tranche, FINANCE)
+    bank = await _imported(
+        bus,
+        date(2018, 10, 1),
+        parties.RegisterInstitution("郑州银行", InstitutionKind.BANK, date(2018, 10, 1)),
+        OPERATOR,
     )
-    firm = await bus.handle(
-        parties.RegisterFirm("甲科技", generate_uscc(1), "电子信息", cny("30000000.00")), OPERATOR
+    firm = await _imported(
+        bus,
+        date(2018, 10, 1),
+        parties.RegisterFirm("甲科技", generate_uscc(1), "电子信息", cny("30000000.00")),
+        OPERATOR,
     )
     assert bank.id is not None and firm.id is not None
     teller = Actor(Role.INSTITUTION, "teller", bank.id)
-    loan = await bus.handle(
+    loan = await _imported(
+        bus,
+        date(2023, 1, 10),
         loans.GrantLoan(
             "ZZB-1", bank.id, firm.id, LoanType.BANK_DIRECT, cny("5000000.00"),
             date(2023, 1, 10), date(2025, 1, 10),
@@ -91,49 +112,54 @@ async def _funded_loan(bus: MessageBus) -> tuple[Actor, int]:
         teller,
     )  # fmt: skip
     assert loan.id is not None
-    entered = await bus.handle(loans.EnterPool(loan.id, date(2023, 1, 15)), teller)
+    entered = await _imported(bus, date(2023, 1, 15), loans.EnterPool(loan.id), teller)
     assert entered.pool_entry is not None and entered.pool_entry.policy_code == "ZKD-1.0"
-    await bus.handle(
-        loans.DisburseLoan(loan.id, date(2023, 1, 20), cny("3000000.00"), "disburse"), teller
-    )
-    await bus.handle(loans.MarkOverdue(loan.id, date(2024, 3, 1)), teller)
+    assert entered.pool_entry.on == date(2023, 1, 15)
+    disburse = loans.DisburseLoan(loan.id, date(2023, 1, 20), cny("3000000.00"), "disburse")
+    await _imported(bus, date(2023, 1, 20), disburse, teller)
+    await _imported(bus, date(2024, 3, 1), loans.MarkOverdue(loan.id, date(2024, 3, 1)), teller)
     return teller, loan.id
 
 
-async def _approved_claim(bus: MessageBus, teller: Actor, loan_id: int, loss: str) -> int:
-    claim = await bus.handle(
-        claims.SubmitClaim(loan_id, cny(loss), "申请材料", "submit", at(date(2024, 5, 10))), teller
-    )
+async def _approved_claim(
+    bus: MessageBus, clock: Clock, teller: Actor, loan_id: int, loss: str
+) -> int:
+    claim = await _on(
+        bus, clock, date(2024, 5, 10), claims.SubmitClaim(loan_id, cny(loss), "申请材料", "submit"),
+        teller,
+    )  # fmt: skip
     assert claim.id is not None and claim.state is ClaimState.SUBMITTED
-    steps: list[tuple[Actor, Command[Any]]] = [
-        (OPERATOR, claims.CommissionAudit(claim.id, "commission", at(date(2024, 5, 15)))),
-        (AUDITOR, claims.RecordAudit(claim.id, "AUD-1", cny(loss), "audit", at(date(2024, 6, 1)))),
+    steps: list[tuple[date, Actor, Command[Any]]] = [
+        (date(2024, 5, 15), OPERATOR, claims.CommissionAudit(claim.id, "commission")),
+        (date(2024, 6, 1), AUDITOR, claims.RecordAudit(claim.id, "AUD-1", cny(loss), "audit")),
         (
+            date(2024, 6, 20),
             SCIENCE,
-            claims.ReviewClaim(
-                claim.id, "同意", "财-1", "finance", "review", at(date(2024, 6, 20))
-            ),
+            claims.ReviewClaim(claim.id, "同意", "财-1", "finance", "review"),
         ),
-        (CITY, claims.ApproveClaim(claim.id, "市政府-1", "approve", at(date(2024, 7, 5)))),
+        (date(2024, 7, 5), CITY, claims.ApproveClaim(claim.id, "市政府-1", "approve")),
     ]
-    for actor, step in steps:
-        claim = await bus.handle(step, actor)
+    for day, actor, step in steps:
+        claim = await _on(bus, clock, day, step, actor)
     assert claim.state is ClaimState.APPROVED
     return claim.id
 
 
 async def test_a_loan_from_grant_to_recovery_posts_what_the_policy_says(
-    bus: MessageBus, store: Store
+    bus: MessageBus, store: Store, clock: Clock
 ) -> None:
     teller, loan_id = await _funded_loan(bus)
-    claim_id = await _approved_claim(bus, teller, loan_id, "1624125.00")
-    paid = await bus.handle(
-        claims.PayClaim(claim_id, "PAY-1", "pay", at(date(2024, 7, 20))), OPERATOR
+    claim_id = await _approved_claim(bus, clock, teller, loan_id, "1624125.00")
+    paid = await _on(
+        bus, clock, date(2024, 7, 20), claims.PayClaim(claim_id, "PAY-1", "pay"), OPERATOR
     )
     assert paid.state is ClaimState.PAID and paid.paid_amount == cny("1299300.00")  # 80%
 
     # Recovered after compensation: the reserve gets its pro-rata share back.
-    await bus.handle(
+    await _on(
+        bus,
+        clock,
+        date(2024, 9, 1),
         loans.RecordRecovery(loan_id, date(2024, 9, 1), cny("1000000.00"), "追偿-1", "recover"),
         teller,
     )
@@ -171,25 +197,27 @@ async def test_a_loan_from_grant_to_recovery_posts_what_the_policy_says(
 
 
 async def test_a_refused_command_changes_nothing_and_the_claim_stays_approved(
-    bus: MessageBus, store: Store
+    bus: MessageBus, store: Store, clock: Clock
 ) -> None:
     teller, loan_id = await _funded_loan(bus)
-    claim_id = await _approved_claim(bus, teller, loan_id, "1624125.00")
+    claim_id = await _approved_claim(bus, clock, teller, loan_id, "1624125.00")
     # Empty the reserve's cash so the payment would overdraw it.
     await bus.handle(
         funds.TransferReserveToPool(date(2025, 2, 10), cny("100000000.00"), "out"), FINANCE
     )
     entries, records = len(store.entries), dict(store.records)
     with pytest.raises(RiskpoolError) as refused:
-        await bus.handle(claims.PayClaim(claim_id, "PAY-1", "pay", at(date(2025, 3, 1))), OPERATOR)
+        await _on(bus, clock, date(2025, 3, 1), claims.PayClaim(claim_id, "PAY-1", "pay"), OPERATOR)
     assert refused.value.code is ErrorCode.INSUFFICIENT_FUNDS
     assert len(store.entries) == entries and store.records == records
     assert store.claims[claim_id].state is ClaimState.APPROVED
 
 
-async def test_permissions_come_from_the_one_table(bus: MessageBus, store: Store) -> None:
+async def test_permissions_come_from_the_one_table(
+    bus: MessageBus, store: Store, clock: Clock
+) -> None:
     teller, loan_id = await _funded_loan(bus)
-    claim_id = await _approved_claim(bus, teller, loan_id, "1000000.00")
+    claim_id = await _approved_claim(bus, clock, teller, loan_id, "1000000.00")
     before = len(store.entries)
     for actor, command in (
         (OPERATOR, funds.TopUp(BookCode.ZKD_RESERVE, date(2024, 8, 1), cny("1.00"), "r", "k1")),
@@ -207,12 +235,12 @@ async def test_permissions_come_from_the_one_table(bus: MessageBus, store: Store
     assert scoped.value.code is ErrorCode.FORBIDDEN
 
 
-async def test_replays_answer_from_the_record_even_without_at(
+async def test_replays_answer_from_the_record_at_the_first_time(
     bus: MessageBus, store: Store, clock: Clock
 ) -> None:
     teller, loan_id = await _funded_loan(bus)
     first = await bus.handle(claims.SubmitClaim(loan_id, cny("1.00"), "材料", "no-at"), teller)
-    clock.now += timedelta(minutes=5)  # a retry a little later, still without ``at``
+    clock.now += timedelta(minutes=5)  # a retry a little later: the same request
     again = await bus.handle(claims.SubmitClaim(loan_id, cny("1.00"), "材料", "no-at"), teller)
     assert again.id == first.id
     assert again.submitted_at == first.submitted_at == at(date(2024, 5, 10))
@@ -223,6 +251,100 @@ async def test_replays_answer_from_the_record_even_without_at(
     with pytest.raises(RiskpoolError) as too_long:
         await bus.handle(claims.SubmitClaim(loan_id, cny("1.00"), "材料", "k" * 201), teller)
     assert too_long.value.field == "idempotencyKey"
+
+
+async def test_another_principals_identical_key_is_a_fresh_request(
+    bus: MessageBus, store: Store
+) -> None:
+    await bus.handle(funds.SetUpChart(), OPERATOR)
+    first = await bus.handle(
+        parties.RegisterInstitution("甲银行", InstitutionKind.BANK, idempotency_key="same"),
+        OPERATOR,
+    )
+    other = Actor(Role.OPERATOR, "another operator")
+    second = await bus.handle(
+        parties.RegisterInstitution("乙银行", InstitutionKind.BANK, idempotency_key="same"), other
+    )
+    assert first.id != second.id and second.name == "乙银行"
+    replay = await bus.handle(
+        parties.RegisterInstitution("甲银行", InstitutionKind.BANK, idempotency_key="same"),
+        OPERATOR,
+    )
+    assert replay.id == first.id
+    with pytest.raises(RiskpoolError) as conflict:
+        await bus.handle(
+            parties.RegisterInstitution("丙银行", InstitutionKind.BANK, idempotency_key="same"),
+            other,
+        )
+    assert conflict.value.code is ErrorCode.IDEMPOTENCY_CONFLICT
+    assert "same" not in conflict.value.message and "乙" not in conflict.value.message
+
+
+async def test_reported_dates_are_bounded_by_todays_business_date(
+    bus: MessageBus, store: Store, clock: Clock
+) -> None:
+    teller, loan_id = await _funded_loan(bus)  # the server's today: 2024-05-10 (Beijing)
+    for day, words in (
+        (date(2024, 5, 11), "after today's business date 2024-05-10"),
+        (date(2024, 4, 9), "more than 30 days before"),
+    ):
+        with pytest.raises(RiskpoolError) as refused:
+            await bus.handle(loans.RepayLoan(loan_id, day, cny("1.00"), f"r-{day}"), teller)
+        assert refused.value.code is ErrorCode.VALIDATION and words in refused.value.message
+        assert refused.value.field == "on"
+    repaid = await bus.handle(loans.RepayLoan(loan_id, date(2024, 4, 10), cny("1.00"), "r"), teller)
+    assert repaid.repaid() == cny("1.00")
+    # 23:30 UTC on the 10th is already the 11th in Beijing: the business date is Beijing's.
+    clock.now = datetime(2024, 5, 10, 16, 30, tzinfo=UTC)
+    late = await bus.handle(loans.RepayLoan(loan_id, date(2024, 5, 11), cny("1.00"), "r2"), teller)
+    assert late.repaid() == cny("2.00")
+
+
+async def test_pool_entry_is_the_servers_day_and_binds_the_policy_in_force_then(
+    bus: MessageBus, clock: Clock
+) -> None:
+    teller, _ = await _funded_loan(bus)
+    assert teller.institution_id is not None
+    firm = await bus.handle(
+        parties.RegisterFirm("乙科技", generate_uscc(2), "电子信息", cny("30000000.00")), OPERATOR
+    )
+    assert firm.id is not None
+    clock.now = at(date(2025, 3, 2))
+    loan = await bus.handle(
+        loans.GrantLoan(
+            "ZZB-2", teller.institution_id, firm.id, LoanType.BANK_DIRECT, cny("1000000.00"),
+            date(2025, 3, 1), date(2026, 3, 1),
+        ),
+        teller,
+    )  # fmt: skip
+    assert loan.id is not None
+    entered = await bus.handle(loans.EnterPool(loan.id), teller)
+    assert entered.pool_entry is not None
+    assert (entered.pool_entry.on, entered.pool_entry.policy_code) == (date(2025, 3, 2), "ZKD-2025")
+
+
+async def test_history_enters_only_through_the_operators_import(
+    bus: MessageBus, store: Store, clock: Clock
+) -> None:
+    teller, loan_id = await _funded_loan(bus)
+    with pytest.raises(RiskpoolError) as forbidden:
+        await bus.import_history(
+            loans.RepayLoan(loan_id, date(2023, 6, 1), cny("1.00"), "old"),
+            teller,
+            at=at(date(2023, 6, 1)),
+            importer=teller,
+        )
+    assert forbidden.value.code is ErrorCode.FORBIDDEN
+    with pytest.raises(RiskpoolError) as future:
+        await _imported(bus, date(2030, 1, 1), loans.MarkCurrent(loan_id), teller)
+    assert future.value.code is ErrorCode.VALIDATION
+    # A claim imported as of a day before its loan's facts is refused.
+    with pytest.raises(RiskpoolError) as early:
+        await _imported(
+            bus, date(2023, 1, 12), claims.SubmitClaim(loan_id, cny("1.00"), "材料", "c"), teller
+        )
+    assert early.value.code is ErrorCode.VALIDATION and "predate" in early.value.message
+    assert not store.claims
 
 
 async def test_an_idempotency_race_is_retried_once_in_a_fresh_unit_of_work(
@@ -275,7 +397,6 @@ def test_the_payload_is_the_business_fields_and_the_actor_is_fingerprinted_besid
         "loan_id": 7,
         "claimed_principal": "1.50 CNY",
         "documents": "材料",
-        "at": None,
     }
     same = claims.SubmitClaim(7, cny("1.50"), "材料", "key-2")
     teller = Actor(Role.INSTITUTION, "t", 1)

@@ -300,16 +300,16 @@ async def test_an_interrupted_load_completes(
 ) -> None:
     calls = 0
     app = demo_app(database)
-    handle = app.bus.handle
+    handle = app.bus.import_history
 
-    async def crashing(command: Any, actor: Any) -> Any:
+    async def crashing(command: Any, actor: Any, **when: Any) -> Any:
         nonlocal calls
         if isinstance(command, RecordRecovery):
             calls += 1
             raise RuntimeError("simulated crash in the middle of the load")
-        return await handle(command, actor)
+        return await handle(command, actor, **when)
 
-    monkeypatch.setattr(app.bus, "handle", crashing)
+    monkeypatch.setattr(app.bus, "import_history", crashing)
     with pytest.raises(RuntimeError):
         await load_demo(app)
     assert calls == 1

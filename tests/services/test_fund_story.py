@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from moneyed import Money
+from service_history import History
 
 from riskpool.bootstrap import App, build
+from riskpool.domain.commands import Command
 from riskpool.domain.commands import claims as cc
 from riskpool.domain.commands import funds as fc
 from riskpool.domain.commands import loans as lc
@@ -33,19 +35,25 @@ FINANCE = Actor(Role.FINANCE_BUREAU, "finance")
 SCIENCE = Actor(Role.SCIENCE_BUREAU, "science")
 AUDITOR = Actor(Role.AUDITOR, "auditor")
 CITY = Actor(Role.CITY_GOVERNMENT, "city")
+T = TypeVar("T")
+NOW = datetime(2027, 1, 15, 2, 0, tzinfo=UTC)
 
 
 def cny(value: str) -> Money:
     return Money(Decimal(value), "CNY")
 
 
-def at(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
+async def send(app: App, command: Command[T], actor: Actor, on: date | None = None) -> T:
+    """The story is history: imported on ``on``, else on the date it carries."""
+    return await History(app, date(2018, 10, 1)).handle(command, actor, on)
 
 
 @pytest.fixture
 async def app(database: Any) -> App:
-    built = build(Settings(database_url=database.url, load_demo=False), db=database.db)
+    # The server's clock after the story's last day (a 2026 year-end settlement).
+    built = build(
+        Settings(database_url=database.url, load_demo=False), db=database.db, clock=lambda: NOW
+    )
     await built.set_up()
     return built
 
@@ -56,7 +64,8 @@ async def _cash(app: App, book: BookCode) -> Money:
 
 async def _compensate(app: App, bank_id: int, firm_id: int, n: int, loss: str) -> tuple[int, Money]:
     bank = Actor(Role.INSTITUTION, "zzbank", bank_id)
-    loan = await app.handle(
+    loan = await send(
+        app,
         lc.GrantLoan(
             contract_no=f"ZZB-2023-{n}",
             lender_id=bank_id,
@@ -69,42 +78,40 @@ async def _compensate(app: App, bank_id: int, firm_id: int, n: int, loss: str) -
         bank,
     )
     assert loan.id is not None
-    await app.handle(lc.EnterPool(loan_id=loan.id, on=date(2023, 1, 15)), bank)
-    await app.handle(
+    await send(app, lc.EnterPool(loan_id=loan.id), bank, date(2023, 1, 15))
+    await send(
+        app,
         lc.DisburseLoan(
             loan_id=loan.id, on=date(2023, 1, 20), amount=cny("3000000.00"), idempotency_key=f"d{n}"
         ),
         bank,
     )
-    await app.handle(lc.MarkOverdue(loan_id=loan.id, since=date(2024, 3, 1)), bank)
-    claim = await app.handle(
+    await send(app, lc.MarkOverdue(loan_id=loan.id, since=date(2024, 3, 1)), bank)
+    claim = await send(
+        app,
         cc.SubmitClaim(
             loan_id=loan.id,
             claimed_principal=cny(loss),
             documents="申请材料",
             idempotency_key=f"submit-{n}",
-            at=at(date(2024, 5, 10)),
         ),
         bank,
+        date(2024, 5, 10),
     )
     assert claim.id is not None
-    steps: list[tuple[Actor, Any]] = [
-        (OPERATOR, cc.CommissionAudit(claim.id, f"commission-{n}", at(date(2024, 5, 15)))),
-        (
-            AUDITOR,
-            cc.RecordAudit(claim.id, f"AUD-{n}", cny(loss), f"audit-{n}", at(date(2024, 6, 1))),
-        ),
+    steps: list[tuple[Actor, Any, date]] = [
+        (OPERATOR, cc.CommissionAudit(claim.id, f"commission-{n}"), date(2024, 5, 15)),
+        (AUDITOR, cc.RecordAudit(claim.id, f"AUD-{n}", cny(loss), f"audit-{n}"), date(2024, 6, 1)),
         (
             SCIENCE,
-            cc.ReviewClaim(
-                claim.id, "同意", f"财-{n}", FINANCE.subject, f"review-{n}", at(date(2024, 6, 20))
-            ),
+            cc.ReviewClaim(claim.id, "同意", f"财-{n}", FINANCE.subject, f"review-{n}"),
+            date(2024, 6, 20),
         ),
-        (CITY, cc.ApproveClaim(claim.id, f"市政府-{n}", f"approve-{n}", at(date(2024, 7, 5)))),
-        (OPERATOR, cc.PayClaim(claim.id, f"PAY-{n}", f"pay-{n}", at(date(2024, 7, 20)))),
+        (CITY, cc.ApproveClaim(claim.id, f"市政府-{n}", f"approve-{n}"), date(2024, 7, 5)),
+        (OPERATOR, cc.PayClaim(claim.id, f"PAY-{n}", f"pay-{n}"), date(2024, 7, 20)),
     ]
-    for actor, step in steps:
-        claim = await app.handle(step, actor)
+    for actor, step, day in steps:
+        claim = await send(app, step, actor, day)
     assert claim.state is ClaimState.PAID
     assert claim.paid_amount is not None and claim.id is not None
     return claim.id, claim.paid_amount
@@ -120,19 +127,22 @@ async def test_the_seed_story_reaches_170_million(app: App, database: Any) -> No
         ],
         start=1,
     ):
-        await app.handle(
+        await send(
+            app,
             fc.ReserveTranche(
                 tranche_no=n, on=day, amount=cny(amount), idempotency_key=f"tranche-{n}"
             ),
             FINANCE,
         )
-    zz = await app.handle(
+    zz = await send(
+        app,
         pc.RegisterInstitution(
             name="郑州银行", kind=InstitutionKind.BANK, cooperating_since=date(2018, 10, 1)
         ),
         OPERATOR,
     )
-    firm_a = await app.handle(
+    firm_a = await send(
+        app,
         pc.RegisterFirm(
             name="甲科技",
             uscc=generate_uscc(1),
@@ -141,7 +151,8 @@ async def test_the_seed_story_reaches_170_million(app: App, database: Any) -> No
         ),
         OPERATOR,
     )
-    firm_b = await app.handle(
+    firm_b = await send(
+        app,
         pc.RegisterFirm(
             name="乙科技",
             uscc=generate_uscc(2),
@@ -155,7 +166,8 @@ async def test_the_seed_story_reaches_170_million(app: App, database: Any) -> No
     _, paid_b = await _compensate(app, zz.id, firm_b.id, 2, "1275000.00")
     assert paid_a + paid_b == cny("2319300.00")  # 80% of 2,899,125.00
 
-    await app.handle(
+    await send(
+        app,
         fc.TopUp(
             book=BookCode.ZKD_RESERVE,
             on=date(2025, 2, 1),
@@ -165,7 +177,8 @@ async def test_the_seed_story_reaches_170_million(app: App, database: Any) -> No
         ),
         FINANCE,
     )
-    await app.handle(
+    await send(
+        app,
         fc.AllocateFunds(
             book=BookCode.CITY_POOL,
             on=date(2025, 2, 6),
@@ -178,7 +191,7 @@ async def test_the_seed_story_reaches_170_million(app: App, database: Any) -> No
     transfer = fc.TransferReserveToPool(
         on=date(2025, 2, 10), amount=cny("100000000.00"), idempotency_key="transfer"
     )
-    out, into = await app.handle(transfer, FINANCE)
+    out, into = await send(app, transfer, FINANCE)
     assert await _cash(app, BookCode.ZKD_RESERVE) == cny("0.00")
     assert await _cash(app, BookCode.CITY_POOL) == cny("170000000.00")
     assert await ledger.balance("ZKD_RESERVE", Acct.COMPENSATION_EXPENSE) == cny("2319300.00")
@@ -188,10 +201,11 @@ async def test_the_seed_story_reaches_170_million(app: App, database: Any) -> No
         assert (await verify(conn)).ok
 
     # Replays change nothing; a different payload under a used key is refused.
-    again = await app.handle(transfer, FINANCE)
+    again = await send(app, transfer, FINANCE)
     assert again == (out, into)
     with pytest.raises(RiskpoolError) as conflict:
-        await app.handle(
+        await send(
+            app,
             fc.TransferReserveToPool(
                 on=date(2025, 2, 10), amount=cny("1.00"), idempotency_key="transfer"
             ),
@@ -200,10 +214,11 @@ async def test_the_seed_story_reaches_170_million(app: App, database: Any) -> No
     assert conflict.value.code is ErrorCode.IDEMPOTENCY_CONFLICT
     # The same key and payload from another actor is not their result to see.
     with pytest.raises(RiskpoolError) as other_actor:
-        await app.handle(transfer, Actor(Role.FINANCE_BUREAU, "someone else"))
+        await send(app, transfer, Actor(Role.FINANCE_BUREAU, "someone else"))
     assert other_actor.value.code is ErrorCode.IDEMPOTENCY_CONFLICT
     with pytest.raises(RiskpoolError) as forbidden:
-        await app.handle(
+        await send(
+            app,
             fc.TopUp(
                 book=BookCode.CITY_POOL,
                 on=date(2025, 3, 1),
@@ -217,7 +232,8 @@ async def test_the_seed_story_reaches_170_million(app: App, database: Any) -> No
 
 
 async def test_settlement_top_up_fills_the_shortfall_to_the_floor(app: App) -> None:
-    await app.handle(
+    await send(
+        app,
         fc.AllocateFunds(
             book=BookCode.CITY_POOL,
             on=date(2025, 2, 6),
@@ -227,7 +243,8 @@ async def test_settlement_top_up_fills_the_shortfall_to_the_floor(app: App) -> N
         ),
         FINANCE,
     )
-    (entry,) = await app.handle(
+    (entry,) = await send(
+        app,
         fc.SettlementTopUp(
             book=BookCode.CITY_POOL,
             on=date(2025, 12, 31),
@@ -238,7 +255,8 @@ async def test_settlement_top_up_fills_the_shortfall_to_the_floor(app: App) -> N
     )
     assert entry.amount_on(Acct.CASH) == cny("30000000.00")  # floor 100,000,000.00
     assert await _cash(app, BookCode.CITY_POOL) == cny("100000000.00")
-    nothing = await app.handle(
+    nothing = await send(
+        app,
         fc.SettlementTopUp(
             book=BookCode.CITY_POOL,
             on=date(2026, 12, 31),
@@ -252,7 +270,8 @@ async def test_settlement_top_up_fills_the_shortfall_to_the_floor(app: App) -> N
 
 
 async def test_management_fee_above_the_cap_is_refused(app: App) -> None:
-    await app.handle(
+    await send(
+        app,
         fc.AllocateFunds(
             book=BookCode.CITY_POOL,
             on=date(2025, 2, 6),
@@ -263,7 +282,8 @@ async def test_management_fee_above_the_cap_is_refused(app: App) -> None:
         FINANCE,
     )
     with pytest.raises(RiskpoolError) as caught:
-        await app.handle(
+        await send(
+            app,
             fc.ChargeManagementFee(
                 book=BookCode.CITY_POOL,
                 on=date(2025, 6, 30),
@@ -274,7 +294,8 @@ async def test_management_fee_above_the_cap_is_refused(app: App) -> None:
             OPERATOR,
         )
     assert caught.value.code is ErrorCode.POLICY_VIOLATION
-    (fee,) = await app.handle(
+    (fee,) = await send(
+        app,
         fc.ChargeManagementFee(
             book=BookCode.CITY_POOL,
             on=date(2025, 6, 30),

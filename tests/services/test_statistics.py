@@ -40,14 +40,15 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from moneyed import Money
+from service_history import History
 
-from riskpool.bootstrap import App, build
+from riskpool.bootstrap import build
 from riskpool.domain.commands import Command
 from riskpool.domain.commands import claims as cc
 from riskpool.domain.commands import funds as fc
@@ -108,10 +109,6 @@ def cny(value: str) -> Money:
     return Money(Decimal(value), "CNY")
 
 
-def at(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
-
-
 @dataclass
 class Portfolio:
     database: Any
@@ -125,17 +122,14 @@ class Portfolio:
             return await loan_statistics(conn, query)
 
 
-def _step(
-    claim_id: int, action: ClaimAction, evidence: Evidence, day: date, key: str
-) -> Command[Any]:
+def _step(claim_id: int, action: ClaimAction, evidence: Evidence, key: str) -> Command[Any]:
     """The workflow step ``action`` with its evidence, as the command that carries it."""
-    when = at(day)
     if action is ClaimAction.COMMISSION_AUDIT:
-        return cc.CommissionAudit(claim_id, key, when)
+        return cc.CommissionAudit(claim_id, key)
     if action is ClaimAction.RECORD_AUDIT:
         assert evidence.audit_report_ref and evidence.audited_principal_loss
         return cc.RecordAudit(
-            claim_id, evidence.audit_report_ref, evidence.audited_principal_loss, key, when
+            claim_id, evidence.audit_report_ref, evidence.audited_principal_loss, key
         )
     if action is ClaimAction.REVIEW:
         concurrence = evidence.finance_concurrence
@@ -146,17 +140,16 @@ def _step(
             concurrence.reference,
             concurrence.actor.subject,
             key,
-            when,
         )
     if action is ClaimAction.APPROVE:
         assert evidence.approval_document_no
-        return cc.ApproveClaim(claim_id, evidence.approval_document_no, key, when)
+        return cc.ApproveClaim(claim_id, evidence.approval_document_no, key)
     assert action is ClaimAction.PAY and evidence.payment_reference
-    return cc.PayClaim(claim_id, evidence.payment_reference, key, when)
+    return cc.PayClaim(claim_id, evidence.payment_reference, key)
 
 
 async def _claim(
-    app: App,
+    history: History,
     claimant: Actor,
     loan_id: int,
     tag: str,
@@ -165,19 +158,19 @@ async def _claim(
     submitted: date,
     steps: list[tuple[Actor, ClaimAction, Evidence, date]],
 ) -> None:
-    claim = await app.handle(
+    claim = await history.handle(
         cc.SubmitClaim(
             loan_id=loan_id,
             claimed_principal=cny(claimed),
             documents=f"申请材料-{tag}",
             idempotency_key=f"submit-{tag}",
-            at=at(submitted),
         ),
         claimant,
+        submitted,
     )
     assert claim.id is not None
     for actor, action, evidence, day in steps:
-        await app.handle(_step(claim.id, action, evidence, day, f"{action}-{tag}"), actor)
+        await history.handle(_step(claim.id, action, evidence, f"{action}-{tag}"), actor, day)
 
 
 def _workflow(
@@ -206,6 +199,7 @@ def _workflow(
 async def portfolio(database: Any) -> Portfolio:
     app = build(Settings(database_url=database.url, load_demo=False), db=database.db)
     await app.set_up()
+    history = History(app, date(2018, 10, 1))
     for n, (day, amount) in enumerate(
         [
             (date(2018, 12, 1), "30000000.00"),
@@ -214,22 +208,22 @@ async def portfolio(database: Any) -> Portfolio:
         ],
         start=1,
     ):
-        await app.handle(
+        await history.handle(
             fc.ReserveTranche(
                 tranche_no=n, on=day, amount=cny(amount), idempotency_key=f"tranche-{n}"
             ),
             FINANCE,
         )
     since = date(2018, 10, 1)
-    zz = await app.handle(
+    zz = await history.handle(
         pc.RegisterInstitution(name="郑州银行", kind=InstitutionKind.BANK, cooperating_since=since),
         OPERATOR,
     )
-    zy = await app.handle(
+    zy = await history.handle(
         pc.RegisterInstitution(name="中原银行", kind=InstitutionKind.BANK, cooperating_since=since),
         OPERATOR,
     )
-    gt = await app.handle(
+    gt = await history.handle(
         pc.RegisterInstitution(
             name="中原担保", kind=InstitutionKind.GUARANTOR, cooperating_since=since
         ),
@@ -239,7 +233,7 @@ async def portfolio(database: Any) -> Portfolio:
     for n, (name, sector) in enumerate(
         [("A", "电子信息"), ("B", "生物医药"), ("C", "电子信息"), ("D", "新材料")], start=1
     ):
-        firm = await app.handle(
+        firm = await history.handle(
             pc.RegisterFirm(
                 name=f"{name}科技",
                 uscc=generate_uscc(n),
@@ -265,7 +259,7 @@ async def portfolio(database: Any) -> Portfolio:
         pool: date | None,
         guarantor_id: int | None = None,
     ) -> int:
-        loan = await app.handle(
+        loan = await history.handle(
             lc.GrantLoan(
                 contract_no=tag,
                 lender_id=lender,
@@ -280,12 +274,12 @@ async def portfolio(database: Any) -> Portfolio:
         )
         assert loan.id is not None
         if pool is not None:
-            await app.handle(lc.EnterPool(loan_id=loan.id, on=pool), actor)
+            await history.handle(lc.EnterPool(loan_id=loan.id), actor, pool)
         ids[tag] = loan.id
         return int(loan.id)
 
     async def disburse(tag: str, actor: Actor, day: date, amount: str, n: int = 1) -> None:
-        await app.handle(
+        await history.handle(
             lc.DisburseLoan(
                 loan_id=ids[tag], on=day, amount=cny(amount), idempotency_key=f"d-{tag}-{n}"
             ),
@@ -293,7 +287,7 @@ async def portfolio(database: Any) -> Portfolio:
         )
 
     async def repay(tag: str, actor: Actor, day: date, amount: str) -> None:
-        await app.handle(
+        await history.handle(
             lc.RepayLoan(loan_id=ids[tag], on=day, amount=cny(amount), idempotency_key=f"r-{tag}"),
             actor,
         )
@@ -310,9 +304,9 @@ async def portfolio(database: Any) -> Portfolio:
         date(2023, 1, 15),
     )
     await disburse("L1", bank_zz, date(2023, 1, 20), "3000000.00")
-    await app.handle(lc.MarkOverdue(loan_id=ids["L1"], since=date(2024, 3, 1)), bank_zz)
+    await history.handle(lc.MarkOverdue(loan_id=ids["L1"], since=date(2024, 3, 1)), bank_zz)
     await _claim(
-        app,
+        history,
         bank_zz,
         ids["L1"],
         "L1",
@@ -343,29 +337,29 @@ async def portfolio(database: Any) -> Portfolio:
     )
     await disburse("L2", bank_zy, date(2024, 3, 15), "2000000.00")
     await repay("L2", bank_zy, date(2024, 9, 15), "500000.00")
-    await app.handle(lc.MarkOverdue(loan_id=ids["L2"], since=date(2025, 3, 1)), bank_zy)
-    first = await app.handle(
+    await history.handle(lc.MarkOverdue(loan_id=ids["L2"], since=date(2025, 3, 1)), bank_zy)
+    first = await history.handle(
         cc.SubmitClaim(
             loan_id=ids["L2"],
             claimed_principal=cny("1500000.00"),
             documents="申请材料-L2a",
             idempotency_key="submit-L2a",
-            at=at(date(2025, 5, 20)),
         ),
         bank_zy,
+        date(2025, 5, 20),
     )
     assert first.id is not None
-    await app.handle(
+    await history.handle(
         cc.WithdrawClaim(
             claim_id=first.id,
             idempotency_key="withdraw-L2a",
             reason="补充材料",
-            at=at(date(2025, 5, 25)),
         ),
         bank_zy,
+        date(2025, 5, 25),
     )
     await _claim(
-        app,
+        history,
         bank_zy,
         ids["L2"],
         "L2b",
@@ -374,7 +368,7 @@ async def portfolio(database: Any) -> Portfolio:
         steps=[],
     )
     # The fusion: top the reserve back up, fund the pool, move the reserve into it.
-    await app.handle(
+    await history.handle(
         fc.TopUp(
             book=BookCode.ZKD_RESERVE,
             on=date(2025, 2, 1),
@@ -384,7 +378,7 @@ async def portfolio(database: Any) -> Portfolio:
         ),
         FINANCE,
     )
-    await app.handle(
+    await history.handle(
         fc.AllocateFunds(
             book=BookCode.CITY_POOL,
             on=date(2025, 2, 6),
@@ -394,7 +388,7 @@ async def portfolio(database: Any) -> Portfolio:
         ),
         FINANCE,
     )
-    await app.handle(
+    await history.handle(
         fc.TransferReserveToPool(
             on=date(2025, 2, 10), amount=cny("100000000.00"), idempotency_key="transfer"
         ),
@@ -427,15 +421,15 @@ async def portfolio(database: Any) -> Portfolio:
         gt.id,
     )
     await disburse("L4", bank_zy, date(2025, 3, 10), "3000000.00")
-    await app.handle(lc.MarkOverdue(loan_id=ids["L4"], since=date(2025, 4, 1)), bank_zy)
-    await app.handle(
+    await history.handle(lc.MarkOverdue(loan_id=ids["L4"], since=date(2025, 4, 1)), bank_zy)
+    await history.handle(
         lc.RecordPrepayment(
             loan_id=ids["L4"], on=date(2025, 6, 5), amount=cny("3000000.00"), idempotency_key="p-L4"
         ),
         guarantor,
     )
     await _claim(
-        app,
+        history,
         guarantor,
         ids["L4"],
         "L4",

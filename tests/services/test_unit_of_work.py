@@ -131,7 +131,7 @@ async def test_overlong_input_is_refused_by_the_domain_alike_on_both_dialects(
     assert bank.id is not None
     before = await _version(database)
     with pytest.raises(RiskpoolError) as refused:
-        await app.handle(pc.SuspendInstitution(bank.id, "办" * 3000, date(2025, 3, 1)), OPERATOR)
+        await app.handle(pc.SuspendInstitution(bank.id, "办" * 3000), OPERATOR)
     assert refused.value.code is ErrorCode.VALIDATION
     with pytest.raises(RiskpoolError) as subject:
         Actor(Role.OPERATOR, "办" * 300)
