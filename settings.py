@@ -87,9 +87,10 @@ class Settings(BaseSettings):
     """``riskpool serve`` loads the demo data into an empty database. Defaults to true in
     development only; elsewhere it loads only when ``RISKPOOL_LOAD_DEMO`` says so."""
 
-    backdating_days: int = Field(default=30, ge=0)
-    """How far before today's business date (Asia/Shanghai) an entry may be dated,
-    inside the open period (issue 16). History imports are the only exception."""
+    backdating_days: int = Field(default=30, ge=0, le=366)
+    """How many days before today's business date (Asia/Shanghai) a fact may be dated: a
+    lender's reported fact (disbursed, repaid, overdue since, …) and, once wired into the
+    unit of work, a ledger entry; older history enters only through the history import."""
 
     checkpoint_key: str | None = None
     """Path of the Ed25519 private key (PEM) that signs ledger checkpoints; kept
@@ -107,10 +108,6 @@ class Settings(BaseSettings):
 
     statement_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     """Largest statement file accepted (CLI import and GraphQL upload)."""
-
-    backdating_days: int = Field(default=30, ge=0, le=366)
-    """How many days before today's business date a lender may date a fact it reports
-    (disbursed, repaid, overdue since, …); older facts enter only by history import."""
 
     max_query_depth: int = 12
     max_aliases: int = 20
