@@ -201,8 +201,9 @@ def utc_timestamp(moment: datetime) -> str:
     years take the written-out form.
     """
     utc = moment if moment.tzinfo is None or moment.tzinfo is UTC else moment.astimezone(UTC)
-    if utc.year >= 1000:
-        return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    if utc.year >= 1000:  # an aware value ends in "+00:00" here, replaced by "Z"
+        text = utc.isoformat(timespec="microseconds")
+        return (text if utc.tzinfo is None else text[:-6]) + "Z"
     return (
         f"{utc.year}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:"
         f"{utc.minute:02d}:{utc.second:02d}.{utc.microsecond:06d}Z"
