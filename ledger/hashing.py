@@ -196,11 +196,37 @@ def utc_timestamp(moment: datetime) -> str:
     """UTC ISO 8601 with microseconds and ``Z``; naive values (SQLite) are taken as UTC.
 
     (The year is not zero-padded, as C's ``strftime("%Y")`` does not pad it.)
+    From year 1000 on, ``isoformat`` writes exactly these characters (it pads
+    the year to four digits, which such a year has anyway), in C; earlier
+    years take the written-out form.
     """
-    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    utc = moment if moment.tzinfo is None or moment.tzinfo is UTC else moment.astimezone(UTC)
+    if utc.year >= 1000:  # an aware value ends in "+00:00" here, replaced by "Z"
+        text = utc.isoformat(timespec="microseconds")
+        return (text if utc.tzinfo is None else text[:-6]) + "Z"
     return (
         f"{utc.year}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:"
         f"{utc.minute:02d}:{utc.second:02d}.{utc.microsecond:06d}Z"
+    )
+
+
+def _leg(leg: tuple[int, str, int, int, int, str]) -> str:
+    """One sealed posting as a JSON array. Exact integers and texts (what
+    the database and the sealing give) are written directly — an ``int`` formats
+    as ``str(int)`` does, which is what JSON holds — and anything else goes
+    through the checked field writers, so the bytes are the same either way."""
+    account, currency, amount, seq, after, prev = leg
+    if (
+        type(account) is int
+        and type(amount) is int
+        and type(seq) is int
+        and type(after) is int
+        and type(currency) is str
+        and type(prev) is str
+    ):
+        return f"[{account},{_string(currency)},{amount},{seq},{after},{_string(prev)}]"
+    return (
+        f"[{_int(account)},{_str(currency)},{_int(amount)},{_int(seq)},{_int(after)},{_str(prev)}]"
     )
 
 
@@ -224,10 +250,7 @@ def entry_bytes(
     are (account id, currency, amount, account seq, balance after, prev hash),
     in any order: they are sorted here, so the hash does not depend on the
     order rows come back in."""
-    legs = ",".join(
-        f"[{_int(account)},{_str(currency)},{_int(amount)},{_int(seq)},{_int(after)},{_str(prev)}]"
-        for account, currency, amount, seq, after, prev in sorted(postings)
-    )
+    legs = ",".join(map(_leg, sorted(postings)))
     return (
         f'{{"actor":{_str(actor)},"book":{_int(book_id)},'
         f'"booked_at":"{utc_timestamp(booked_at)}","description":{_str(description)},'

@@ -28,7 +28,6 @@ are returned as data (beancount style), and
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from riskpool.ledger import hashing
 from riskpool.ledger.schema import accounts, balances, entries, postings
 
-_BATCH = 5_000
+_BATCH = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,25 +91,33 @@ class _Chain:
     head: str = hashing.GENESIS_HASH
 
 
-async def _stream(conn: AsyncConnection, query: Any) -> Any:
-    """The rows of ``query``, fetched :data:`_BATCH` at a time: one hop into the
-    driver per batch, not per row (per row, the hops were a third of the run)."""
-    result = await conn.stream(query.execution_options(yield_per=_BATCH))
-    async for batch in result.partitions(_BATCH):
-        for row in batch:
-            yield row
+_ENTRY_COLUMNS = (
+    entries.c.id,
+    entries.c.book_id,
+    entries.c.effective_date,
+    entries.c.booked_at,
+    entries.c.description,
+    # As text, decoded once per entry rather than once per joined row.
+    cast(entries.c.metadata, Text).label("metadata"),
+    entries.c.idempotency_key,
+    entries.c.actor,
+    entries.c.reverses_entry_id,
+    entries.c.entry_hash,
+)
 
 
 async def _check_entries(
     conn: AsyncConnection, report: Any, chains: dict[int, _Chain]
 ) -> tuple[int, int]:
     """Recompute each entry's hash and zero sum, and walk every account's chain
-    (``chains``, filled here), streaming entries with their postings."""
+    (``chains``, filled here), streaming entries with their postings.
+
+    The rows are fetched :data:`_BATCH` at a time (a server-side cursor on
+    PostgreSQL: one hop into the driver per batch, not per row) and unpacked by
+    position; an entry is checked when its last posting has arrived."""
     query = (
         select(
-            *(column for column in entries.c if column.name != "metadata"),
-            # As text, decoded once per entry rather than once per joined row.
-            cast(entries.c.metadata, Text).label("metadata"),
+            *_ENTRY_COLUMNS,
             postings.c.account_id,
             postings.c.currency,
             postings.c.amount,
@@ -120,64 +127,25 @@ async def _check_entries(
         )
         .select_from(entries.outerjoin(postings, postings.c.entry_id == entries.c.id))
         .order_by(entries.c.id, postings.c.id)
+        .execution_options(yield_per=_BATCH)
     )
     entry_count = posting_count = 0
-    current: Any = None
+    current: tuple[Any, ...] | None = None
     legs: list[tuple[int, str, int, int, int, str]] = []
-
-    def finish() -> None:
-        e = current
-        sums: dict[str, int] = defaultdict(int)
-        for leg in legs:
-            sums[leg[1]] += leg[2]
-        if len(legs) < 2 or any(sums.values()):
-            report(Problem("zero_sum", f"entry #{e.id} does not sum to zero", entry_id=e.id))
-        expected = hashing.entry_hash(
-            entry_id=e.id,
-            book_id=e.book_id,
-            effective_date=e.effective_date,
-            booked_at=e.booked_at,
-            description=e.description,
-            metadata=json.loads(e.metadata),
-            idempotency_key=e.idempotency_key,
-            actor=e.actor,
-            reverses=e.reverses_entry_id,
-            postings=legs,
-        )
-        if expected != e.entry_hash:
-            report(
-                Problem(
-                    "entry_hash",
-                    f"entry #{e.id}: stored hash {e.entry_hash[:12]}… but its content hashes to "
-                    f"{expected[:12]}…",
-                    entry_id=e.id,
-                )
-            )
-        for account, _currency, amount, seq, after, prev in legs:
-            _link(
-                report, chains.setdefault(account, _Chain()), e, account, amount, seq, after, prev
-            )
-
-    async for row in _stream(conn, query):
-        if current is None or row.id != current.id:
-            if current is not None:
-                finish()
-            current, legs = row, []
-            entry_count += 1
-        if row.account_id is not None:
-            posting_count += 1
-            legs.append(
-                (
-                    row.account_id,
-                    row.currency,
-                    row.amount,
-                    row.account_seq,
-                    row.balance_after,
-                    row.prev_hash,
-                )
-            )
+    result = await conn.stream(query)
+    async for batch in result.partitions(_BATCH):
+        for row in batch:
+            entry = row[:10]
+            if current is None or entry[0] != current[0]:
+                if current is not None:
+                    _check_entry(report, chains, current, legs)
+                current, legs = entry, []
+                entry_count += 1
+            if row[10] is not None:
+                posting_count += 1
+                legs.append(row[10:16])
     if current is not None:
-        finish()
+        _check_entry(report, chains, current, legs)
     orphans = await conn.execute(
         select(postings.c.entry_id)
         .where(~select(entries.c.id).where(entries.c.id == postings.c.entry_id).exists())
@@ -188,16 +156,70 @@ async def _check_entries(
     return entry_count, posting_count
 
 
-def _link(
-    report: Any, chain: _Chain, e: Any, account: int, amount: int, seq: int, after: int, prev: str
+def _check_entry(
+    report: Any,
+    chains: dict[int, _Chain],
+    entry: tuple[Any, ...],
+    legs: list[tuple[int, str, int, int, int, str]],
 ) -> None:
-    """One posting of entry ``e`` on ``account``, against the account's chain so far."""
+    """One entry (its row's columns as :data:`_ENTRY_COLUMNS`) with its postings:
+    zero sum, hash, and each posting against its account's chain."""
+    entry_id, book_id, day, booked_at, description, metadata, key, actor, reverses, stored = entry
+    sums: dict[str, int] = {}
+    for leg in legs:
+        sums[leg[1]] = sums.get(leg[1], 0) + leg[2]
+    if len(legs) < 2 or any(sums.values()):
+        report(Problem("zero_sum", f"entry #{entry_id} does not sum to zero", entry_id=entry_id))
+    expected = hashing.entry_hash(
+        entry_id=entry_id,
+        book_id=book_id,
+        effective_date=day,
+        booked_at=booked_at,
+        description=description,
+        metadata={} if metadata == "{}" else json.loads(metadata),
+        idempotency_key=key,
+        actor=actor,
+        reverses=reverses,
+        postings=legs,
+    )
+    if expected != stored:
+        report(
+            Problem(
+                "entry_hash",
+                f"entry #{entry_id}: stored hash {stored[:12]}… but its content hashes to "
+                f"{expected[:12]}…",
+                entry_id=entry_id,
+            )
+        )
+    for account, _currency, amount, seq, after, prev in legs:
+        chain = chains.get(account)
+        if chain is None:
+            chain = chains[account] = _Chain()
+        if seq != chain.seq + 1 or prev != chain.head or after != chain.balance + amount:
+            _broken_link(report, chain, entry_id, account, amount, seq, after, prev)
+        chain.seq, chain.balance, chain.head = seq, chain.balance + amount, stored
+        chain.count += 1
+
+
+def _broken_link(
+    report: Any,
+    chain: _Chain,
+    entry_id: int,
+    account: int,
+    amount: int,
+    seq: int,
+    after: int,
+    prev: str,
+) -> None:
+    """Report what is wrong with one posting of entry ``entry_id`` on
+    ``account`` against the account's chain so far (called only when something
+    is: the checks are made inline, once per posting)."""
     if seq != chain.seq + 1:
         report(
             Problem(
                 "chain_gap",
                 f"account #{account}: posting {chain.seq + 1} is missing (next found is {seq})",
-                entry_id=e.id,
+                entry_id=entry_id,
                 account_id=account,
             )
         )
@@ -205,8 +227,8 @@ def _link(
         report(
             Problem(
                 "chain_link",
-                f"entry #{e.id} does not link to the previous entry of account #{account}",
-                entry_id=e.id,
+                f"entry #{entry_id} does not link to the previous entry of account #{account}",
+                entry_id=entry_id,
                 account_id=account,
             )
         )
@@ -214,14 +236,12 @@ def _link(
         report(
             Problem(
                 "running_balance",
-                f"entry #{e.id}: account #{account} running balance "
+                f"entry #{entry_id}: account #{account} running balance "
                 f"{after} ≠ {chain.balance} + {amount}",
-                entry_id=e.id,
+                entry_id=entry_id,
                 account_id=account,
             )
         )
-    chain.seq, chain.balance, chain.head = seq, chain.balance + amount, e.entry_hash
-    chain.count += 1
 
 
 async def _check_cached_balances(
