@@ -19,13 +19,13 @@ from moneyed import Money
 from rich.console import Console
 from rich.table import Table
 
-from riskpool import migrate
+from riskpool import cli_reconcile_accounts, migrate
 from riskpool.bootstrap import App, build
 from riskpool.errors import RiskpoolError
 from riskpool.ledger.model import AccountType, TrialBalance
 from riskpool.ledger.verify import VerificationReport
 from riskpool.ledger.verify import verify as verify_ledger
-from riskpool.reconciliation.records import StoredMatch
+from riskpool.reconciliation.records import RunResult, StoredMatch, StoredReport
 
 T = TypeVar("T")
 
@@ -342,10 +342,17 @@ reconcile_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(reconcile_app, name="reconcile")
+reconcile_app.add_typer(cli_reconcile_accounts.accounts_app, name="accounts")
 
 AsOption = Annotated[
     str | None,
     typer.Option("--as", help="Who acts (finance staff's name); default: the login name."),
+]
+
+
+BankAccountOption = Annotated[
+    str | None,
+    typer.Option("--bank-account", help="One registered bank account; default: every one."),
 ]
 
 
@@ -479,13 +486,22 @@ def reconcile_run(
         bool, typer.Option("--dry-run", help="Compute and show the matches; store nothing.")
     ] = False,
     as_: AsOption = None,
+    bank_account: BankAccountOption = None,
 ) -> None:
     """Match open bank lines with open ledger postings; exact matches confirm themselves."""
     person = _person(as_)
-    result = _run(lambda application: application.reconciliation.run(person, dry_run=dry_run))
+    for result in _run(
+        lambda application: application.reconciliation.run(
+            person, dry_run=dry_run, bank_account=bank_account
+        )
+    ):
+        _print_run(result)
+
+
+def _print_run(result: RunResult) -> None:
     run = result.run
     label = "dry run (nothing stored)" if run.dry_run else f"run #{run.id}"
-    _print_matches(f"{label} by {run.actor}", result.matches)
+    _print_matches(f"{label} by {run.actor}, bank account {run.bank_account}", result.matches)
     console.print(
         f"{run.lines_considered} open lines, {run.postings_considered} open postings: "
         f"{run.matches} matches, {run.auto_confirmed} confirmed automatically, "
@@ -499,9 +515,9 @@ def reconcile_run(
 
 
 @reconcile_app.command("proposals")
-def reconcile_proposals() -> None:
+def reconcile_proposals(bank_account: BankAccountOption = None) -> None:
     """Proposals awaiting a person's decision."""
-    found = _run(lambda application: application.reconciliation.proposals())
+    found = _run(lambda application: application.reconciliation.proposals(bank_account))
     _print_matches("Open proposals (confirm or reject by id)", found)
 
 
@@ -532,14 +548,19 @@ def reconcile_reject(
 @reconcile_app.command("report")
 def reconcile_report(
     as_of: Annotated[str, typer.Option("--as-of", help="YYYY-MM-DD: the end of that day.")],
+    bank_account: BankAccountOption = None,
 ) -> None:
-    """The reconciliation report and 银行存款余额调节表 as of a date."""
+    """The reconciliation report and 银行存款余额调节表 as of a date (every account)."""
     try:
         day = date.fromisoformat(as_of)
     except ValueError:
         console.print("[red]VALIDATION[/red]: --as-of must be YYYY-MM-DD")
         raise typer.Exit(2) from None
-    stored = _run(lambda application: application.reconciliation.report(day))
+    for stored in _run(lambda application: application.reconciliation.reports(day, bank_account)):
+        _print_report(stored, day)
+
+
+def _print_report(stored: StoredReport, day: date) -> None:
     report, t = stored.report, stored.report.table
     adjust = Table(
         "企业账面 (books)",

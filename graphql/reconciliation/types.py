@@ -153,6 +153,38 @@ class ReconciliationRunType:
         )
 
 
+@strawberry.type(
+    name="BankAccount",
+    description="One of the fund's registered bank accounts and the ledger account it mirrors.",
+)
+class BankAccountType:
+    id: int
+    bank: str
+    number: str = strawberry.field(description="As the bank prints it on its statements.")
+    currency: str
+    book: str
+    ledger_account: str
+    opening_date: date
+    registered_at: datetime
+    registered_by: str
+
+    @classmethod
+    def of(cls, account: records.BankAccount) -> BankAccountType:
+        if account.id is None or account.registered_at is None or account.registered_by is None:
+            raise ValueError("only a registered bank account is shown")
+        return cls(
+            id=account.id,
+            bank=account.bank,
+            number=account.number,
+            currency=account.currency,
+            book=account.book,
+            ledger_account=account.ledger_account,
+            opening_date=account.opening_date,
+            registered_at=account.registered_at,
+            registered_by=account.registered_by,
+        )
+
+
 @strawberry.type(name="StatementImport", description="The outcome of importing one file.")
 class StatementImportType:
     file_id: int

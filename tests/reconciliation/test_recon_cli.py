@@ -8,12 +8,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from recon_db import MARCH, counts, pool_ledger, statement
+from recon_db import BANK, MARCH, counts, pool_ledger, statement
 from typer.testing import CliRunner
 
 from riskpool.cli import app
 
 runner = CliRunner()
+REGISTER = (
+    "reconcile",
+    "accounts",
+    "register",
+    "--bank",
+    "郑州银行",
+    "--number",
+    BANK,
+    "--book",
+    "CITY_POOL",
+    "--ledger-account",
+    "100201",
+    "--opened",
+    "2025-01-01",
+    "--as",
+    "alice",
+)
 
 
 def cli(*args: str) -> Any:
@@ -25,6 +42,8 @@ async def files(database: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     monkeypatch.setenv("RISKPOOL_DATABASE_URL", database.url)
     monkeypatch.setenv("COLUMNS", "250")
     await pool_ledger(database.db)
+    registered = await cli(*REGISTER)
+    assert registered.exit_code == 0, registered.output
     good = tmp_path / "march.sta"
     good.write_bytes(statement(MARCH))
     bad = tmp_path / "broken.sta"

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from recon_db import MARCH, counts, pool_ledger, statement
+from recon_db import MARCH, POOL_ACCOUNT, counts, pool_ledger, statement
 
 from riskpool.bootstrap import App, build
 from riskpool.domain.commands.parties import RegisterInstitution
@@ -88,6 +88,7 @@ class Client:
 async def client(database: Any) -> AsyncIterator[Client]:
     app = build(Settings(database_url=database.url, load_demo=False), db=database.db)
     await pool_ledger(database.db)
+    await app.reconciliation.register_account("op", POOL_ACCOUNT)
     # Institution tokens must name an institution that exists (#1, minted by Client.gql).
     await app.handle(
         RegisterInstitution(name="甲银行", kind=InstitutionKind.BANK), Actor(Role.OPERATOR, "op")
