@@ -178,7 +178,7 @@ class ReconciliationService:
         """Register one of the fund's bank accounts and the ledger cash account it mirrors.
 
         Refused (``VALIDATION``) when a field is blank or too long, or the
-        currency is not the ledger account's; ``NOT_FOUND`` when the ledger
+        currency is not the ledger account's; ``UNKNOWN_ACCOUNT`` when the ledger
         account does not exist; ``DUPLICATE`` when the number or the ledger
         account is registered already (each mirrors exactly one other).
         """

@@ -103,3 +103,14 @@ async def test_reject_needs_a_reason_and_report_needs_a_date(files: Any) -> None
     assert "rejected" in result.output
     bad_date = await cli("reconcile", "report", "--as-of", "yesterday")
     assert bad_date.exit_code == 2
+
+
+async def test_accounts_are_registered_and_listed(files: Any) -> None:
+    listed = await cli("reconcile", "accounts", "list")
+    assert listed.exit_code == 0, listed.output
+    assert BANK in listed.output and "CITY_POOL:100201" in listed.output
+    assert "2025-01-01" in listed.output and "alice" in listed.output
+    again = await cli(*REGISTER)
+    assert again.exit_code == 2 and "DUPLICATE" in again.output
+    bad = await cli(*REGISTER[:-3], "yesterday", "--as", "alice")
+    assert bad.exit_code == 2 and "--opened must be YYYY-MM-DD" in bad.output

@@ -172,3 +172,44 @@ async def test_roles(client: Client) -> None:
         run = await client.gql(RUN, {"dry": True}, role=role, subject="x")
         codes = [e["code"] for e in run["data"]["runReconciliation"]["userErrors"]]
         assert (codes == ["FORBIDDEN"]) is (role is not Role.OPERATOR), (role, codes)
+
+
+REGISTER = """
+mutation($number: String!, $code: String!) {
+  registerBankAccount(bank: "中国工商银行", number: $number, currency: "CNY",
+                      book: "CITY_POOL", ledgerAccount: $code, openingDate: "2025-01-01") {
+    bankAccount { id number bank currency book ledgerAccount openingDate registeredBy }
+    userErrors { code field }
+  }
+}"""
+ACCOUNTS = "query { bankAccounts { number ledgerAccount } }"
+REPORTS = 'query { reconciliationReports(asOf: "2025-03-31") { bankAccount } }'
+
+
+async def test_bank_accounts_are_registered_over_graphql(client: Client) -> None:
+    op = {"role": Role.OPERATOR, "subject": "alice"}
+    taken = await client.gql(REGISTER, {"number": "NEW1", "code": "100201"}, **op)
+    codes = [e["code"] for e in taken["data"]["registerBankAccount"]["userErrors"]]
+    assert codes == ["DUPLICATE"]  # 100201 mirrors the pool's account already
+    for role in Role:
+        if role is not Role.OPERATOR:
+            body = await client.gql(
+                REGISTER, {"number": "NEW1", "code": "100201"}, role=role, subject="x"
+            )
+            codes = [e["code"] for e in body["data"]["registerBankAccount"]["userErrors"]]
+            assert codes == ["FORBIDDEN"], role
+        listed = await client.gql(ACCOUNTS, role=role, subject="x")
+        if role in READERS:
+            assert listed["data"]["bankAccounts"] == [
+                {"number": "41050100000000000001", "ledgerAccount": "100201"}
+            ]
+        else:
+            assert listed["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    unknown = await client.gql(
+        UPLOAD, {"content": encoded(statement(MARCH).replace(b"00000001", b"00000002"))}, **op
+    )
+    codes = [e["code"] for e in unknown["data"]["importStatement"]["userErrors"]]
+    assert codes == ["STATEMENT_ACCOUNT_UNKNOWN"]
+    await client.gql(UPLOAD, {"content": encoded(statement(MARCH))}, **op)
+    reports = await client.gql(REPORTS, **op)
+    assert reports["data"]["reconciliationReports"] == [{"bankAccount": "41050100000000000001"}]
