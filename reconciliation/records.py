@@ -146,3 +146,19 @@ class StoredReport:
     match_ids: Mapping[str, int]
     matched: tuple[StoredMatch, ...]
     proposals: tuple[StoredMatch, ...]
+
+
+class SheetFormat(enum.StrEnum):
+    """The file formats of the 银行存款余额调节表."""
+
+    XLSX = "xlsx"
+    PDF = "pdf"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A rendered file: its name, MIME type and bytes."""
+
+    filename: str
+    content_type: str
+    content: bytes

@@ -63,14 +63,18 @@ from riskpool.reconciliation.parsers import DEFAULT_MAX_BYTES, ColumnMapping, pa
 from riskpool.reconciliation.parsers.detect import read_source
 from riskpool.reconciliation.records import (
     BankAccount,
+    Document,
     ImportResult,
     MatchStatus,
     RunRecord,
     RunResult,
+    SheetFormat,
     StoredMatch,
     StoredReport,
 )
 from riskpool.reconciliation.report import bank_balance_on, build_report
+from riskpool.reconciliation.sheet import build_sheet
+from riskpool.reconciliation.sheet_files import render_document
 from riskpool.reconciliation.store import (
     ReconciliationStore,
     is_unique_violation,
@@ -559,6 +563,33 @@ class ReconciliationService:
                 await self._report(store, account, as_of)
                 for account in await self._accounts(store, bank_account)
             ]
+
+    async def adjustment_documents(
+        self,
+        as_of: date,
+        format: SheetFormat,
+        *,
+        preparer: str,
+        reviewer: str,
+        bank_account: str | None = None,
+    ) -> list[Document]:
+        """The 银行存款余额调节表 of every registered account (or the one named) as files:
+        Excel or PDF, signed off by ``preparer`` and ``reviewer`` (two people).
+        Rendering runs in a worker thread: a PDF of many open items takes a while."""
+        async with self.db.transaction(write=False) as conn:
+            store = ReconciliationStore(conn)
+            pairs = [
+                (account, await self._report(store, account, as_of))
+                for account in await self._accounts(store, bank_account)
+            ]
+        prepared_at = now()
+        sheets = [
+            build_sheet(
+                stored, account, preparer=preparer, reviewer=reviewer, prepared_at=prepared_at
+            )
+            for account, stored in pairs
+        ]
+        return [await asyncio.to_thread(render_document, sheet, format) for sheet in sheets]
 
     async def _report(
         self, store: ReconciliationStore, account: BankAccount, as_of: date
