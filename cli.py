@@ -342,7 +342,7 @@ reconcile_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(reconcile_app, name="reconcile")
-reconcile_app.add_typer(cli_reconcile_accounts.accounts_app, name="accounts")
+cli_reconcile_accounts.register(reconcile_app)
 
 AsOption = Annotated[
     str | None,

@@ -1,8 +1,9 @@
-"""``riskpool reconcile accounts``: the registry of the fund's bank accounts.
+"""``riskpool reconcile accounts`` (the registry of the fund's bank accounts) and
+``riskpool reconcile sheet`` (the 银行存款余额调节表 as Excel or PDF files).
 
-Why its own module: the registry is its own concept (which bank accounts the
-fund holds and which ledger account each mirrors), kept by the operator; the
-other reconcile commands stay in :mod:`riskpool.cli`. The printing helpers are
+Why its own module: these commands are the multi-account reconciliation's
+(which bank accounts the fund holds, and one signed 调节表 file per account);
+the other reconcile commands stay in :mod:`riskpool.cli`. The printing helpers are
 the main CLI's (imported when a command runs, so this module can be imported
 by it without a cycle).
 """
@@ -10,13 +11,14 @@ by it without a cycle).
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from riskpool.bootstrap import App
-from riskpool.reconciliation.records import BankAccount
+from riskpool.reconciliation.records import BankAccount, Document, SheetFormat
 
 accounts_app = typer.Typer(
     help="The fund's bank accounts: register one, list them.", no_args_is_help=True
@@ -42,7 +44,7 @@ def _print_accounts(accounts: list[BankAccount]) -> None:
 
 
 @accounts_app.command("register")
-def register(
+def register_account(
     bank: Annotated[str, typer.Option(help="The bank, e.g. 郑州银行股份有限公司.")],
     number: Annotated[str, typer.Option(help="The account number as printed on statements.")],
     book: Annotated[str, typer.Option(help="The ledger book, e.g. CITY_POOL.")],
@@ -80,3 +82,46 @@ def list_accounts() -> None:
         return await application.reconciliation.accounts()
 
     _print_accounts(_run(work))
+
+
+def sheet(
+    as_of: Annotated[str, typer.Option("--as-of", help="YYYY-MM-DD: the end of that day.")],
+    reviewer: Annotated[str, typer.Option(help="Who reviews the table (复核人): another person.")],
+    format: Annotated[str, typer.Option(help="xlsx or pdf.")] = "xlsx",
+    out: Annotated[Path, typer.Option(help="The folder the files are written to.")] = Path("."),
+    bank_account: Annotated[
+        str | None,
+        typer.Option("--bank-account", help="One registered bank account; default: every one."),
+    ] = None,
+    as_: Annotated[
+        str | None, typer.Option("--as", help="Who prepares it (编制人); default: the login name.")
+    ] = None,
+) -> None:
+    """Write the 银行存款余额调节表 of each account as an Excel or PDF file."""
+    from riskpool.cli import _person, _run, console
+
+    try:
+        day = date.fromisoformat(as_of)
+        kind = SheetFormat(format.lower())
+    except ValueError:
+        console.print("[red]VALIDATION[/red]: --as-of must be YYYY-MM-DD, --format xlsx or pdf")
+        raise typer.Exit(2) from None
+    preparer = _person(as_)
+
+    async def work(application: App) -> list[Document]:
+        return await application.reconciliation.adjustment_documents(
+            day, kind, preparer=preparer, reviewer=reviewer, bank_account=bank_account
+        )
+
+    documents = _run(work)
+    out.mkdir(parents=True, exist_ok=True)
+    for document in documents:
+        path = out / document.filename
+        path.write_bytes(document.content)
+        console.print(f"{path} ({len(document.content):,} bytes)")
+
+
+def register(reconcile_app: typer.Typer) -> None:
+    """Add these commands to ``riskpool reconcile`` (the one line in :mod:`riskpool.cli`)."""
+    reconcile_app.add_typer(accounts_app, name="accounts")
+    reconcile_app.command("sheet")(sheet)

@@ -45,7 +45,9 @@ def render_pdf(sheet: AdjustmentSheet, font: Path | None = None) -> bytes:
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_title(f"{TITLE} {sheet.bank_account} {sheet.as_of.isoformat()}")
     pdf.set_creator("riskpool")
-    pdf.add_font("cjk", "", str(font or cjk_font()))
+    path = str(font or cjk_font())
+    pdf.add_font("cjk", "", path)
+    pdf.add_font("cjk", "B", path)  # table headings ask for bold; the font has one weight
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font("cjk", size=16)

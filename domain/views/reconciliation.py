@@ -16,7 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from riskpool.domain.model.parties import Actor
 from riskpool.domain.permissions import Operation, authorize
-from riskpool.reconciliation.records import BankAccount, RunRecord, StoredMatch, StoredReport
+from riskpool.reconciliation.records import (
+    BankAccount,
+    Document,
+    RunRecord,
+    SheetFormat,
+    StoredMatch,
+    StoredReport,
+)
 from riskpool.reconciliation.service import ReconciliationService
 
 
@@ -72,3 +79,21 @@ async def runs(
     """The latest matching runs, newest first (``limit`` clamped to 1–100)."""
     authorize(actor, Operation.READ_RECONCILIATION)
     return await service.runs(limit)
+
+
+async def adjustment_documents(
+    actor: Actor,
+    conn: AsyncConnection,
+    as_of: date,
+    format: SheetFormat,
+    reviewer: str,
+    bank_account: str | None = None,
+    *,
+    service: ReconciliationService,
+) -> list[Document]:
+    """The 银行存款余额调节表 files of every registered account (or the one named),
+    prepared by the reader (编制人: the token's subject) and reviewed by ``reviewer``."""
+    authorize(actor, Operation.READ_RECONCILIATION)
+    return await service.adjustment_documents(
+        as_of, format, preparer=actor.subject, reviewer=reviewer, bank_account=bank_account
+    )

@@ -11,10 +11,13 @@ from riskpool.domain.views import reconciliation as reconciliation_views
 from riskpool.graphql.core.context import Context
 from riskpool.graphql.reconciliation.types import (
     BankAccountType,
+    ReconciliationDocumentType,
     ReconciliationMatchType,
     ReconciliationReportType,
     ReconciliationRunType,
+    SheetFormatEnum,  # noqa: F401  (registers the enum's GraphQL name)
 )
+from riskpool.reconciliation.records import SheetFormat
 
 
 @strawberry.type
@@ -49,6 +52,29 @@ class ReconciliationQuery:
             service=info.context.app.reconciliation,
         )
         return [ReconciliationReportType.of(stored) for stored in found]
+
+    @strawberry.field(
+        description="The 银行存款余额调节表 of every registered bank account (or the one "
+        "named) as Excel or PDF files to download: prepared by the reader, reviewed by "
+        "`reviewer` (another person), open items aged by days outstanding."
+    )
+    async def reconciliation_sheets(
+        self,
+        info: Info[Context, None],
+        as_of: date,
+        format: SheetFormat,  # registered as ReconciliationSheetFormat by SheetFormatEnum
+        reviewer: str,
+        bank_account: str | None = None,
+    ) -> list[ReconciliationDocumentType]:
+        found = await info.context.view(
+            reconciliation_views.adjustment_documents,
+            as_of,
+            format,
+            reviewer,
+            bank_account,
+            service=info.context.app.reconciliation,
+        )
+        return [ReconciliationDocumentType.of(d) for d in found]
 
     @strawberry.field(description="The fund's registered bank accounts. Not for institutions.")
     async def bank_accounts(self, info: Info[Context, None]) -> list[BankAccountType]:
