@@ -114,3 +114,23 @@ async def test_accounts_are_registered_and_listed(files: Any) -> None:
     assert again.exit_code == 2 and "DUPLICATE" in again.output
     bad = await cli(*REGISTER[:-3], "yesterday", "--as", "alice")
     assert bad.exit_code == 2 and "--opened must be YYYY-MM-DD" in bad.output
+
+
+async def test_the_adjustment_sheet_is_written_as_pdf_and_excel(files: Any, tmp_path: Path) -> None:
+    _database, good, _bad = files
+    await cli("reconcile", "import", str(good), "--as", "alice")
+    out = tmp_path / "sheets"
+    for fmt in ("pdf", "xlsx"):
+        result = await cli(
+            "reconcile", "sheet", "--as-of", "2025-03-31", "--format", fmt,
+            "--reviewer", "bob", "--out", str(out), "--as", "alice",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [f"调节表-{BANK}-2025-03-31.pdf", f"调节表-{BANK}-2025-03-31.xlsx"]
+    assert (out / names[0]).read_bytes().startswith(b"%PDF-")
+    own = await cli(
+        "reconcile", "sheet", "--as-of", "2025-03-31", "--reviewer", "alice", "--as", "alice",
+        "--out", str(out),
+    )  # fmt: skip
+    assert own.exit_code == 2 and "FORBIDDEN" in own.output

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
+from io import BytesIO
 from typing import Any
 
 import httpx
 import pytest
+from pypdf import PdfReader
 from recon_db import MARCH, POOL_ACCOUNT, counts, pool_ledger, statement
 
 from riskpool.bootstrap import App, build
@@ -213,3 +215,30 @@ async def test_bank_accounts_are_registered_over_graphql(client: Client) -> None
     await client.gql(UPLOAD, {"content": encoded(statement(MARCH))}, **op)
     reports = await client.gql(REPORTS, **op)
     assert reports["data"]["reconciliationReports"] == [{"bankAccount": "41050100000000000001"}]
+
+
+SHEETS = """
+query($format: ReconciliationSheetFormat!) {
+  reconciliationSheets(asOf: "2025-03-31", format: $format, reviewer: "bob") {
+    filename contentType contentBase64 sizeBytes
+  }
+}"""
+
+
+async def test_the_adjustment_sheet_downloads_over_graphql(client: Client) -> None:
+    op = {"role": Role.OPERATOR, "subject": "alice"}
+    await client.gql(UPLOAD, {"content": encoded(statement(MARCH))}, **op)
+    body = await client.gql(SHEETS, {"format": "PDF"}, role=Role.AUDITOR, subject="carol")
+    (document,) = body["data"]["reconciliationSheets"]
+    content = base64.b64decode(document["contentBase64"])
+    assert content.startswith(b"%PDF-") and len(content) == document["sizeBytes"]
+    assert document["contentType"] == "application/pdf"
+    assert document["filename"] == "调节表-41050100000000000001-2025-03-31.pdf"
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(content)).pages)
+    assert "银行存款余额调节表" in text and "编制人：carol" in text and "复核人：bob" in text
+    xlsx = await client.gql(SHEETS, {"format": "XLSX"}, **op)
+    assert xlsx["data"]["reconciliationSheets"][0]["filename"].endswith(".xlsx")
+    own = await client.gql(SHEETS, {"format": "PDF"}, role=Role.OPERATOR, subject="bob")
+    assert own["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    institution = await client.gql(SHEETS, {"format": "PDF"}, role=Role.INSTITUTION, subject="i")
+    assert institution["errors"][0]["extensions"]["code"] == "FORBIDDEN"
