@@ -374,7 +374,10 @@ def reconcile_import(
     format: Annotated[
         str | None, typer.Option(help="mt940, camt053, ofx, csv or xlsx; sniffed if omitted.")
     ] = None,
-    layout: Annotated[str | None, typer.Option(help="Bank layout of a CSV/XLSX export.")] = None,
+    layout: Annotated[
+        str | None,
+        typer.Option(help="Bank layout of a CSV/XLSX export: a built-in name or a TOML file."),
+    ] = None,
     account: Annotated[
         str | None, typer.Option(help="Bank account number, if a CSV/XLSX export lacks it.")
     ] = None,
@@ -398,6 +401,11 @@ def reconcile_import(
         opening = Money(Decimal(opening_balance), "CNY") if opening_balance else None
     except (ValueError, InvalidOperation):
         console.print("[red]VALIDATION[/red]: bad --format or --opening-balance")
+        raise typer.Exit(2) from None
+    try:
+        mapping = cli_reconcile_accounts.layout_option(layout)
+    except (OSError, RiskpoolError) as exc:
+        console.print(f"[red]VALIDATION[/red]: --layout {layout}: {exc}")
         raise typer.Exit(2) from None
 
     async def work(application: App) -> tuple[list[ImportResult], int]:
@@ -423,7 +431,7 @@ def reconcile_import(
                             path,
                             filename=path.name,
                             format=kind,
-                            mapping=layout,
+                            mapping=mapping,
                             account=account,
                             opening_balance=opening,
                             progress=advance,

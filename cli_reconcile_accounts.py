@@ -18,6 +18,8 @@ import typer
 from rich.table import Table
 
 from riskpool.bootstrap import App
+from riskpool.reconciliation.parsers.layout_file import load_layout
+from riskpool.reconciliation.parsers.tabular import ColumnMapping
 from riskpool.reconciliation.records import BankAccount, Document, SheetFormat
 
 accounts_app = typer.Typer(
@@ -119,6 +121,14 @@ def sheet(
         path = out / document.filename
         path.write_bytes(document.content)
         console.print(f"{path} ({len(document.content):,} bytes)")
+
+
+def layout_option(value: str | None) -> ColumnMapping | str | None:
+    """``--layout``: a built-in layout's name, or a TOML file describing the user's own
+    (read here, on the operator's machine: the server never opens a path a client names)."""
+    if value is None or not value.lower().endswith(".toml"):
+        return value
+    return load_layout(Path(value).read_bytes())
 
 
 def register(reconcile_app: typer.Typer) -> None:
