@@ -232,10 +232,14 @@ class ReconciliationService:
         async with self.db.transaction(write=False) as conn:
             return await ReconciliationStore(conn).bank_accounts()
 
-    async def _accounts(self, store: ReconciliationStore, number: str | None) -> list[BankAccount]:
-        """The named registered account, or all of them (``NOT_FOUND`` when none fits)."""
+    async def _accounts(
+        self, store: ReconciliationStore, number: str | None, *, some: bool = True
+    ) -> list[BankAccount]:
+        """The named registered account, or all of them. ``NOT_FOUND`` when the named one
+        is not registered, or — for ``some`` (a run, a single report) — none is: a list
+        of every account's reports or proposals is simply empty then."""
         found = await store.bank_accounts(number)
-        if not found:
+        if not found and (some or number is not None):
             raise RiskpoolError(
                 ErrorCode.NOT_FOUND,
                 f"bank account {number} is not registered"
@@ -520,7 +524,7 @@ class ReconciliationService:
         async with self.db.transaction(write=False) as conn:
             store = ReconciliationStore(conn)
             found: list[StoredMatch] = []
-            for account in await self._accounts(store, bank_account):
+            for account in await self._accounts(store, bank_account, some=False):
                 cash = await store.cash_account(account.book, account.ledger_account)
                 found += await store.stored_matches(cash, account.number, statuses=statuses)
         return sorted(found, key=lambda m: m.id or 0)
@@ -561,7 +565,7 @@ class ReconciliationService:
             store = ReconciliationStore(conn)
             return [
                 await self._report(store, account, as_of)
-                for account in await self._accounts(store, bank_account)
+                for account in await self._accounts(store, bank_account, some=False)
             ]
 
     async def adjustment_documents(
@@ -580,7 +584,7 @@ class ReconciliationService:
             store = ReconciliationStore(conn)
             pairs = [
                 (account, await self._report(store, account, as_of))
-                for account in await self._accounts(store, bank_account)
+                for account in await self._accounts(store, bank_account, some=False)
             ]
         prepared_at = now()
         sheets = [

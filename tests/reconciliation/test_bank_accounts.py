@@ -154,3 +154,12 @@ async def test_nothing_registered_is_said(database: Any) -> None:
     with pytest.raises(RiskpoolError) as none:
         await recon.run("alice")
     assert none.value.code is ErrorCode.NOT_FOUND and "register" in none.value.message
+    with pytest.raises(RiskpoolError) as single:
+        await recon.report(date(2025, 3, 31))
+    assert single.value.code is ErrorCode.NOT_FOUND
+    # Lists over every account are empty, not an error; a named unknown one is NOT_FOUND.
+    assert await recon.reports(date(2025, 3, 31)) == []
+    assert await recon.proposals() == []
+    with pytest.raises(RiskpoolError) as named:
+        await recon.reports(date(2025, 3, 31), "NOPE")
+    assert named.value.code is ErrorCode.NOT_FOUND
