@@ -31,7 +31,6 @@ from riskpool.domain.persistence.repositories import InstitutionRepository
 from riskpool.domain.persistence.statistics_cache import StatisticsCache
 from riskpool.domain.persistence.uow import SqlUnitOfWork, utc_now
 from riskpool.ledger.service import Ledger
-from riskpool.reconciliation.records import PoolAccount
 from riskpool.reconciliation.service import ReconciliationService
 from riskpool.settings import Settings, load_settings
 
@@ -105,11 +104,6 @@ def build(
         ledger=Ledger(database),
         reconciliation=ReconciliationService(
             database,
-            PoolAccount(
-                settings.reconcile_book,
-                settings.reconcile_account,
-                settings.reconcile_bank_account,
-            ),
             max_bytes=settings.statement_max_bytes,
         ),
         owns_db=owns_db,

@@ -19,13 +19,13 @@ from moneyed import Money
 from rich.console import Console
 from rich.table import Table
 
-from riskpool import migrate
+from riskpool import cli_reconcile_accounts, migrate
 from riskpool.bootstrap import App, build
 from riskpool.errors import RiskpoolError
 from riskpool.ledger.model import AccountType, TrialBalance
 from riskpool.ledger.verify import VerificationReport
 from riskpool.ledger.verify import verify as verify_ledger
-from riskpool.reconciliation.records import StoredMatch
+from riskpool.reconciliation.records import RunResult, StoredMatch, StoredReport
 
 T = TypeVar("T")
 
@@ -351,10 +351,17 @@ reconcile_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(reconcile_app, name="reconcile")
+cli_reconcile_accounts.register(reconcile_app)
 
 AsOption = Annotated[
     str | None,
     typer.Option("--as", help="Who acts (finance staff's name); default: the login name."),
+]
+
+
+BankAccountOption = Annotated[
+    str | None,
+    typer.Option("--bank-account", help="One registered bank account; default: every one."),
 ]
 
 
@@ -376,7 +383,10 @@ def reconcile_import(
     format: Annotated[
         str | None, typer.Option(help="mt940, camt053, ofx, csv or xlsx; sniffed if omitted.")
     ] = None,
-    layout: Annotated[str | None, typer.Option(help="Bank layout of a CSV/XLSX export.")] = None,
+    layout: Annotated[
+        str | None,
+        typer.Option(help="Bank layout of a CSV/XLSX export: a built-in name or a TOML file."),
+    ] = None,
     account: Annotated[
         str | None, typer.Option(help="Bank account number, if a CSV/XLSX export lacks it.")
     ] = None,
@@ -400,6 +410,11 @@ def reconcile_import(
         opening = Money(Decimal(opening_balance), "CNY") if opening_balance else None
     except (ValueError, InvalidOperation):
         console.print("[red]VALIDATION[/red]: bad --format or --opening-balance")
+        raise typer.Exit(2) from None
+    try:
+        mapping = cli_reconcile_accounts.layout_option(layout)
+    except (OSError, RiskpoolError) as exc:
+        console.print(f"[red]VALIDATION[/red]: --layout {layout}: {exc}")
         raise typer.Exit(2) from None
 
     async def work(application: App) -> tuple[list[ImportResult], int]:
@@ -425,7 +440,7 @@ def reconcile_import(
                             path,
                             filename=path.name,
                             format=kind,
-                            mapping=layout,
+                            mapping=mapping,
                             account=account,
                             opening_balance=opening,
                             progress=advance,
@@ -488,13 +503,22 @@ def reconcile_run(
         bool, typer.Option("--dry-run", help="Compute and show the matches; store nothing.")
     ] = False,
     as_: AsOption = None,
+    bank_account: BankAccountOption = None,
 ) -> None:
     """Match open bank lines with open ledger postings; exact matches confirm themselves."""
     person = _person(as_)
-    result = _run(lambda application: application.reconciliation.run(person, dry_run=dry_run))
+    for result in _run(
+        lambda application: application.reconciliation.run(
+            person, dry_run=dry_run, bank_account=bank_account
+        )
+    ):
+        _print_run(result)
+
+
+def _print_run(result: RunResult) -> None:
     run = result.run
     label = "dry run (nothing stored)" if run.dry_run else f"run #{run.id}"
-    _print_matches(f"{label} by {run.actor}", result.matches)
+    _print_matches(f"{label} by {run.actor}, bank account {run.bank_account}", result.matches)
     console.print(
         f"{run.lines_considered} open lines, {run.postings_considered} open postings: "
         f"{run.matches} matches, {run.auto_confirmed} confirmed automatically, "
@@ -508,9 +532,9 @@ def reconcile_run(
 
 
 @reconcile_app.command("proposals")
-def reconcile_proposals() -> None:
+def reconcile_proposals(bank_account: BankAccountOption = None) -> None:
     """Proposals awaiting a person's decision."""
-    found = _run(lambda application: application.reconciliation.proposals())
+    found = _run(lambda application: application.reconciliation.proposals(bank_account))
     _print_matches("Open proposals (confirm or reject by id)", found)
 
 
@@ -541,14 +565,19 @@ def reconcile_reject(
 @reconcile_app.command("report")
 def reconcile_report(
     as_of: Annotated[str, typer.Option("--as-of", help="YYYY-MM-DD: the end of that day.")],
+    bank_account: BankAccountOption = None,
 ) -> None:
-    """The reconciliation report and 银行存款余额调节表 as of a date."""
+    """The reconciliation report and 银行存款余额调节表 as of a date (every account)."""
     try:
         day = date.fromisoformat(as_of)
     except ValueError:
         console.print("[red]VALIDATION[/red]: --as-of must be YYYY-MM-DD")
         raise typer.Exit(2) from None
-    stored = _run(lambda application: application.reconciliation.report(day))
+    for stored in _run(lambda application: application.reconciliation.reports(day, bank_account)):
+        _print_report(stored, day)
+
+
+def _print_report(stored: StoredReport, day: date) -> None:
     report, t = stored.report, stored.report.table
     adjust = Table(
         "企业账面 (books)",

@@ -98,6 +98,9 @@ class ErrorCode(enum.StrEnum):
     """A table's header fits several bank layouts; the import must name one."""
     STATEMENT_DISCONTINUOUS = "STATEMENT_DISCONTINUOUS"
     """A statement does not start where the account's previous one ended."""
+    STATEMENT_ACCOUNT_UNKNOWN = "STATEMENT_ACCOUNT_UNKNOWN"
+    """A statement of a bank account the fund has not registered (or in another
+    currency than the registered one): nothing of the file is stored."""
     FILE_TOO_LARGE = "FILE_TOO_LARGE"
     """A statement file exceeds the configured size limit; it was not read."""
     UNSUPPORTED_FORMAT = "UNSUPPORTED_FORMAT"

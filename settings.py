@@ -99,13 +99,6 @@ class Settings(BaseSettings):
     checkpoint_dir: str = "checkpoints"
     """Where ``riskpool checkpoint`` and period closes write signed checkpoints."""
 
-    reconcile_book: str = "CITY_POOL"
-    reconcile_account: str = "100201"
-    """The ledger account reconciled against the bank (the pool's cash account)."""
-
-    reconcile_bank_account: str | None = None
-    """The bank account number of its statements; unset: the only one imported."""
-
     statement_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     """Largest statement file accepted (CLI import and GraphQL upload)."""
 

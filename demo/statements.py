@@ -39,18 +39,42 @@ from xml.sax.saxutils import escape
 
 from riskpool.ledger.money import currency_exponent
 from riskpool.reconciliation.matching import LedgerItem
-from riskpool.reconciliation.records import ImportResult, RunResult
+from riskpool.reconciliation.records import BankAccount, ImportResult, RunResult
 from riskpool.reconciliation.service import ReconciliationService
 from riskpool.reconciliation.store import ReconciliationStore
 
 DEMO_BANK_ACCOUNT = "41050100070309000201"
 """The pool's special account (资金专户) at the demo's bank, as printed on statements."""
+DEMO_RESERVE_ACCOUNT = "41050100070309000101"
+"""The 郑科贷 reserve's account at the same bank (no statements in the demo)."""
 BANK_NAME = "郑州银行股份有限公司"
 H1_END = date(2025, 6, 30)
 Q3_START = date(2025, 6, 16)
 Q3_END = date(2025, 9, 30)
 DEMO_FINANCE_RUNNER = "demo-finance-1"
 """Who imports and runs the demo's matching; a second person confirms (four eyes)."""
+
+
+DEMO_ACCOUNTS = (
+    BankAccount(None, BANK_NAME, DEMO_BANK_ACCOUNT, "CNY", "CITY_POOL", "100201", date(2025, 1, 2)),
+    BankAccount(
+        None, BANK_NAME, DEMO_RESERVE_ACCOUNT, "CNY", "ZKD_RESERVE", "100201", date(2018, 10, 8)
+    ),
+)
+"""The demo fund's bank accounts: the pool's and the reserve's, each mirroring its
+book's cash account. The pool's account was opened before the fusion (2025-02-06)
+so that the first statement (opening 2025-01-31) is of an account already open."""
+
+
+async def register_demo_accounts(
+    service: ReconciliationService, *, actor: str = DEMO_FINANCE_RUNNER
+) -> tuple[BankAccount, ...]:
+    """Register the demo's bank accounts, those not registered yet (idempotent)."""
+    held = {a.number for a in await service.accounts()}
+    for account in DEMO_ACCOUNTS:
+        if account.number not in held:
+            await service.register_account(actor, account)
+    return tuple(await service.accounts())
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,10 +260,11 @@ def render_demo_files(
 async def demo_statement_files(
     service: ReconciliationService, *, bank_account: str = DEMO_BANK_ACCOUNT
 ) -> tuple[DemoFile, ...]:
-    """Read the reconciled account's postings and render the demo statements."""
+    """Read the pool's cash account's postings and render the demo statements."""
+    pool = DEMO_ACCOUNTS[0]
     async with service.db.transaction(write=False) as conn:
         store = ReconciliationStore(conn)
-        cash = await store.cash_account(service.pool.book, service.pool.account)
+        cash = await store.cash_account(pool.book, pool.ledger_account)
         items = list((await store.ledger_items(cash)).values())
     name = f"{cash.book}-{cash.code}"
     return render_demo_files(items, bank_account=bank_account, name=name)
@@ -248,12 +273,14 @@ async def demo_statement_files(
 async def load_demo_statements(
     service: ReconciliationService, *, actor: str = DEMO_FINANCE_RUNNER
 ) -> DemoReconciliation:
-    """Import the demo statements and run the matching once (idempotent).
+    """Register the demo's accounts, import the pool's statements and run the matching of
+    the pool's account once (idempotent).
 
     Loading again imports nothing new (the files are known by their hash) and
     therefore runs nothing; the proposals stay open for a second person.
     """
-    bank_account = service.pool.bank_account or DEMO_BANK_ACCOUNT
+    await register_demo_accounts(service, actor=actor)
+    bank_account = DEMO_BANK_ACCOUNT
     files = await demo_statement_files(service, bank_account=bank_account)
     imports = tuple(
         [
@@ -264,4 +291,5 @@ async def load_demo_statements(
     )
     if not any(result.lines_added for result in imports):
         return DemoReconciliation(imports, None)
-    return DemoReconciliation(imports, await service.run(actor))
+    (run,) = await service.run(actor, bank_account=bank_account)
+    return DemoReconciliation(imports, run)

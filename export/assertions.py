@@ -32,31 +32,31 @@ class StatementAssertions:
 async def statement_assertions(
     db: Database, reconciliation: ReconciliationService, book: str | None
 ) -> StatementAssertions:
-    """Assertions for ``book`` (empty unless it holds the reconciled cash account).
+    """Assertions for ``book`` (empty unless it holds a registered bank account's mirror).
 
     ``None`` stands for every book (the combined file); each assertion names
     its book, so it is placed in the right one.
     """
-    pool = reconciliation.pool
-    if book is not None and book != pool.book:
-        return StatementAssertions((), ())
-    closings = await reconciliation.statement_closings()
     agreed: list[BalanceAssertion] = []
     disagreeing: list[tuple[str, date, Money, Money]] = []
-    async with db.transaction(write=False) as conn:
-        ledger = LedgerStore(conn)
-        for statement_id, day, bank in closings:
-            booked = await ledger.balance(pool.book, pool.account, as_of=day)
-            if booked == bank:
-                agreed.append(
-                    BalanceAssertion(
-                        account=pool.account,
-                        day=day,
-                        amount=bank,
-                        reference=statement_id,
-                        book=pool.book,
+    for account in await reconciliation.accounts():
+        if book is not None and book != account.book:
+            continue
+        closings = await reconciliation.statement_closings(account.number)
+        async with db.transaction(write=False) as conn:
+            ledger = LedgerStore(conn)
+            for statement_id, day, bank in closings:
+                booked = await ledger.balance(account.book, account.ledger_account, as_of=day)
+                if booked == bank:
+                    agreed.append(
+                        BalanceAssertion(
+                            account=account.ledger_account,
+                            day=day,
+                            amount=bank,
+                            reference=statement_id,
+                            book=account.book,
+                        )
                     )
-                )
-            else:
-                disagreeing.append((statement_id, day, bank, booked))
+                else:
+                    disagreeing.append((statement_id, day, bank, booked))
     return StatementAssertions(tuple(agreed), tuple(disagreeing))

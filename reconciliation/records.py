@@ -19,17 +19,25 @@ from riskpool.reconciliation.report import ReconciliationReport
 
 
 @dataclass(frozen=True, slots=True)
-class PoolAccount:
-    """Which ledger account is reconciled against which bank account.
+class BankAccount:
+    """One of the fund's bank accounts, as registered, and the ledger account it mirrors.
 
-    ``bank_account`` is the account number as the bank prints it; ``None``
-    means "the only bank account whose statements were imported in the ledger
-    account's currency" (refused as ambiguous when there are several).
+    ``number`` is the account number as the bank prints it on its statements
+    (the import compares it exactly); ``book`` and ``ledger_account`` name the
+    cash account whose postings the bank's lines are matched against.
+    ``opening_date`` is the day the account was opened: no statement of it can
+    start earlier. ``id`` is ``None`` only before it is stored.
     """
 
-    book: str = "CITY_POOL"
-    account: str = "100201"
-    bank_account: str | None = None
+    id: int | None
+    bank: str
+    number: str
+    currency: str
+    book: str
+    ledger_account: str
+    opening_date: date
+    registered_at: datetime | None = None
+    registered_by: str | None = None
 
 
 class MatchStatus(enum.StrEnum):
@@ -138,3 +146,19 @@ class StoredReport:
     match_ids: Mapping[str, int]
     matched: tuple[StoredMatch, ...]
     proposals: tuple[StoredMatch, ...]
+
+
+class SheetFormat(enum.StrEnum):
+    """The file formats of the 银行存款余额调节表."""
+
+    XLSX = "xlsx"
+    PDF = "pdf"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A rendered file: its name, MIME type and bytes."""
+
+    filename: str
+    content_type: str
+    content: bytes

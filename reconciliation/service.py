@@ -18,6 +18,14 @@ past them, and the rest is proved to continue the account's latest stored
 statement. A statement with nothing new that ends within the stored period
 is skipped. Any parse error or broken proof refuses the whole file.
 
+**Accounts.** The fund's bank accounts are registered (bank, number,
+currency, the ledger cash account each mirrors, opening date). A statement of
+an account not registered, in another currency than the registered one, or
+opening before the account was opened is refused (``STATEMENT_ACCOUNT_UNKNOWN``)
+and nothing of its file is stored: a statement once stored stays (append-only),
+so what the fund does not hold must never get in. Run, proposals and report
+work per registered account — every account unless one is named.
+
 **Run.** The engine (:func:`~riskpool.reconciliation.matching.match`) sees the
 open lines and postings — those in no live match — and every match it finds
 is stored with its rule, version, score and components; exact (reference)
@@ -43,6 +51,7 @@ from typing import Any, BinaryIO
 
 import structlog
 from moneyed import Money
+from sqlalchemy.exc import DBAPIError
 
 from riskpool.db import Database
 from riskpool.errors import ErrorCode, RiskpoolError
@@ -53,16 +62,24 @@ from riskpool.reconciliation.model import Statement, StatementFile, StatementFor
 from riskpool.reconciliation.parsers import DEFAULT_MAX_BYTES, ColumnMapping, parse_bytes
 from riskpool.reconciliation.parsers.detect import read_source
 from riskpool.reconciliation.records import (
+    BankAccount,
+    Document,
     ImportResult,
     MatchStatus,
-    PoolAccount,
     RunRecord,
     RunResult,
+    SheetFormat,
     StoredMatch,
     StoredReport,
 )
 from riskpool.reconciliation.report import bank_balance_on, build_report
-from riskpool.reconciliation.store import CashAccount, ReconciliationStore, now
+from riskpool.reconciliation.sheet import build_sheet
+from riskpool.reconciliation.sheet_files import render_document
+from riskpool.reconciliation.store import (
+    ReconciliationStore,
+    is_unique_violation,
+    now,
+)
 
 log = structlog.get_logger("riskpool.reconciliation")
 
@@ -146,20 +163,91 @@ def _plan(
 
 
 class ReconciliationService:
-    """The use cases over one database and one reconciled account pair."""
+    """The use cases over one database and the fund's registered bank accounts."""
 
     def __init__(
         self,
         db: Database,
-        pool: PoolAccount | None = None,
         *,
         match_config: MatchConfig | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.db = db
-        self.pool = pool or PoolAccount()
         self.match_config = match_config or MatchConfig()
         self.max_bytes = max_bytes
+
+    # -- the registry of bank accounts ---------------------------------------------------
+
+    async def register_account(self, actor: str, account: BankAccount) -> BankAccount:
+        """Register one of the fund's bank accounts and the ledger cash account it mirrors.
+
+        Refused (``VALIDATION``) when a field is blank or too long, or the
+        currency is not the ledger account's; ``UNKNOWN_ACCOUNT`` when the ledger
+        account does not exist; ``DUPLICATE`` when the number or the ledger
+        account is registered already (each mirrors exactly one other).
+        """
+        _require_actor(actor)
+        account = _valid_account(account)
+        async with self.db.transaction(write=True) as conn:
+            store = ReconciliationStore(conn)
+            await store.lock()
+            cash = await store.cash_account(account.book, account.ledger_account)
+            if cash.currency != account.currency:
+                raise RiskpoolError(
+                    ErrorCode.VALIDATION,
+                    f"{account.book}:{account.ledger_account} is kept in {cash.currency}, "
+                    f"not {account.currency}: a bank account mirrors a ledger account of "
+                    "its own currency",
+                    field="currency",
+                )
+            for held in await store.bank_accounts():
+                if held.number == account.number:
+                    raise RiskpoolError(
+                        ErrorCode.DUPLICATE,
+                        f"bank account {account.number} is registered already",
+                        field="number",
+                    )
+                if (held.book, held.ledger_account) == (account.book, account.ledger_account):
+                    raise RiskpoolError(
+                        ErrorCode.DUPLICATE,
+                        f"{account.book}:{account.ledger_account} already mirrors bank "
+                        f"account {held.number}",
+                        field="ledgerAccount",
+                    )
+            try:
+                stored = await store.add_bank_account(account, actor)
+            except DBAPIError as exc:  # registered meanwhile by someone else
+                if is_unique_violation(exc):
+                    raise RiskpoolError(
+                        ErrorCode.DUPLICATE,
+                        f"bank account {account.number} is registered already",
+                        field="number",
+                    ) from None
+                raise
+        log.info("reconciliation.account_registered", number=account.number, actor=actor)
+        return stored
+
+    async def accounts(self) -> list[BankAccount]:
+        """The registered bank accounts, in the order they were registered."""
+        async with self.db.transaction(write=False) as conn:
+            return await ReconciliationStore(conn).bank_accounts()
+
+    async def _accounts(
+        self, store: ReconciliationStore, number: str | None, *, some: bool = True
+    ) -> list[BankAccount]:
+        """The named registered account, or all of them. ``NOT_FOUND`` when the named one
+        is not registered, or — for ``some`` (a run, a single report) — none is: a list
+        of every account's reports or proposals is simply empty then."""
+        found = await store.bank_accounts(number)
+        if not found and (some or number is not None):
+            raise RiskpoolError(
+                ErrorCode.NOT_FOUND,
+                f"bank account {number} is not registered"
+                if number is not None
+                else "no bank account is registered: register the fund's accounts first",
+                field="bankAccount" if number is not None else None,
+            )
+        return found
 
     # -- import -------------------------------------------------------------------------
 
@@ -224,6 +312,7 @@ class ReconciliationService:
             existing = await store.file_by_sha(parsed.source_sha256)
             if existing is not None:  # imported meanwhile by someone else
                 return _already_imported(existing)
+            _registered(parsed, {a.number: a for a in await store.bank_accounts()})
             accounts = {s.account for s in parsed.statements}
             ends = await store.closing_points(accounts)
             known = {
@@ -275,104 +364,103 @@ class ReconciliationService:
 
     # -- matching --------------------------------------------------------------------------
 
-    async def _bank_account(self, store: ReconciliationStore, cash: CashAccount) -> str:
-        if self.pool.bank_account:
-            return self.pool.bank_account
-        found = await store.bank_accounts(cash.currency)
-        if not found:
-            raise RiskpoolError(
-                ErrorCode.NOT_FOUND, f"no bank statements in {cash.currency} imported yet"
-            )
-        if len(found) > 1:
-            raise RiskpoolError(
-                ErrorCode.VALIDATION,
-                f"statements of several bank accounts ({', '.join(found)}): configure "
-                "RISKPOOL_RECONCILE_BANK_ACCOUNT",
-                field="bankAccount",
-            )
-        return found[0]
-
-    async def run(self, actor: str, *, dry_run: bool = False) -> RunResult:
-        """Match the open lines and postings; store and auto-confirm, unless ``dry_run``."""
+    async def run(
+        self, actor: str, *, dry_run: bool = False, bank_account: str | None = None
+    ) -> tuple[RunResult, ...]:
+        """Match each registered account's open lines and postings (all accounts, or the
+        one named); store and auto-confirm, unless ``dry_run``. One transaction: every
+        account's run is stored, or none."""
         _require_actor(actor)
         async with self.db.transaction(write=not dry_run) as conn:
             store = ReconciliationStore(conn)
             if not dry_run:
                 await store.lock()
-            cash = await store.cash_account(self.pool.book, self.pool.account)
-            bank_account = await self._bank_account(store, cash)
-            open_lines = await store.lines(bank_account, open_only=True)
-            open_items = await store.ledger_items(cash, open_only=True)
-            result = match(list(open_lines.values()), list(open_items.values()), self.match_config)
-            rejected = await store.rejected_keys(cash, bank_account)
-            found = [m for m in result.matches if m.key not in rejected]
-            started = now()
-            auto = sum(1 for m in found if m.auto_confirmable)
-            record = RunRecord(
-                id=None,
-                book=cash.book,
-                account=cash.code,
-                bank_account=bank_account,
-                actor=actor,
-                started_at=started,
-                dry_run=dry_run,
-                lines_considered=len(open_lines),
-                postings_considered=len(open_items),
-                matches=len(found),
-                auto_confirmed=auto,
-                proposals=len(found) - auto,
-                skipped_rejected=len(result.matches) - len(found),
-                config=asdict(self.match_config),
+            results = tuple(
+                [
+                    await self._run_account(store, actor, account, dry_run)
+                    for account in await self._accounts(store, bank_account)
+                ]
             )
-            line_ids = {line.dedup_key: i for i, line in open_lines.items()}
-            posting_ids = {item.posting_seq: p for p, item in open_items.items()}
-            lines_by_key = {line.dedup_key: line for line in open_lines.values()}
-            items_by_seq = {item.posting_seq: item for item in open_items.values()}
-            run_id: int | None = None
-            if not dry_run:
-                run_id = await store.add_run(record)
-                record = replace(record, id=run_id)
-            stored: list[StoredMatch] = []
-            for m in found:
-                match_id = None
-                if run_id is not None:
-                    match_id = await store.add_match(
-                        run_id,
-                        cash,
-                        bank_account,
-                        m,
-                        [line_ids[k] for k in m.line_keys],
-                        [posting_ids[s] for s in m.posting_seqs],
-                        started,
-                    )
-                stored.append(
-                    StoredMatch(
-                        id=match_id,
-                        run_id=run_id,
-                        run_actor=actor,
-                        rule=m.rule,
-                        rule_version=m.rule_version,
-                        score=m.score,
-                        components=m.components,
-                        match_key=m.key,
-                        status=MatchStatus.CONFIRMED
-                        if m.auto_confirmable
-                        else MatchStatus.PROPOSED,
-                        auto_confirmed=m.auto_confirmable,
-                        created_at=started,
-                        lines=tuple(lines_by_key[k] for k in m.line_keys),
-                        items=tuple(items_by_seq[s] for s in m.posting_seqs),
-                    )
-                )
-        log.info(
-            "reconciliation.run",
+        for result in results:
+            record = result.run
+            log.info(
+                "reconciliation.run",
+                actor=actor,
+                dry_run=dry_run,
+                run_id=record.id,
+                bank_account=record.bank_account,
+                matches=record.matches,
+                auto_confirmed=record.auto_confirmed,
+                proposals=record.proposals,
+            )
+        return results
+
+    async def _run_account(
+        self, store: ReconciliationStore, actor: str, account: BankAccount, dry_run: bool
+    ) -> RunResult:
+        cash = await store.cash_account(account.book, account.ledger_account)
+        bank_account = account.number
+        open_lines = await store.lines(bank_account, open_only=True)
+        open_items = await store.ledger_items(cash, open_only=True)
+        result = match(list(open_lines.values()), list(open_items.values()), self.match_config)
+        rejected = await store.rejected_keys(cash, bank_account)
+        found = [m for m in result.matches if m.key not in rejected]
+        started = now()
+        auto = sum(1 for m in found if m.auto_confirmable)
+        record = RunRecord(
+            id=None,
+            book=cash.book,
+            account=cash.code,
+            bank_account=bank_account,
             actor=actor,
+            started_at=started,
             dry_run=dry_run,
-            run_id=run_id,
-            matches=record.matches,
-            auto_confirmed=record.auto_confirmed,
-            proposals=record.proposals,
+            lines_considered=len(open_lines),
+            postings_considered=len(open_items),
+            matches=len(found),
+            auto_confirmed=auto,
+            proposals=len(found) - auto,
+            skipped_rejected=len(result.matches) - len(found),
+            config=asdict(self.match_config),
         )
+        line_ids = {line.dedup_key: i for i, line in open_lines.items()}
+        posting_ids = {item.posting_seq: p for p, item in open_items.items()}
+        lines_by_key = {line.dedup_key: line for line in open_lines.values()}
+        items_by_seq = {item.posting_seq: item for item in open_items.values()}
+        run_id: int | None = None
+        if not dry_run:
+            run_id = await store.add_run(record)
+            record = replace(record, id=run_id)
+        stored: list[StoredMatch] = []
+        for m in found:
+            match_id = None
+            if run_id is not None:
+                match_id = await store.add_match(
+                    run_id,
+                    cash,
+                    bank_account,
+                    m,
+                    [line_ids[k] for k in m.line_keys],
+                    [posting_ids[s] for s in m.posting_seqs],
+                    started,
+                )
+            stored.append(
+                StoredMatch(
+                    id=match_id,
+                    run_id=run_id,
+                    run_actor=actor,
+                    rule=m.rule,
+                    rule_version=m.rule_version,
+                    score=m.score,
+                    components=m.components,
+                    match_key=m.key,
+                    status=MatchStatus.CONFIRMED if m.auto_confirmable else MatchStatus.PROPOSED,
+                    auto_confirmed=m.auto_confirmable,
+                    created_at=started,
+                    lines=tuple(lines_by_key[k] for k in m.line_keys),
+                    items=tuple(items_by_seq[s] for s in m.posting_seqs),
+                )
+            )
         return RunResult(record, tuple(stored))
 
     # -- decisions ---------------------------------------------------------------------------
@@ -425,34 +513,27 @@ class ReconciliationService:
 
     # -- reads --------------------------------------------------------------------------------
 
-    async def proposals(self) -> list[StoredMatch]:
-        """Proposals awaiting a person's decision, oldest first."""
-        async with self.db.transaction(write=False) as conn:
-            store = ReconciliationStore(conn)
-            cash = await store.cash_account(self.pool.book, self.pool.account)
-            bank_account = await self._bank_account(store, cash)
-            return await store.stored_matches(cash, bank_account, statuses=[MatchStatus.PROPOSED])
+    async def proposals(self, bank_account: str | None = None) -> list[StoredMatch]:
+        """Proposals awaiting a person's decision, oldest first (all accounts, or one)."""
+        return await self.matches([MatchStatus.PROPOSED], bank_account=bank_account)
 
-    async def matches(self, statuses: Sequence[MatchStatus] | None = None) -> list[StoredMatch]:
+    async def matches(
+        self, statuses: Sequence[MatchStatus] | None = None, *, bank_account: str | None = None
+    ) -> list[StoredMatch]:
+        """Stored matches of every registered account (or the one named), oldest first."""
         async with self.db.transaction(write=False) as conn:
             store = ReconciliationStore(conn)
-            cash = await store.cash_account(self.pool.book, self.pool.account)
-            bank_account = await self._bank_account(store, cash)
-            return await store.stored_matches(cash, bank_account, statuses=statuses)
+            found: list[StoredMatch] = []
+            for account in await self._accounts(store, bank_account, some=False):
+                cash = await store.cash_account(account.book, account.ledger_account)
+                found += await store.stored_matches(cash, account.number, statuses=statuses)
+        return sorted(found, key=lambda m: m.id or 0)
 
-    async def statement_closings(self) -> list[tuple[str, date, Money]]:
-        """(statement id, closing date, closing balance) of every proved statement of the
-        reconciled bank account, oldest first; empty before any statement is imported."""
+    async def statement_closings(self, bank_account: str) -> list[tuple[str, date, Money]]:
+        """(statement id, closing date, closing balance) of every proved statement of
+        ``bank_account``, oldest first; empty before any statement is imported."""
         async with self.db.transaction(write=False) as conn:
-            store = ReconciliationStore(conn)
-            cash = await store.cash_account(self.pool.book, self.pool.account)
-            try:
-                bank_account = await self._bank_account(store, cash)
-            except RiskpoolError as exc:
-                if exc.code is ErrorCode.NOT_FOUND:
-                    return []
-                raise
-            statements = await store.statements(bank_account)
+            statements = await ReconciliationStore(conn).statements(bank_account)
         return sorted(
             ((s.statement_id, s.closing_date, s.closing) for s in statements),
             key=lambda item: (item[1], item[0]),
@@ -462,20 +543,71 @@ class ReconciliationService:
         async with self.db.transaction(write=False) as conn:
             return await ReconciliationStore(conn).runs(max(1, min(limit, 100)))
 
-    async def report(self, as_of: date) -> StoredReport:
-        """The reconciliation report and 银行存款余额调节表 at the end of ``as_of``."""
+    async def report(self, as_of: date, bank_account: str | None = None) -> StoredReport:
+        """The 银行存款余额调节表 of one account at the end of ``as_of``: the one named,
+        or the only one registered (``VALIDATION`` listing them when there are several)."""
         async with self.db.transaction(write=False) as conn:
             store = ReconciliationStore(conn)
-            cash = await store.cash_account(self.pool.book, self.pool.account)
-            bank_account = await self._bank_account(store, cash)
-            statements = await store.statements(bank_account, up_to=as_of)
-            bank_balance = bank_balance_on(statements, as_of)
-            book_balance = await store.ledger.balance(cash.book, cash.code, as_of)
-            lines = await store.lines(bank_account)
-            items = await store.ledger_items(cash)
-            live = await store.stored_matches(
-                cash, bank_account, statuses=[MatchStatus.PROPOSED, MatchStatus.CONFIRMED]
+            accounts = await self._accounts(store, bank_account)
+            if len(accounts) > 1:
+                raise RiskpoolError(
+                    ErrorCode.VALIDATION,
+                    "several bank accounts are registered ("
+                    + ", ".join(a.number for a in accounts)
+                    + "): name one",
+                    field="bankAccount",
+                )
+            return await self._report(store, accounts[0], as_of)
+
+    async def reports(self, as_of: date, bank_account: str | None = None) -> list[StoredReport]:
+        """The 银行存款余额调节表 of every registered account (or the one named)."""
+        async with self.db.transaction(write=False) as conn:
+            store = ReconciliationStore(conn)
+            return [
+                await self._report(store, account, as_of)
+                for account in await self._accounts(store, bank_account, some=False)
+            ]
+
+    async def adjustment_documents(
+        self,
+        as_of: date,
+        format: SheetFormat,
+        *,
+        preparer: str,
+        reviewer: str,
+        bank_account: str | None = None,
+    ) -> list[Document]:
+        """The 银行存款余额调节表 of every registered account (or the one named) as files:
+        Excel or PDF, signed off by ``preparer`` and ``reviewer`` (two people).
+        Rendering runs in a worker thread: a PDF of many open items takes a while."""
+        async with self.db.transaction(write=False) as conn:
+            store = ReconciliationStore(conn)
+            pairs = [
+                (account, await self._report(store, account, as_of))
+                for account in await self._accounts(store, bank_account, some=False)
+            ]
+        prepared_at = now()
+        sheets = [
+            build_sheet(
+                stored, account, preparer=preparer, reviewer=reviewer, prepared_at=prepared_at
             )
+            for account, stored in pairs
+        ]
+        return [await asyncio.to_thread(render_document, sheet, format) for sheet in sheets]
+
+    async def _report(
+        self, store: ReconciliationStore, account: BankAccount, as_of: date
+    ) -> StoredReport:
+        cash = await store.cash_account(account.book, account.ledger_account)
+        bank_account = account.number
+        statements = await store.statements(bank_account, up_to=as_of)
+        bank_balance = bank_balance_on(statements, as_of)
+        book_balance = await store.ledger.balance(cash.book, cash.code, as_of)
+        lines = await store.lines(bank_account)
+        items = await store.ledger_items(cash)
+        live = await store.stored_matches(
+            cash, bank_account, statuses=[MatchStatus.PROPOSED, MatchStatus.CONFIRMED]
+        )
         as_match = [_as_match(m) for m in live]
         report = build_report(
             as_of,
@@ -532,6 +664,74 @@ def _parse_and_prove(
     )
     prove_file(parsed)  # arithmetic, running balances and period, as the bank sent it
     return parsed
+
+
+MAX_BANK = 200
+MAX_NUMBER = 64
+MAX_CODE = 32
+
+
+def _valid_account(account: BankAccount) -> BankAccount:
+    """The account with its fields trimmed, or ``VALIDATION`` naming the bad field."""
+    trimmed = replace(
+        account,
+        bank=account.bank.strip(),
+        number=account.number.strip(),
+        currency=account.currency.strip().upper(),
+        book=account.book.strip(),
+        ledger_account=account.ledger_account.strip(),
+    )
+    for field, value, size in (
+        ("bank", trimmed.bank, MAX_BANK),
+        ("number", trimmed.number, MAX_NUMBER),
+        ("book", trimmed.book, MAX_CODE),
+        ("ledgerAccount", trimmed.ledger_account, MAX_CODE),
+    ):
+        if not value or len(value) > size or "\x00" in value:
+            raise RiskpoolError(
+                ErrorCode.VALIDATION, f"{field}: 1 to {size} characters, no NUL", field=field
+            )
+    if any(ch.isspace() for ch in trimmed.number):
+        raise RiskpoolError(
+            ErrorCode.VALIDATION,
+            "number: the account number as the bank prints it on statements, without spaces",
+            field="number",
+        )
+    if (
+        len(trimmed.currency) != 3
+        or not trimmed.currency.isascii()
+        or not trimmed.currency.isalpha()
+    ):
+        raise RiskpoolError(
+            ErrorCode.VALIDATION, "currency: a three-letter ISO 4217 code", field="currency"
+        )
+    return trimmed
+
+
+def _registered(parsed: StatementFile, registry: dict[str, BankAccount]) -> None:
+    """Refuse the file unless every statement is of a registered account, in its
+    currency, and not opening before the account was opened."""
+    for statement in parsed.statements:
+        account = registry.get(statement.account)
+        if account is None:
+            known = ", ".join(sorted(registry)) or "none"
+            raise StatementError(
+                ErrorCode.STATEMENT_ACCOUNT_UNKNOWN,
+                f"{statement.statement_id}: bank account {statement.account} is not one of "
+                f"the fund's registered accounts ({known}); register it first",
+            )
+        if statement.currency != account.currency:
+            raise StatementError(
+                ErrorCode.STATEMENT_ACCOUNT_UNKNOWN,
+                f"{statement.statement_id}: bank account {statement.account} is registered "
+                f"in {account.currency}, the statement is in {statement.currency}",
+            )
+        if statement.opening_date < account.opening_date:
+            raise StatementError(
+                ErrorCode.STATEMENT_ACCOUNT_UNKNOWN,
+                f"{statement.statement_id}: opens {statement.opening_date}, before bank "
+                f"account {statement.account} was opened ({account.opening_date})",
+            )
 
 
 def _already_imported(row: Any) -> ImportResult:

@@ -20,7 +20,7 @@ indexes stay the last line of defence.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -36,7 +36,13 @@ from riskpool.reconciliation import tables as t
 from riskpool.reconciliation.integrity import ClosingPoint
 from riskpool.reconciliation.matching import LedgerItem, Match, ledger_items
 from riskpool.reconciliation.model import Statement, StatementFormat, StatementLine
-from riskpool.reconciliation.records import Decision, MatchStatus, RunRecord, StoredMatch
+from riskpool.reconciliation.records import (
+    BankAccount,
+    Decision,
+    MatchStatus,
+    RunRecord,
+    StoredMatch,
+)
 
 ADVISORY_LOCK = 0x7265636F6E  # "recon": one key for all reconciliation writers
 _CHUNK = 500
@@ -318,14 +324,51 @@ class ReconciliationStore:
             rows = [_line_row(statement_row_id, line, sqlite) for line in chunk]
             await self.conn.exec_driver_sql(compiled.string, rows)
 
-    async def bank_accounts(self, currency: str) -> list[str]:
-        rows = await self.conn.execute(
-            select(t.statements.c.account)
-            .where(t.statements.c.currency == currency)
-            .distinct()
-            .order_by(t.statements.c.account)
+    # -- the registry of bank accounts ------------------------------------------------
+
+    async def add_bank_account(self, account: BankAccount, actor: str) -> BankAccount:
+        """Register ``account``; ``None`` fields of who/when are the server's."""
+        registered_at = now()
+        result = await self.conn.execute(
+            insert(t.bank_accounts)
+            .values(
+                bank=account.bank,
+                account_number=account.number,
+                currency=account.currency,
+                book=account.book,
+                ledger_account=account.ledger_account,
+                opening_date=account.opening_date,
+                registered_at=registered_at,
+                registered_by=actor,
+            )
+            .returning(t.bank_accounts.c.id)
         )
-        return list(rows.scalars())
+        return replace(
+            account,
+            id=int(result.scalar_one()),
+            registered_at=registered_at,
+            registered_by=actor,
+        )
+
+    async def bank_accounts(self, number: str | None = None) -> list[BankAccount]:
+        """Registered accounts (all, or the one numbered ``number``), in registration order."""
+        query = select(t.bank_accounts).order_by(t.bank_accounts.c.id)
+        if number is not None:
+            query = query.where(t.bank_accounts.c.account_number == number)
+        return [
+            BankAccount(
+                id=int(row.id),
+                bank=row.bank,
+                number=row.account_number,
+                currency=row.currency,
+                book=row.book,
+                ledger_account=row.ledger_account,
+                opening_date=row.opening_date,
+                registered_at=_aware(row.registered_at),
+                registered_by=row.registered_by,
+            )
+            for row in await self.conn.execute(query)
+        ]
 
     async def statements(self, account: str, up_to: date | None = None) -> list[Statement]:
         """The stored statements of ``account`` (opening on or before ``up_to``), with lines."""

@@ -24,6 +24,11 @@ What each table is for, and the invariant the database keeps for it:
   ``line_id`` and on ``posting_id`` over the rows not ``released``. Rejecting
   a proposal releases its members, which frees its line and posting for a
   later run while the row itself stays as history.
+* ``recon_bank_accounts`` — the registry of the fund's bank accounts (migration
+  ``0004_bank_accounts``): bank, account number as the bank prints it (unique),
+  currency, the ledger account it mirrors (book + code) and the day it was
+  opened; who registered it and when. A statement of an account not in it is
+  refused. Append-only: an account's identity never changes under its lines.
 * ``recon_decisions`` — the person who confirmed or rejected a proposal, when
   and why; at most one per match (unique ``match_id``).
 
@@ -201,4 +206,22 @@ decisions = Table(
     CheckConstraint("decision IN ('confirm', 'reject')", name="decision"),
 )
 
-ALL_TABLES = (files, statements, lines, runs, matches, members, decisions)
+bank_accounts = Table(
+    "recon_bank_accounts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("bank", String(200), nullable=False),
+    Column("account_number", String(64), nullable=False, unique=True),
+    Column("currency", String(3), nullable=False),
+    Column("book", String(32), nullable=False),
+    Column("ledger_account", String(32), nullable=False),
+    Column("opening_date", Date, nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("registered_by", String(200), nullable=False),
+    CheckConstraint("length(currency) = 3", name="currency"),
+    CheckConstraint("length(account_number) > 0", name="number"),
+    # One bank account per ledger account: the mirror is unambiguous both ways.
+    UniqueConstraint("book", "ledger_account"),
+)
+
+ALL_TABLES = (bank_accounts, files, statements, lines, runs, matches, members, decisions)

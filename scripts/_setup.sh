@@ -19,8 +19,19 @@ apt_install() {
 # requirements/ (generated with uv from pyproject.toml, see requirements/README.md),
 # so every machine runs the same packages. The dev set includes the server set, so
 # a .venv made by the test command also serves.
+# ensure_cjk_font: the Debian CJK font the 银行存款余额调节表 PDF embeds
+# (reconciliation/sheet_pdf.py looks for it); installed once, when missing.
+ensure_cjk_font() {
+    if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] \
+        && ! ls /usr/share/fonts/*/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1; then
+        echo "==> installing the CJK font of the reconciliation PDF (Debian package)"
+        apt_install fonts-wqy-microhei
+    fi
+}
+
 ensure_venv() {
     local set=${1:-dev}
+    ensure_cjk_font
     if [ ! -x .venv/bin/python ]; then
         if ! "$PYTHON" -m venv .venv 2>/dev/null; then
             rm -rf .venv

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import date
 
 import strawberry
 from strawberry.types import Info
@@ -20,13 +21,14 @@ from riskpool.graphql.core.mutations import attempt
 from riskpool.graphql.core.scalars import MoneyInput
 from riskpool.graphql.reconciliation.access import reconciler
 from riskpool.graphql.reconciliation.types import (
+    BankAccountType,
     ReconciliationMatchType,
     ReconciliationRunType,
     StatementFormatEnum,
     StatementImportType,
 )
 from riskpool.reconciliation.model import StatementFormat
-from riskpool.reconciliation.records import ImportResult, RunResult, StoredMatch
+from riskpool.reconciliation.records import BankAccount, ImportResult, RunResult, StoredMatch
 
 
 @strawberry.type
@@ -37,8 +39,17 @@ class ImportStatementPayload:
 
 @strawberry.type
 class RunReconciliationPayload:
-    run: ReconciliationRunType | None
+    run: ReconciliationRunType | None = strawberry.field(
+        description="The run, when one account was run (named, or the only one registered)."
+    )
+    runs: list[ReconciliationRunType] = strawberry.field(description="One run per account.")
     matches: list[ReconciliationMatchType]
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class RegisterBankAccountPayload:
+    bank_account: BankAccountType | None
     user_errors: list[UserError]
 
 
@@ -108,18 +119,49 @@ class ReconciliationMutation:
         "confirmed at once; the rest are proposals. A dry run stores nothing."
     )
     async def run_reconciliation(
-        self, info: Info[Context, None], dry_run: bool = False
+        self, info: Info[Context, None], dry_run: bool = False, bank_account: str | None = None
     ) -> RunReconciliationPayload:
         service = info.context.app.reconciliation
 
-        async def work() -> RunResult:
-            return await service.run(reconciler(info.context), dry_run=dry_run)
+        async def work() -> tuple[RunResult, ...]:
+            return await service.run(
+                reconciler(info.context), dry_run=dry_run, bank_account=bank_account
+            )
+
+        results, errors = await attempt(lambda: info.context.app.guarded(work))
+        found = results or ()
+        return RunReconciliationPayload(
+            run=ReconciliationRunType.of(found[0].run) if len(found) == 1 else None,
+            runs=[ReconciliationRunType.of(r.run) for r in found],
+            matches=[ReconciliationMatchType.of(m) for r in found for m in r.matches],
+            user_errors=errors,
+        )
+
+    @strawberry.mutation(
+        description="Operator: register one of the fund's bank accounts and the ledger cash "
+        "account it mirrors; statements of unregistered accounts are refused."
+    )
+    async def register_bank_account(
+        self,
+        info: Info[Context, None],
+        bank: str,
+        number: str,
+        currency: str,
+        book: str,
+        ledger_account: str,
+        opening_date: date,
+    ) -> RegisterBankAccountPayload:
+        service = info.context.app.reconciliation
+
+        async def work() -> BankAccount:
+            return await service.register_account(
+                reconciler(info.context),
+                BankAccount(None, bank, number, currency, book, ledger_account, opening_date),
+            )
 
         result, errors = await attempt(lambda: info.context.app.guarded(work))
-        return RunReconciliationPayload(
-            run=ReconciliationRunType.of(result.run) if result else None,
-            matches=[ReconciliationMatchType.of(m) for m in result.matches] if result else [],
-            user_errors=errors,
+        return RegisterBankAccountPayload(
+            bank_account=BankAccountType.of(result) if result else None, user_errors=errors
         )
 
     @strawberry.mutation(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date, datetime
 
 import strawberry
@@ -13,6 +14,7 @@ from riskpool.reconciliation.matching import LedgerItem
 
 MatchStatusEnum = strawberry.enum(records.MatchStatus, name="ReconciliationMatchStatus")
 StatementFormatEnum = strawberry.enum(model.StatementFormat, name="StatementFormat")
+SheetFormatEnum = strawberry.enum(records.SheetFormat, name="ReconciliationSheetFormat")
 
 READ_ROLES_NOTE = "Readable by every role but institution users."
 
@@ -150,6 +152,58 @@ class ReconciliationRunType:
             auto_confirmed=run.auto_confirmed,
             proposals=run.proposals,
             skipped_rejected=run.skipped_rejected,
+        )
+
+
+@strawberry.type(
+    name="BankAccount",
+    description="One of the fund's registered bank accounts and the ledger account it mirrors.",
+)
+class BankAccountType:
+    id: int
+    bank: str
+    number: str = strawberry.field(description="As the bank prints it on its statements.")
+    currency: str
+    book: str
+    ledger_account: str
+    opening_date: date
+    registered_at: datetime
+    registered_by: str
+
+    @classmethod
+    def of(cls, account: records.BankAccount) -> BankAccountType:
+        if account.id is None or account.registered_at is None or account.registered_by is None:
+            raise ValueError("only a registered bank account is shown")
+        return cls(
+            id=account.id,
+            bank=account.bank,
+            number=account.number,
+            currency=account.currency,
+            book=account.book,
+            ledger_account=account.ledger_account,
+            opening_date=account.opening_date,
+            registered_at=account.registered_at,
+            registered_by=account.registered_by,
+        )
+
+
+@strawberry.type(
+    name="ReconciliationDocument",
+    description="A 银行存款余额调节表 file (Excel or PDF), its bytes in base64.",
+)
+class ReconciliationDocumentType:
+    filename: str
+    content_type: str
+    content_base64: str
+    size_bytes: int
+
+    @classmethod
+    def of(cls, document: records.Document) -> ReconciliationDocumentType:
+        return cls(
+            filename=document.filename,
+            content_type=document.content_type,
+            content_base64=base64.b64encode(document.content).decode("ascii"),
+            size_bytes=len(document.content),
         )
 
 

@@ -268,7 +268,11 @@ def item(
 # -- large MT940 files ---------------------------------------------------------------
 
 
-def large_mt940(text_lines: int, *, account: str = "0200001234567890") -> bytes:
+LARGE_ACCOUNT = "0200001234567890"
+"""The account of :func:`large_mt940`'s statements."""
+
+
+def large_mt940(text_lines: int, *, account: str = LARGE_ACCOUNT) -> bytes:
     """An MT940 file of about ``text_lines`` lines: one statement, three text lines per
     statement line (``:61:`` and a two-line structured ``:86:``), in SWIFT's character
     set X as banks send them — about 66 bytes a text line (the 200,000-line file of

@@ -24,12 +24,13 @@ from riskpool.db import Database
 from riskpool.ledger.model import AccountSpec, AccountType, EntrySpec, PostingSpec
 from riskpool.ledger.service import Ledger
 from riskpool.reconciliation import tables
-from riskpool.reconciliation.records import PoolAccount
+from riskpool.reconciliation.records import BankAccount
 from riskpool.reconciliation.service import ReconciliationService
 
 BANK = "41050100000000000001"
 D = date
 FEB_END = date(2025, 2, 28)
+LONG_AGO = date(2000, 1, 1)
 
 
 def cny(value: str) -> Money:
@@ -62,9 +63,15 @@ async def pool_ledger(db: Database) -> Ledger:
     return ledger
 
 
+POOL_ACCOUNT = BankAccount(None, "郑州银行", BANK, "CNY", "CITY_POOL", "100201", D(2025, 1, 1))
+
+
 async def service(db: Database) -> ReconciliationService:
+    """The pool's ledger and a service with the pool's bank account registered."""
     await pool_ledger(db)
-    return ReconciliationService(db, PoolAccount("CITY_POOL", "100201", None))
+    recon = ReconciliationService(db)
+    await recon.register_account("test", POOL_ACCOUNT)
+    return recon
 
 
 def statement(
@@ -104,3 +111,24 @@ async def counts(db: Database) -> dict[str, int]:
             result = await conn.execute(select(func.count()).select_from(table))
             found[table.name] = int(result.scalar_one())
     return found
+
+
+async def register_bank(
+    recon: ReconciliationService,
+    number: str,
+    currency: str = "CNY",
+    *,
+    opened: date = LONG_AGO,
+) -> BankAccount:
+    """Register one more bank account, mirrored by a new cash account of its own.
+
+    Each registered account mirrors exactly one ledger account, so a test that
+    imports statements of another account opens one (``1002xx`` in ``CITY_POOL``).
+    """
+    held = await recon.accounts()
+    code = f"1002{len(held) + 1:02d}"
+    await Ledger(recon.db).open_account(
+        AccountSpec("CITY_POOL", code, code, AccountType.ASSET, currency, D(2000, 1, 1))
+    )
+    bank = BankAccount(None, "test bank", number, currency, "CITY_POOL", code, opened)
+    return await recon.register_account("test", bank)

@@ -13,8 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from recon_builders import large_mt940, mt940_statement
-from recon_db import service
+from recon_builders import LARGE_ACCOUNT, large_mt940, mt940_statement
+from recon_db import register_bank, service
 
 from riskpool.reconciliation.integrity import prove_file
 from riskpool.reconciliation.parsers import parse_bytes
@@ -50,6 +50,8 @@ def test_a_large_statement_keeps_every_line_and_proves() -> None:
 
 async def test_import_peak_memory_is_at_most_five_times_the_file(database: Any) -> None:
     recon = await service(database.db)
+    await register_bank(recon, LARGE_ACCOUNT)
+    await register_bank(recon, "41050100000000000009")
     warm_up = mt940_statement(  # loads what an import loads once (modules, caches)
         reference="W",
         account="41050100000000000009",
@@ -73,6 +75,7 @@ async def test_import_peak_memory_is_at_most_five_times_the_file(database: Any) 
 async def test_the_server_keeps_answering_while_a_large_file_imports(database: Any) -> None:
     """A /healthz-like ping every 50 ms is answered within a second throughout."""
     recon = await service(database.db)
+    await register_bank(recon, LARGE_ACCOUNT)
     data = large_mt940(100_000)
     gaps: list[float] = []
     done = asyncio.Event()
@@ -100,6 +103,7 @@ async def test_a_held_file_is_recognised_by_its_hash_without_parsing(
     database: Any, monkeypatch: Any
 ) -> None:
     recon = await service(database.db)
+    await register_bank(recon, LARGE_ACCOUNT)
     data = large_mt940(3_000)
     first = await recon.import_file("alice", data, filename="a.sta")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from recon_db import service
+from recon_db import register_bank, service
 
 from riskpool.errors import ErrorCode
 from riskpool.reconciliation.errors import StatementError
@@ -171,6 +171,7 @@ def test_a_tag_the_library_cannot_read_is_named_with_its_line_not_a_repr() -> No
 
 async def test_a_ctrl_z_file_stores_each_account_s_statement(database: Any) -> None:
     recon = await service(database.db)
+    await register_bank(recon, "41050100000000000002")
     result = await recon.import_file(
         "alice", CORPUS / "ctrl_z_two_accounts.sta", filename="download(3).txt"
     )

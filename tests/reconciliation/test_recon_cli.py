@@ -8,12 +8,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from recon_db import MARCH, counts, pool_ledger, statement
+from recon_db import BANK, MARCH, counts, pool_ledger, statement
 from typer.testing import CliRunner
 
 from riskpool.cli import app
 
 runner = CliRunner()
+REGISTER = (
+    "reconcile",
+    "accounts",
+    "register",
+    "--bank",
+    "郑州银行",
+    "--number",
+    BANK,
+    "--book",
+    "CITY_POOL",
+    "--ledger-account",
+    "100201",
+    "--opened",
+    "2025-01-01",
+    "--as",
+    "alice",
+)
 
 
 def cli(*args: str) -> Any:
@@ -25,6 +42,8 @@ async def files(database: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     monkeypatch.setenv("RISKPOOL_DATABASE_URL", database.url)
     monkeypatch.setenv("COLUMNS", "250")
     await pool_ledger(database.db)
+    registered = await cli(*REGISTER)
+    assert registered.exit_code == 0, registered.output
     good = tmp_path / "march.sta"
     good.write_bytes(statement(MARCH))
     bad = tmp_path / "broken.sta"
@@ -84,3 +103,34 @@ async def test_reject_needs_a_reason_and_report_needs_a_date(files: Any) -> None
     assert "rejected" in result.output
     bad_date = await cli("reconcile", "report", "--as-of", "yesterday")
     assert bad_date.exit_code == 2
+
+
+async def test_accounts_are_registered_and_listed(files: Any) -> None:
+    listed = await cli("reconcile", "accounts", "list")
+    assert listed.exit_code == 0, listed.output
+    assert BANK in listed.output and "CITY_POOL:100201" in listed.output
+    assert "2025-01-01" in listed.output and "alice" in listed.output
+    again = await cli(*REGISTER)
+    assert again.exit_code == 2 and "DUPLICATE" in again.output
+    bad = await cli(*REGISTER[:-3], "yesterday", "--as", "alice")
+    assert bad.exit_code == 2 and "--opened must be YYYY-MM-DD" in bad.output
+
+
+async def test_the_adjustment_sheet_is_written_as_pdf_and_excel(files: Any, tmp_path: Path) -> None:
+    _database, good, _bad = files
+    await cli("reconcile", "import", str(good), "--as", "alice")
+    out = tmp_path / "sheets"
+    for fmt in ("pdf", "xlsx"):
+        result = await cli(
+            "reconcile", "sheet", "--as-of", "2025-03-31", "--format", fmt,
+            "--reviewer", "bob", "--out", str(out), "--as", "alice",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [f"调节表-{BANK}-2025-03-31.pdf", f"调节表-{BANK}-2025-03-31.xlsx"]
+    assert (out / names[0]).read_bytes().startswith(b"%PDF-")
+    own = await cli(
+        "reconcile", "sheet", "--as-of", "2025-03-31", "--reviewer", "alice", "--as", "alice",
+        "--out", str(out),
+    )  # fmt: skip
+    assert own.exit_code == 2 and "FORBIDDEN" in own.output

@@ -8,7 +8,7 @@ from typing import Any
 from recon_db import counts
 
 from riskpool.bootstrap import App, build
-from riskpool.demo.statements import DEMO_FINANCE_RUNNER, load_demo_statements
+from riskpool.demo.statements import DEMO_BANK_ACCOUNT, DEMO_FINANCE_RUNNER, load_demo_statements
 from riskpool.reconciliation.records import MatchStatus
 from riskpool.settings import Settings
 
@@ -29,7 +29,7 @@ async def test_the_demo_statements_reconcile_and_show_their_findings(demo_databa
     assert loaded.run is not None and loaded.run.run.actor == DEMO_FINANCE_RUNNER
     assert (loaded.run.run.auto_confirmed, loaded.run.run.proposals) == (5, 4)
 
-    stored = await app.reconciliation.report(Q3_END)
+    stored = await app.reconciliation.report(Q3_END, DEMO_BANK_ACCOUNT)
     report, table = stored.report, stored.report.table
     assert table.balanced
     assert str(table.book_balance.amount) == "165807435.28"
@@ -47,7 +47,7 @@ async def test_the_demo_statements_reconcile_and_show_their_findings(demo_databa
     first = stored.proposals[0]
     assert first.id is not None
     await app.reconciliation.confirm("demo-finance-2", first.id, "checked the bank advice")
-    after = await app.reconciliation.report(Q3_END)
+    after = await app.reconciliation.report(Q3_END, DEMO_BANK_ACCOUNT)
     assert after.report.table.balanced and len(after.report.matched) == 6
     assert len(after.proposals) == 3
 

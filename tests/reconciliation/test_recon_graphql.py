@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
+from io import BytesIO
 from typing import Any
 
 import httpx
 import pytest
-from recon_db import MARCH, counts, pool_ledger, statement
+from pypdf import PdfReader
+from recon_db import MARCH, POOL_ACCOUNT, counts, pool_ledger, statement
 
 from riskpool.bootstrap import App, build
 from riskpool.domain.commands.parties import RegisterInstitution
@@ -88,6 +90,7 @@ class Client:
 async def client(database: Any) -> AsyncIterator[Client]:
     app = build(Settings(database_url=database.url, load_demo=False), db=database.db)
     await pool_ledger(database.db)
+    await app.reconciliation.register_account("op", POOL_ACCOUNT)
     # Institution tokens must name an institution that exists (#1, minted by Client.gql).
     await app.handle(
         RegisterInstitution(name="甲银行", kind=InstitutionKind.BANK), Actor(Role.OPERATOR, "op")
@@ -171,3 +174,71 @@ async def test_roles(client: Client) -> None:
         run = await client.gql(RUN, {"dry": True}, role=role, subject="x")
         codes = [e["code"] for e in run["data"]["runReconciliation"]["userErrors"]]
         assert (codes == ["FORBIDDEN"]) is (role is not Role.OPERATOR), (role, codes)
+
+
+REGISTER = """
+mutation($number: String!, $code: String!) {
+  registerBankAccount(bank: "中国工商银行", number: $number, currency: "CNY",
+                      book: "CITY_POOL", ledgerAccount: $code, openingDate: "2025-01-01") {
+    bankAccount { id number bank currency book ledgerAccount openingDate registeredBy }
+    userErrors { code field }
+  }
+}"""
+ACCOUNTS = "query { bankAccounts { number ledgerAccount } }"
+REPORTS = 'query { reconciliationReports(asOf: "2025-03-31") { bankAccount } }'
+
+
+async def test_bank_accounts_are_registered_over_graphql(client: Client) -> None:
+    op = {"role": Role.OPERATOR, "subject": "alice"}
+    taken = await client.gql(REGISTER, {"number": "NEW1", "code": "100201"}, **op)
+    codes = [e["code"] for e in taken["data"]["registerBankAccount"]["userErrors"]]
+    assert codes == ["DUPLICATE"]  # 100201 mirrors the pool's account already
+    for role in Role:
+        if role is not Role.OPERATOR:
+            body = await client.gql(
+                REGISTER, {"number": "NEW1", "code": "100201"}, role=role, subject="x"
+            )
+            codes = [e["code"] for e in body["data"]["registerBankAccount"]["userErrors"]]
+            assert codes == ["FORBIDDEN"], role
+        listed = await client.gql(ACCOUNTS, role=role, subject="x")
+        if role in READERS:
+            assert listed["data"]["bankAccounts"] == [
+                {"number": "41050100000000000001", "ledgerAccount": "100201"}
+            ]
+        else:
+            assert listed["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    unknown = await client.gql(
+        UPLOAD, {"content": encoded(statement(MARCH).replace(b"00000001", b"00000002"))}, **op
+    )
+    codes = [e["code"] for e in unknown["data"]["importStatement"]["userErrors"]]
+    assert codes == ["STATEMENT_ACCOUNT_UNKNOWN"]
+    await client.gql(UPLOAD, {"content": encoded(statement(MARCH))}, **op)
+    reports = await client.gql(REPORTS, **op)
+    assert reports["data"]["reconciliationReports"] == [{"bankAccount": "41050100000000000001"}]
+
+
+SHEETS = """
+query($format: ReconciliationSheetFormat!) {
+  reconciliationSheets(asOf: "2025-03-31", format: $format, reviewer: "bob") {
+    filename contentType contentBase64 sizeBytes
+  }
+}"""
+
+
+async def test_the_adjustment_sheet_downloads_over_graphql(client: Client) -> None:
+    op = {"role": Role.OPERATOR, "subject": "alice"}
+    await client.gql(UPLOAD, {"content": encoded(statement(MARCH))}, **op)
+    body = await client.gql(SHEETS, {"format": "PDF"}, role=Role.AUDITOR, subject="carol")
+    (document,) = body["data"]["reconciliationSheets"]
+    content = base64.b64decode(document["contentBase64"])
+    assert content.startswith(b"%PDF-") and len(content) == document["sizeBytes"]
+    assert document["contentType"] == "application/pdf"
+    assert document["filename"] == "调节表-41050100000000000001-2025-03-31.pdf"
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(content)).pages)
+    assert "银行存款余额调节表" in text and "编制人：carol" in text and "复核人：bob" in text
+    xlsx = await client.gql(SHEETS, {"format": "XLSX"}, **op)
+    assert xlsx["data"]["reconciliationSheets"][0]["filename"].endswith(".xlsx")
+    own = await client.gql(SHEETS, {"format": "PDF"}, role=Role.OPERATOR, subject="bob")
+    assert own["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    institution = await client.gql(SHEETS, {"format": "PDF"}, role=Role.INSTITUTION, subject="i")
+    assert institution["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -24,7 +24,7 @@ async def imported(database: Any) -> ReconciliationService:
 
 async def test_exact_matches_confirm_themselves_and_the_rest_are_proposals(database: Any) -> None:
     recon = await imported(database)
-    result = await recon.run("alice")
+    result = (await recon.run("alice"))[0]
     run = result.run
     assert run.id is not None and not run.dry_run and run.actor == "alice"
     assert (run.lines_considered, run.postings_considered) == (3, 3)
@@ -41,14 +41,16 @@ async def test_exact_matches_confirm_themselves_and_the_rest_are_proposals(datab
     assert stored.run_actor == "alice"
     assert [i.reference for i in stored.items] == ["INT-Q1"]
     # A second run finds nothing left to match.
-    again = await recon.run("alice")
+    again = (await recon.run("alice"))[0]
     assert (again.run.lines_considered, again.run.matches) == (0, 0)
     assert [r.id for r in await recon.runs()] == [again.run.id, run.id]
 
 
 async def test_four_eyes_the_runner_may_not_confirm(database: Any) -> None:
     recon = await imported(database)
-    (proposal,) = [m for m in (await recon.run("alice")).matches if m.id and not m.auto_confirmed]
+    (proposal,) = [
+        m for m in (await recon.run("alice"))[0].matches if m.id and not m.auto_confirmed
+    ]
     assert proposal.id is not None
     with pytest.raises(RiskpoolError) as refused:
         await recon.confirm("alice", proposal.id)
@@ -65,14 +67,14 @@ async def test_a_rejected_proposal_frees_its_items_and_is_not_proposed_again(
     database: Any,
 ) -> None:
     recon = await imported(database)
-    (proposal,) = [m for m in (await recon.run("alice")).matches if not m.auto_confirmed]
+    (proposal,) = [m for m in (await recon.run("alice"))[0].matches if not m.auto_confirmed]
     assert proposal.id is not None
     with pytest.raises(RiskpoolError) as no_reason:
         await recon.reject("alice", proposal.id, " ")
     assert no_reason.value.code is ErrorCode.VALIDATION
     rejected = await recon.reject("alice", proposal.id, "not this interest")
     assert rejected.status is MatchStatus.REJECTED
-    again = await recon.run("alice")
+    again = (await recon.run("alice"))[0]
     assert (again.run.lines_considered, again.run.postings_considered) == (1, 1)
     assert (again.run.matches, again.run.skipped_rejected) == (0, 1)
     with pytest.raises(RiskpoolError) as late:
@@ -84,7 +86,7 @@ async def test_a_line_is_in_at_most_one_live_match_enforced_by_the_database(
     database: Any,
 ) -> None:
     recon = await imported(database)
-    result = await recon.run("alice")
+    result = (await recon.run("alice"))[0]
     (proposal,) = [m for m in result.matches if not m.auto_confirmed]
     assert proposal.id is not None and proposal.run_id is not None
     async with database.db.transaction(write=False) as conn:
@@ -119,12 +121,12 @@ async def test_a_line_is_in_at_most_one_live_match_enforced_by_the_database(
 async def test_a_dry_run_changes_nothing(database: Any) -> None:
     recon = await imported(database)
     before = await counts(database.db)
-    dry = await recon.run("alice", dry_run=True)
+    dry = (await recon.run("alice", dry_run=True))[0]
     assert dry.run.dry_run and dry.run.id is None
     assert (dry.run.matches, dry.run.auto_confirmed) == (3, 2)
     assert all(m.id is None for m in dry.matches)
     assert await counts(database.db) == before
-    real = await recon.run("alice")
+    real = (await recon.run("alice"))[0]
     assert [m.match_key for m in real.matches] == [m.match_key for m in dry.matches]
 
 

@@ -1,0 +1,4 @@
+CREATE TRIGGER recon_bank_accounts_no_update BEFORE UPDATE ON recon_bank_accounts
+BEGIN
+    SELECT RAISE(ABORT, 'RP003');  -- append-only
+END
