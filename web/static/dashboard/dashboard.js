@@ -110,8 +110,7 @@
   var HEADLINE = "query Headline($asOf: Date!, $policy: String) {" +
     " scheme: loanStatistics(asOf: $asOf, policyCode: $policy) { totals {" +
     "   creditGranted { amount minorUnits } disbursed { amount minorUnits } } }" +
-    " all: loanStatistics(asOf: $asOf) { totals { compensationPaid { amount minorUnits } } }" +
-    " pool: poolStatistics(asOf: $asOf) { poolCash { amount minorUnits } } }";
+    " all: loanStatistics(asOf: $asOf) { totals { compensationPaid { amount minorUnits } } } }";
 
   function headline(asOf, policy) {
     return gql(HEADLINE, { asOf: asOf, policy: policy }).then(function (body) {
@@ -122,13 +121,13 @@
       showCard("card-disbursed", M.fen(t.disbursed), t.disbursed.amount);
       var paid = d.all.totals.compensationPaid;
       showCard("card-paid", M.fen(paid), paid.amount);
-      showCard("card-pool-cash", M.fen(d.pool.poolCash), d.pool.poolCash.amount);
     });
   }
 
   var FUNDS = "query Funds($asOf: Date!) {" +
     " reserve: accounts(book: \"ZKD_RESERVE\", asOf: $asOf, first: 100) { nodes { code naturalBalance { amount minorUnits } } }" +
-    " pool: accounts(book: \"CITY_POOL\", asOf: $asOf, first: 100) { nodes { code naturalBalance { amount minorUnits } } } }";
+    " pool: accounts(book: \"CITY_POOL\", asOf: $asOf, first: 100) { nodes { code naturalBalance { amount minorUnits } } }" +
+    " cash: poolStatistics(asOf: $asOf) { poolCash { amount minorUnits } } }";
 
   // Leaf accounts only: a parent's balance may or may not roll its children up.
   function leaves(nodes) {
@@ -140,10 +139,12 @@
   function funds(asOf) {
     return gql(FUNDS, { asOf: asOf }).then(function (body) {
       if (forbidden(body) || !body.data) {
-        hideCard("card-reserve", "本角色无权查看账簿");
-        hideCard("card-pool-capital", "本角色无权查看账簿");
+        ["card-reserve", "card-pool-capital", "card-pool-cash"].forEach(function (id) {
+          hideCard(id, "本角色无权查看资金账簿");
+        });
         return;
       }
+      showCard("card-pool-cash", M.fen(body.data.cash.poolCash), body.data.cash.poolCash.amount);
       var allocation = body.data.reserve.nodes.filter(function (n) { return n.code === "300101"; })[0];
       if (allocation) {
         showCard("card-reserve", M.fen(allocation.naturalBalance), allocation.naturalBalance.amount);
@@ -180,12 +181,17 @@
       }).join(" ");
       var variables = {};
       chunk.forEach(function (d, i) { variables["d" + i] = d; });
-      requests.push(gql("query Cash(" + params + ") { " + fields + " }", variables).then(function (body) {
+      requests.push(gql("query Cash(" + params + ") { " + fields + " }", variables));
+    }
+    return Promise.all(requests).then(function (bodies) {
+      if (bodies.some(forbidden)) {
+        $("chart-cash").textContent = "本角色无权查看资金池现金";
+        return;
+      }
+      var answers = bodies.map(function (body) {
         if (!body.data) { throw new Error(firstError(body)); }
         return body.data;
-      }.bind(null)));
-    }
-    return Promise.all(requests).then(function (answers) {
+      });
       var pool = [];
       var reserve = [];
       answers.forEach(function (data) {
