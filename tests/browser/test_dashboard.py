@@ -57,7 +57,9 @@ async def _open(browser: Browser) -> Watched:
     return watched
 
 
-async def _dev_login(watched: Watched, base: str, role: str, institution: int | None = None) -> None:
+async def _dev_login(
+    watched: Watched, base: str, role: str, institution: int | None = None
+) -> None:
     page = watched.page
     await page.goto(f"{base}/dashboard?{SEED}")
     await page.select_option("#dev-role", role)
@@ -95,7 +97,11 @@ FIGURES = """query($asOf: Date!, $policy: String) {
 POOL = '{ poolStatistics(asOf: "2025-06-30") { poolCash { amount } } }'
 
 
-CLAIMS = "{ " + " ".join(f"{s.lower()}: claims(state: {s}) {{ totalCount }}" for s in CLAIM_STATES) + " }"
+CLAIMS = (
+    "{ "
+    + " ".join(f"{s.lower()}: claims(state: {s}) {{ totalCount }}" for s in CLAIM_STATES)
+    + " }"
+)
 
 
 async def _assert_page_equals_api(watched: Watched, base: str) -> tuple[str, dict[str, Any]]:
@@ -154,7 +160,9 @@ async def test_an_institution_sees_only_its_own_figures(
     await _dev_login(operator, server, "operator")
     _, everyone = await _assert_page_equals_api(operator, server)
     token = await operator.page.evaluate("window.localStorage.getItem('riskpool.token')")
-    institutions = await _api(server, token, "{ institutions(first: 100) { nodes { databaseId name } } }")
+    institutions = await _api(
+        server, token, "{ institutions(first: 100) { nodes { databaseId name } } }"
+    )
     zzb = next(n for n in institutions["data"]["institutions"]["nodes"] if n["name"] == "郑州银行")
 
     watched = await _open(browser)

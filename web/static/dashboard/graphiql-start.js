@@ -8,7 +8,11 @@
   var headers = token
     ? JSON.stringify({ Authorization: "Bearer " + token }, null, 2)
     : JSON.stringify({ Authorization: "Bearer <riskpool token --role operator>" }, null, 2);
-  var fetcher = GraphiQL.createFetcher({ url: url });
+  // The fetcher's own headers also serve the schema's introspection, before any editing.
+  var fetcher = GraphiQL.createFetcher({
+    url: url,
+    headers: token ? { Authorization: "Bearer " + token } : {},
+  });
   var root = ReactDOM.createRoot(document.getElementById("graphiql"));
   root.render(
     React.createElement(GraphiQL, {
