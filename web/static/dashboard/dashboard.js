@@ -92,8 +92,8 @@
     chart(id).setOption({
       animation: false, // a chart is complete when drawn (and so is its screenshot)
       tooltip: { trigger: "axis", formatter: moneyTooltip },
-      legend: {},
-      grid: { left: 70, right: 20, bottom: 60 },
+      legend: { top: 0 },
+      grid: { left: 70, right: 20, top: 50, bottom: labels.length > 6 ? 110 : 40 },
       xAxis: { type: "category", data: labels, axisLabel: { rotate: labels.length > 6 ? 30 : 0 } },
       yAxis: { type: "value", name: "万元" },
       series: series.map(function (s) {
