@@ -1,4 +1,6 @@
-"""The ASGI application: ``/graphql`` (strawberry) and ``/healthz`` on Starlette.
+"""The ASGI application: ``/graphql`` (strawberry), ``/healthz`` and the browser pages
+(``/dashboard``, ``/static``: riskpool.web) on Starlette. Every page loads only
+riskpool's own files: GraphiQL is riskpool.web's page, not strawberry's CDN one.
 
 Request handling, outermost first: CORS (configured origins only; preflight
 answered); a request id (from ``X-Request-ID`` or new) bound into structured
@@ -39,6 +41,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from riskpool.bootstrap import App
+from riskpool.domain.model.parties import Role
 from riskpool.domain.permissions import Operation, allowed
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.graphql.auth.tokens import (
@@ -47,6 +50,7 @@ from riskpool.graphql.auth.tokens import (
     InvalidToken,
     Principal,
     TokenSettings,
+    mint,
 )
 from riskpool.graphql.core.context import Context
 from riskpool.graphql.core.extensions import truncate
@@ -59,6 +63,7 @@ from riskpool.graphql.core.transport import (
 from riskpool.graphql.schema import build_schema
 from riskpool.outage import is_outage
 from riskpool.snapshot import ReadSnapshot
+from riskpool.web import pages
 
 log = structlog.get_logger("riskpool.http")
 
@@ -99,6 +104,11 @@ class RiskpoolGraphQL(GraphQL[Context, None]):
         self.riskpool = app
         self.tokens = token_settings(app)
         self.authenticator = Authenticator(self.tokens, institution_lookup(app))
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL from riskpool's own files, so it works on a network without internet."""
+        return pages.graphiql_html()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -293,12 +303,21 @@ def create_app(app: App, *, on_startup: Any = None) -> Starlette:
         finally:
             await app.close()
 
+    async def mint_dev_token(role: Role, institution_id: int | None) -> str:
+        # Development only (pages.routes leaves the login out in production).
+        if institution_id is not None and not await app.institution_exists(institution_id):
+            raise RiskpoolError(ErrorCode.VALIDATION, f"no institution {institution_id}")
+        return mint(
+            token_settings(app), subject="dashboard-dev", role=role, institution_id=institution_id
+        )
+
     graphql = RiskpoolGraphQL(app)
     starlette = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Mount("/graphql/", graphql),
+            *pages.routes(production=app.settings.is_production, mint=mint_dev_token),
         ],
         lifespan=lifespan,
     )

@@ -58,3 +58,14 @@ ensure_postgres() {
         apt_install postgresql-15 || apt_install postgresql
     fi
 }
+
+# The dashboard's browser test (tests/browser/) drives Debian's chromium through
+# Playwright with executable_path=/usr/bin/chromium: never `playwright install`,
+# which would download a browser from the internet. The font draws the dashboard's
+# Chinese (without one the screenshots show empty boxes).
+ensure_browser() {
+    if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/wqy ]; then
+        echo "==> installing chromium and a Chinese font (Debian packages) for the browser test"
+        apt_install chromium fonts-wqy-microhei
+    fi
+}

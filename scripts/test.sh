@@ -10,6 +10,7 @@
 #                                     tests marked slow, on every core (not for CI)
 source "$(dirname "$0")/_setup.sh"
 ensure_venv dev
+ensure_browser
 
 fast=0
 if [ "${1:-}" = "--fast" ]; then

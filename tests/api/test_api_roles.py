@@ -101,6 +101,12 @@ def matrix(w: object) -> list[tuple[str, str, set[Role]]]:
         ("confirmMatch", "matchId: 999999", {O}),
         ("rejectMatch", 'matchId: 999999, reason: "wrong"', {O}),
         (
+            "registerBankAccount",
+            'bank: "b", number: "N@N@", currency: "CNY", book: "CITY_POOL", '
+            'ledgerAccount: "100201", openingDate: "2025-01-02"',
+            {O},
+        ),
+        (
             "defineLocalIndicator",
             'code: "L_X@N@", name: "n", unit: COUNT, minimum: "0", maximum: "10", '
             'weights: [{stage: STARTUP, weight: "1"}]',
