@@ -38,8 +38,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(database: Any, tmp_path: Path) -> Iterator[str]:
-    """``riskpool serve`` in development mode with the demo loaded, on a free port."""
+def server(demo_database: Any, tmp_path: Path) -> Iterator[str]:
+    """``riskpool serve`` in development mode with the demo loaded, on a free port.
+
+    The database is a copy of the suite's demo template, so ``serve``'s own demo load is
+    a replay (it changes nothing) and adds the demo's bank statements."""
+    database = demo_database
     port = _free_port()
     env = {
         **os.environ,
