@@ -18,7 +18,13 @@ from riskpool.domain.commands.loans import (
     RecordRecovery,
     RepayLoan,
 )
-from riskpool.domain.handlers.common import post_plans, require_institution
+from riskpool.domain.handlers.common import (
+    hide_unless_party,
+    is_party,
+    not_found,
+    post_plans,
+    require_institution,
+)
 from riskpool.domain.handlers.ports import UnitOfWork
 from riskpool.domain.model.chart import fund_book_on
 from riskpool.domain.model.claim import ClaimState
@@ -33,19 +39,27 @@ from riskpool.errors import ErrorCode, RiskpoolError
 
 
 async def _owned(uow: UnitOfWork, actor: Actor, loan_id: int) -> Loan:
-    """The loan, locked, if the actor may write it."""
+    """The loan, locked, if the actor may write it.
+
+    Another tenant's loan is refused exactly as a missing one, before any check
+    of its state (issue 15: no existence or state oracle).
+    """
     authorize(actor, Operation.LOAN_WRITE)
     loan = await uow.loans.get(loan_id, lock=True)
-    require_institution(actor, loan.lender_id, loan.guarantor_id)
+    hide_unless_party(actor, "loan", loan_id, loan.lender_id, loan.guarantor_id)
     return loan
 
 
 async def grant_loan(cmd: GrantLoan, actor: Actor, uow: UnitOfWork) -> Loan:
     """Register a credit line (授信) granted by a bank, optionally guaranteed."""
     authorize(actor, Operation.LOAN_WRITE)
-    require_institution(actor, cmd.lender_id, cmd.guarantor_id)
     if not cmd.contract_no.strip():
         raise RiskpoolError(ErrorCode.VALIDATION, "contract number is empty", field="contractNo")
+    # Issue 15: an institution lends only as itself; another institution's id is
+    # answered as a missing one, at the very point a missing lender is. Naming a
+    # guarantor is allowed: the loan enters the pool only once it accepts.
+    if not is_party(actor, cmd.lender_id):
+        raise not_found("institution", cmd.lender_id)
     lender = await uow.institutions.get(cmd.lender_id)
     guarantor = (
         await uow.institutions.get(cmd.guarantor_id) if cmd.guarantor_id is not None else None
