@@ -204,7 +204,13 @@ async def test_permissions_come_from_the_one_table(bus: MessageBus, store: Store
     other = Actor(Role.INSTITUTION, "other bank", 999)
     with pytest.raises(RiskpoolError) as scoped:
         await bus.handle(loans.MarkCurrent(loan_id), other)
-    assert scoped.value.code is ErrorCode.FORBIDDEN
+    with pytest.raises(RiskpoolError) as missing:
+        await bus.handle(loans.MarkCurrent(987_654), other)
+    # Another tenant's loan is refused exactly as a missing one (issue 15).
+    assert scoped.value.code is ErrorCode.NOT_FOUND
+    assert scoped.value.message == f"no loan #{loan_id}"
+    assert missing.value.message == "no loan #987654"
+    assert scoped.value.field == missing.value.field == "id"
 
 
 async def test_replays_answer_from_the_record_even_without_at(
