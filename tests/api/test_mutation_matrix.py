@@ -99,17 +99,17 @@ class Call:
     kind: str | None = None
 
 
-def _literal(name: str, t: GraphQLType, n: int) -> str:
+def _literal(name: str, t: GraphQLType) -> str:
     named = _named(t)
     if named.name in VALUES:
         return VALUES[named.name]
     if isinstance(t, GraphQLNonNull) and isinstance(t.of_type, GraphQLList):
         return "[]"
     if isinstance(named, GraphQLEnumType):
-        return next(iter(named.values))
+        return str(next(iter(named.values)))
     if isinstance(named, GraphQLInputObjectType):
         inner = [
-            f"{k}: {_literal(k, f.type, n)}"
+            f"{k}: {_literal(k, f.type)}"
             for k, f in named.fields.items()
             if isinstance(f.type, GraphQLNonNull)
         ]
@@ -126,7 +126,7 @@ def _arguments(field: GraphQLField, slot: str | None) -> str:
         if name == slot or (name in ID_ARGUMENTS and isinstance(arg.type, GraphQLNonNull)):
             parts.append(f"{name}: @{ID_ARGUMENTS[name]}:{'X' if name == slot else 'OWN'}@")
         elif isinstance(arg.type, GraphQLNonNull) and arg.default_value is Undefined:
-            parts.append(f"{name}: {_literal(name, arg.type, 0)}")
+            parts.append(f"{name}: {_literal(name, arg.type)}")
     return ", ".join(parts)
 
 
@@ -136,14 +136,16 @@ def calls(schema: GraphQLSchema) -> Iterator[Call]:
     for name, field in mutation.fields.items():
         body = selection(schema, field.type, DEPTH)
 
-        def document(slot: str | None, arguments: str, mutation_name: str = name) -> str:
-            listed = f"({arguments})" if arguments else ""
-            return f"mutation {{ {mutation_name}{listed} {{ {body} }} }}"
-
-        yield Call(name, document(None, _arguments(field, None)))
+        yield Call(name, _mutation(name, _arguments(field, None), body))
         for slot in field.args:
             if slot in ID_ARGUMENTS:
-                yield Call(name, document(slot, _arguments(field, slot)), slot, ID_ARGUMENTS[slot])
+                document = _mutation(name, _arguments(field, slot), body)
+                yield Call(name, document, slot, ID_ARGUMENTS[slot])
+
+
+def _mutation(name: str, arguments: str, body: str) -> str:
+    listed = f"({arguments})" if arguments else ""
+    return f"mutation {{ {name}{listed} {{ {body} }} }}"
 
 
 SCHEMA = build_schema(Settings(load_demo=False))._schema
