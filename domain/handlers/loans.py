@@ -30,6 +30,7 @@ from riskpool.domain.model.chart import fund_book_on
 from riskpool.domain.model.claim import ClaimState
 from riskpool.domain.model.compensation import recovery_return
 from riskpool.domain.model.flows import guarantor_prepayment_memo, recovery_returned
+from riskpool.domain.model.guarantee import require_accepted
 from riskpool.domain.model.loan import Loan, RepaymentKind, firm_pool_exposure
 from riskpool.domain.model.money import zero
 from riskpool.domain.model.parties import Actor
@@ -81,6 +82,8 @@ async def grant_loan(cmd: GrantLoan, actor: Actor, uow: UnitOfWork) -> Loan:
 async def enter_pool(cmd: EnterPool, actor: Actor, uow: UnitOfWork) -> Loan:
     """Admit a loan into the pool (入池) under the policy in force on ``on``."""
     loan = await _owned(uow, actor, cmd.loan_id)
+    # Issue 15: a guaranteed loan enters only once its guarantor accepted (AcceptGuarantee).
+    require_accepted(loan, await uow.guarantees.accepted(cmd.loan_id))
     on = cmd.on
     policy = SHIPPED_POLICIES.in_force(on)
     firm = await uow.firms.get(loan.firm_id)

@@ -21,6 +21,7 @@ from moneyed import Money
 
 from riskpool.domain import commands
 from riskpool.domain.commands import Command, claims, fingerprint, funds, loans, parties, payload
+from riskpool.domain.commands import guarantees as guarantee_commands
 from riskpool.domain.commands import innovation as innovation_commands
 from riskpool.domain.handlers.bus import MessageBus
 from riskpool.domain.handlers.ports import IdempotencyRace
@@ -290,7 +291,7 @@ def test_the_payload_is_the_business_fields_and_the_actor_is_fingerprinted_besid
 
 
 def test_every_command_has_a_route() -> None:
-    modules = (claims, funds, loans, parties, innovation_commands)
+    modules = (claims, funds, guarantee_commands, loans, parties, innovation_commands)
     found = {
         cls
         for module in modules
