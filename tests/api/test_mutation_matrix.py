@@ -301,3 +301,37 @@ async def test_a_refused_office_meets_the_same_refusal_for_existing_and_missing_
     assert await dump(api) == before
     assert refused > 0
     assert problems == []
+
+
+async def test_a_guaranteed_loan_enters_the_pool_only_after_its_guarantor_accepts(
+    api: Api,
+) -> None:
+    w = api.world
+    grant = (
+        'mutation { grantLoan(contractNo: "A-G2", lenderId: @L@, firmId: @F@, '
+        'loanType: GUARANTEED, creditLine: {amount: "100000.00"}, grantedOn: "2025-03-01", '
+        'maturity: "2026-03-01", guarantorId: @G@) { loan { databaseId } userErrors { code } } }'
+    )
+    document = grant.replace("@L@", str(w.bank_a)).replace("@F@", str(w.firm_b))
+    made = await api.gql(
+        document.replace("@G@", str(w.guarantor)), role=Role.INSTITUTION, institution_id=w.bank_a
+    )
+    loan_id = made["data"]["grantLoan"]["loan"]["databaseId"]
+    enter = (
+        f'mutation {{ enterPool(loanId: {loan_id}, on: "2025-03-02") {{ userErrors {{ code }} }} }}'
+    )
+    accept = f"mutation {{ acceptGuarantee(loanId: {loan_id}) {{ userErrors {{ code }} }} }}"
+    refused = await api.gql(enter, role=Role.INSTITUTION, institution_id=w.bank_a)
+    assert refused["data"]["enterPool"]["userErrors"] == [{"code": "GUARANTEE_NOT_ACCEPTED"}]
+    # Neither the lender nor the operator can accept for the guarantor; another bank
+    # is answered as for a missing loan.
+    lender = await api.gql(accept, role=Role.INSTITUTION, institution_id=w.bank_a)
+    assert lender["data"]["acceptGuarantee"]["userErrors"] == [{"code": "FORBIDDEN"}]
+    operator = await api.gql(accept)
+    assert operator["data"]["acceptGuarantee"]["userErrors"] == [{"code": "FORBIDDEN"}]
+    stranger = await api.gql(accept, role=Role.INSTITUTION, institution_id=w.bank_b)
+    assert stranger["data"]["acceptGuarantee"]["userErrors"] == [{"code": "NOT_FOUND"}]
+    ok = await api.gql(accept, role=Role.INSTITUTION, institution_id=w.guarantor)
+    assert ok["data"]["acceptGuarantee"]["userErrors"] == []
+    entered = await api.gql(enter, role=Role.INSTITUTION, institution_id=w.bank_a)
+    assert entered["data"]["enterPool"]["userErrors"] == []
