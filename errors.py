@@ -56,6 +56,8 @@ class ErrorCode(enum.StrEnum):
 
     # -- domain ---------------------------------------------------------------
     NOT_FOUND = "NOT_FOUND"
+    GUARANTEE_NOT_ACCEPTED = "GUARANTEE_NOT_ACCEPTED"
+    """A guaranteed loan may enter the pool only once its guarantor has accepted (issue 15)."""
     VALIDATION = "VALIDATION"
     """Input does not satisfy a field-level rule (format, range, check digit)."""
     POLICY_VIOLATION = "POLICY_VIOLATION"

@@ -42,6 +42,7 @@ from riskpool.domain.commands import funds as fc
 from riskpool.domain.commands import innovation as ic
 from riskpool.domain.commands import loans as lc
 from riskpool.domain.commands import parties as pc
+from riskpool.domain.commands.guarantees import AcceptGuarantee
 from riskpool.domain.model.chart import BookCode
 from riskpool.domain.model.claim import Claim
 from riskpool.domain.model.innovation.catalogue import Stage, Unit
@@ -237,6 +238,10 @@ class Loader:
         )
         assert loan.id is not None
         loan_id = loan.id
+        if plan.guarantor is not None:  # the guarantor consents before pool entry (issue 15)
+            guarantor = Actor(Role.INSTITUTION, f"{plan.guarantor}经办人", ids[plan.guarantor])
+            accept = AcceptGuarantee(loan_id=loan_id, idempotency_key=f"{key}:accept")
+            await self.send(accept, guarantor, plan.granted_on)
         self.loaded.loans[plan.contract_no] = await self.send(
             lc.EnterPool(loan_id=loan_id, idempotency_key=f"{key}:enter"),
             lender,

@@ -35,6 +35,7 @@ from riskpool.graphql.innovation.queries import InnovationQuery
 from riskpool.graphql.innovation.types import WARNING_TYPES
 from riskpool.graphql.ledger.queries import LedgerQuery
 from riskpool.graphql.ledger.types import JournalEntryType
+from riskpool.graphql.loans.guarantees import GuaranteeMutation
 from riskpool.graphql.loans.mutations import LoanMutation
 from riskpool.graphql.loans.queries import LoanQuery
 from riskpool.graphql.loans.types import LoanNode
@@ -90,6 +91,7 @@ def _query_type() -> type:
 class Mutation(
     PartyMutation,
     LoanMutation,
+    GuaranteeMutation,
     ClaimMutation,
     FundMutation,
     ReconciliationMutation,

@@ -26,7 +26,7 @@ from riskpool.domain.commands.claims import (
     SubmitClaim,
     WithdrawClaim,
 )
-from riskpool.domain.handlers.common import post_plans
+from riskpool.domain.handlers.common import hide_unless_party, is_party, post_plans
 from riskpool.domain.handlers.ports import UnitOfWork
 from riskpool.domain.model.chart import fund_book_on
 from riskpool.domain.model.claim import Claim, ClaimAction, ClaimState, Evidence, find_rule
@@ -63,6 +63,8 @@ _OPERATION: dict[ClaimAction, Operation] = {
 async def submit_claim(cmd: SubmitClaim, actor: Actor, uow: UnitOfWork) -> Claim:
     authorize(actor, Operation.CLAIM_SUBMIT)
     loan = await uow.loans.get(cmd.loan_id, lock=True)
+    # Issue 15: another tenant's loan answers as a missing one, before its state.
+    hide_unless_party(actor, "loan", cmd.loan_id, loan.lender_id, loan.guarantor_id)
     if loan.pool_entry is None:
         raise RiskpoolError(
             ErrorCode.POLICY_VIOLATION, "the loan is not in the pool", field="loanId"
@@ -105,6 +107,11 @@ async def take_step(cmd: ClaimStep, actor: Actor, uow: UnitOfWork) -> Claim:
     if fixed is not None:
         authorize(actor, fixed)
     claim = await uow.claims.get(cmd.claim_id, lock=True)
+    # Issue 15: a claim the institution may not read (not its own, not on a loan it
+    # lends or guarantees) answers as a missing one, before its state is looked at.
+    if not is_party(actor, claim.claimant_id):
+        loan = await uow.loans.get(claim.loan_id)
+        hide_unless_party(actor, "claim", cmd.claim_id, loan.lender_id, loan.guarantor_id)
     rule = find_rule(cmd.action, claim.state)
     if fixed is None and rule is not None:
         authorize(actor, rule.operation)

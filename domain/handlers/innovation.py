@@ -14,6 +14,7 @@ from riskpool.domain.commands.innovation import (
     RunScoring,
     SubmitIndicators,
 )
+from riskpool.domain.handlers.common import not_found
 from riskpool.domain.handlers.ports import UnitOfWork
 from riskpool.domain.model.innovation.catalogue import Catalogue, local_indicator
 from riskpool.domain.model.innovation.runs import ScoredRun
@@ -52,11 +53,8 @@ async def submit_indicators(cmd: SubmitIndicators, actor: Actor, uow: UnitOfWork
     if actor.institution_id is not None and not await uow.loans.lends_to(
         actor.institution_id, cmd.firm_id
     ):
-        raise RiskpoolError(
-            ErrorCode.FORBIDDEN,
-            "an institution may submit only for firms it lends to or guarantees",
-            field="firmId",
-        )
+        # Issue 15: a firm the institution does not lend to is answered as a missing one.
+        raise not_found("firm", cmd.firm_id)
     catalogue = await uow.innovation.catalogue()
     submission = validate_submission(
         catalogue,

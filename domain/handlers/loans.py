@@ -22,12 +22,19 @@ from riskpool.domain.commands.loans import (
     RecordRecovery,
     RepayLoan,
 )
-from riskpool.domain.handlers.common import post_plans, require_institution
+from riskpool.domain.handlers.common import (
+    hide_unless_party,
+    is_party,
+    not_found,
+    post_plans,
+    require_institution,
+)
 from riskpool.domain.handlers.ports import UnitOfWork
 from riskpool.domain.model.chart import fund_book_on
 from riskpool.domain.model.claim import ClaimState
 from riskpool.domain.model.compensation import recovery_return
 from riskpool.domain.model.flows import guarantor_prepayment_memo, recovery_returned
+from riskpool.domain.model.guarantee import require_accepted
 from riskpool.domain.model.loan import Loan, RepaymentKind, firm_pool_exposure
 from riskpool.domain.model.money import zero
 from riskpool.domain.model.parties import Actor
@@ -37,10 +44,14 @@ from riskpool.errors import ErrorCode, RiskpoolError
 
 
 async def _owned(uow: UnitOfWork, actor: Actor, loan_id: int) -> Loan:
-    """The loan, locked, if the actor may write it."""
+    """The loan, locked, if the actor may write it.
+
+    Another tenant's loan is refused exactly as a missing one, before any check
+    of its state (issue 15: no existence or state oracle).
+    """
     authorize(actor, Operation.LOAN_WRITE)
     loan = await uow.loans.get(loan_id, lock=True)
-    require_institution(actor, loan.lender_id, loan.guarantor_id)
+    hide_unless_party(actor, "loan", loan_id, loan.lender_id, loan.guarantor_id)
     return loan
 
 
@@ -52,9 +63,13 @@ def _reported(uow: UnitOfWork, day: date, field: str) -> date:
 async def grant_loan(cmd: GrantLoan, actor: Actor, uow: UnitOfWork) -> Loan:
     """Register a credit line (授信) granted by a bank, optionally guaranteed."""
     authorize(actor, Operation.LOAN_WRITE)
-    require_institution(actor, cmd.lender_id, cmd.guarantor_id)
     if not cmd.contract_no.strip():
         raise RiskpoolError(ErrorCode.VALIDATION, "contract number is empty", field="contractNo")
+    # Issue 15: an institution lends only as itself; another institution's id is
+    # answered as a missing one, at the very point a missing lender is. Naming a
+    # guarantor is allowed: the loan enters the pool only once it accepts.
+    if not is_party(actor, cmd.lender_id):
+        raise not_found("institution", cmd.lender_id)
     lender = await uow.institutions.get(cmd.lender_id)
     guarantor = (
         await uow.institutions.get(cmd.guarantor_id) if cmd.guarantor_id is not None else None
@@ -76,6 +91,8 @@ async def grant_loan(cmd: GrantLoan, actor: Actor, uow: UnitOfWork) -> Loan:
 async def enter_pool(cmd: EnterPool, actor: Actor, uow: UnitOfWork) -> Loan:
     """Admit a loan into the pool (入池) today, under the policy in force today."""
     loan = await _owned(uow, actor, cmd.loan_id)
+    # Issue 15: a guaranteed loan enters only once its guarantor accepted (AcceptGuarantee).
+    require_accepted(loan, await uow.guarantees.accepted(cmd.loan_id))
     on = uow.business_dates().today
     policy = SHIPPED_POLICIES.in_force(on)
     firm = await uow.firms.get(loan.firm_id)

@@ -10,7 +10,7 @@ from riskpool.domain.commands.parties import (
     ReinstateInstitution,
     SuspendInstitution,
 )
-from riskpool.domain.handlers.common import require_institution
+from riskpool.domain.handlers.common import is_party, not_found
 from riskpool.domain.handlers.ports import UnitOfWork
 from riskpool.domain.model.claim import compensated_principal_by_loan
 from riskpool.domain.model.parties import Actor, Firm, Institution, Role
@@ -18,6 +18,7 @@ from riskpool.domain.model.policies_shipped import SHIPPED_POLICIES
 from riskpool.domain.model.suspension import apply_assessment, assess
 from riskpool.domain.model.uscc import normalize_uscc, validate_uscc
 from riskpool.domain.permissions import Operation, authorize
+from riskpool.errors import ErrorCode, RiskpoolError
 
 
 async def register_institution(
@@ -39,7 +40,19 @@ async def register_firm(cmd: RegisterFirm, actor: Actor, uow: UnitOfWork) -> Fir
         annual_revenue=cmd.annual_revenue,
         innovation_tier=cmd.innovation_tier,
     )
-    return await uow.firms.add(firm)
+    try:
+        return await uow.firms.add(firm)
+    except RiskpoolError as refused:
+        if refused.code is not ErrorCode.DUPLICATE or actor.role is not Role.INSTITUTION:
+            raise
+        # Issue 15: a duplicate USCC is not confirmed to an institution (it would learn
+        # that a firm it may not see borrows in the pool). It is refused as the
+        # registration it is, without saying why; the operator can tell it.
+        raise RiskpoolError(
+            ErrorCode.VALIDATION,
+            "this USCC cannot be registered by an institution: ask the fund's operator",
+            field="uscc",
+        ) from None
 
 
 async def suspend_institution(
@@ -66,7 +79,8 @@ async def assess_suspension(cmd: AssessSuspension, actor: Actor, uow: UnitOfWork
     """Compute the loss rate; suspend above the threshold in force (not when an
     institution assesses itself: that is a read for it)."""
     authorize(actor, Operation.INSTITUTION_ASSESS)
-    require_institution(actor, cmd.institution_id)
+    if not is_party(actor, cmd.institution_id):  # another tenant: as if it did not exist
+        raise not_found("institution", cmd.institution_id)
     institution = await uow.institutions.get(cmd.institution_id, lock=True)
     loans = await uow.loans.for_institution(cmd.institution_id)
     claims = await uow.claims.for_loans([loan.id for loan in loans if loan.id])

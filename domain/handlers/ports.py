@@ -19,6 +19,7 @@ from moneyed import Money
 
 from riskpool.domain.model.claim import Claim
 from riskpool.domain.model.dates import BusinessDates
+from riskpool.domain.model.guarantee import GuaranteeAcceptance
 from riskpool.domain.model.innovation.catalogue import Catalogue, Indicator
 from riskpool.domain.model.innovation.runs import ScoredRun, ScoringRun
 from riskpool.domain.model.innovation.scoring import FirmScore
@@ -125,6 +126,11 @@ class IdempotencyPort(Protocol):
         ...
 
 
+class Guarantees(Protocol):
+    async def accepted(self, loan_id: int) -> bool: ...
+    async def add(self, acceptance: GuaranteeAcceptance) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction of one use case: everything commits together or nothing does."""
 
@@ -134,6 +140,8 @@ class UnitOfWork(Protocol):
     def firms(self) -> Firms: ...
     @property
     def loans(self) -> Loans: ...
+    @property
+    def guarantees(self) -> Guarantees: ...
     @property
     def claims(self) -> Claims: ...
     @property

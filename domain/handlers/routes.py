@@ -6,11 +6,12 @@ from typing import Any
 
 from riskpool.domain.commands import claims as c
 from riskpool.domain.commands import funds as f
+from riskpool.domain.commands import guarantees as g
 from riskpool.domain.commands import innovation as i
 from riskpool.domain.commands import loans as lo
 from riskpool.domain.commands import parties as p
 from riskpool.domain.commands.funds import Posted
-from riskpool.domain.handlers import claims, funds, innovation, loans, parties
+from riskpool.domain.handlers import claims, funds, guarantees, innovation, loans, parties
 from riskpool.domain.handlers.bus import Memory, Route
 from riskpool.domain.handlers.ports import UnitOfWork
 from riskpool.domain.model.claim import Claim
@@ -86,6 +87,7 @@ ROUTES: dict[type[Any], Route[Any, Any]] = {
     lo.MarkOverdue: Route(loans.mark_overdue, LOAN),
     lo.MarkCurrent: Route(loans.mark_current),
     lo.RecordLawsuit: Route(loans.record_lawsuit, LOAN),
+    g.AcceptGuarantee: Route(guarantees.accept_guarantee, LOAN),
     # claims
     c.SubmitClaim: Route(claims.submit_claim, CLAIM),
     c.CommissionAudit: Route(claims.take_step, CLAIM),

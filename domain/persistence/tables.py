@@ -156,3 +156,16 @@ data_versions = Table(
 """One counter per data domain ('domain': institutions, firms, loans, claims), advanced
 by every write transaction of the domain; result caches key on it (see
 :mod:`riskpool.domain.persistence.statistics_cache`)."""
+
+
+guarantee_acceptances = Table(
+    "guarantee_acceptances",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("loan_id", Id, ForeignKey("loans.id"), nullable=False, unique=True),
+    Column("guarantor_id", Id, ForeignKey("institutions.id"), nullable=False),
+    Column("actor_subject", String(200), nullable=False),
+    Column("accepted_at", DateTime(timezone=True), nullable=False),
+)
+"""A guarantor's consent to guarantee one loan (0005_guarantee_acceptance): append-only,
+one per loan; a guaranteed loan enters the pool only with one."""

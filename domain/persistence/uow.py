@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from riskpool.db import Database
 from riskpool.domain.handlers.ports import IdempotencyRace
 from riskpool.domain.model.dates import DEFAULT_BACKDATING_DAYS, BusinessDates, imported_time
+from riskpool.domain.persistence.guarantees import GuaranteeRepository
 from riskpool.domain.persistence.innovation import InnovationRepository
 from riskpool.domain.persistence.refusals import input_refusal, is_unique_violation_of
 from riskpool.domain.persistence.repositories import (
@@ -107,6 +108,7 @@ class SqlUnitOfWork:
     institutions: InstitutionRepository
     firms: FirmRepository
     loans: LoanRepository
+    guarantees: GuaranteeRepository
     claims: ClaimRepository
     innovation: InnovationRepository
     ledger: LedgerStore
@@ -142,6 +144,7 @@ class SqlUnitOfWork:
         self.institutions = InstitutionRepository(self.conn)
         self.firms = FirmRepository(self.conn)
         self.loans = LoanRepository(self.conn)
+        self.guarantees = GuaranteeRepository(self.conn)
         self.claims = ClaimRepository(self.conn)
         self.innovation = InnovationRepository(self.conn)
         self.ledger = LedgerStore(self.conn)
@@ -154,6 +157,7 @@ class SqlUnitOfWork:
             self.institutions.written,
             self.firms.written,
             self.loans.written,
+            self.guarantees.written,
             self.claims.written,
             self.innovation.written,
         )

@@ -24,6 +24,7 @@ from riskpool.bootstrap import App
 from riskpool.domain.commands import claims as cc
 from riskpool.domain.commands import loans as lc
 from riskpool.domain.commands import parties as pc
+from riskpool.domain.commands.guarantees import AcceptGuarantee
 from riskpool.domain.model.parties import Actor, InstitutionKind, Role
 from riskpool.domain.model.policy import LoanType
 from riskpool.domain.model.uscc import generate_uscc
@@ -153,6 +154,9 @@ async def build_world(app: App) -> World:
             ),
             on=date(2025, 3, 1),
         )
+        if guarantor_id is not None:  # the guarantor consents first (issue 15)
+            consent = Actor(Role.INSTITUTION, "guarantor", guarantor_id)
+            await send(AcceptGuarantee(loan_id=made.id), consent, on=date(2025, 3, 2))
         await send(lc.EnterPool(loan_id=made.id), on=date(2025, 3, 2))
         await send(
             lc.DisburseLoan(

@@ -41,6 +41,7 @@ def matrix(w: object) -> list[tuple[str, str, set[Role]]]:
             {I, O},
         ),
         ("enterPool", f"loanId: {loan}", {I, O}),
+        ("acceptGuarantee", f"loanId: {loan}", {I, O}),
         ("disburseLoan", f'loanId: {loan}, on: "2025-06-20", amount: {MONEY}, {key}', {I, O}),
         ("repayLoan", f'loanId: {loan}, on: "2025-06-21", amount: {MONEY}, {key}', {I, O}),
         ("markLoanOverdue", f'loanId: {loan}, since: "2025-06-15"', {I, O}),

@@ -23,6 +23,7 @@ from moneyed import Money
 
 from riskpool.domain.model.claim import Claim
 from riskpool.domain.model.dates import BusinessDates, imported_time
+from riskpool.domain.model.guarantee import GuaranteeAcceptance
 from riskpool.domain.model.innovation.catalogue import (
     CURRENT_CORE,
     Catalogue,
@@ -67,6 +68,7 @@ class Store:
     firms: dict[int, Firm] = field(default_factory=dict)
     loans: dict[int, Loan] = field(default_factory=dict)
     claims: dict[int, Claim] = field(default_factory=dict)
+    acceptances: dict[int, GuaranteeAcceptance] = field(default_factory=dict)
     books: dict[str, Book] = field(default_factory=dict)
     accounts: dict[tuple[str, str], Account] = field(default_factory=dict)
     entries: list[JournalEntry] = field(default_factory=list)
@@ -158,6 +160,17 @@ class _Loans:
 
     async def lends_to(self, institution_id: int, firm_id: int) -> bool:
         return any(x.firm_id == firm_id for x in await self.for_institution(institution_id))
+
+
+class _Guarantees:
+    def __init__(self, store: Store) -> None:
+        self.s = store
+
+    async def accepted(self, loan_id: int) -> bool:
+        return loan_id in self.s.acceptances
+
+    async def add(self, acceptance: GuaranteeAcceptance) -> None:
+        self.s.acceptances[acceptance.loan_id] = acceptance
 
 
 class _Claims:
@@ -364,6 +377,7 @@ class FakeUnitOfWork:
         self.institutions = _Institutions(store)
         self.firms = _Firms(store)
         self.loans = _Loans(store)
+        self.guarantees = _Guarantees(store)
         self.claims = _Claims(store)
         self.innovation = _Innovation(store)
         self.ledger = RecordingLedger(store)

@@ -21,6 +21,7 @@ from moneyed import Money
 
 from riskpool.domain import commands
 from riskpool.domain.commands import Command, claims, fingerprint, funds, loans, parties, payload
+from riskpool.domain.commands import guarantees as guarantee_commands
 from riskpool.domain.commands import innovation as innovation_commands
 from riskpool.domain.handlers.bus import MessageBus
 from riskpool.domain.handlers.ports import IdempotencyRace
@@ -232,7 +233,13 @@ async def test_permissions_come_from_the_one_table(
     other = Actor(Role.INSTITUTION, "other bank", 999)
     with pytest.raises(RiskpoolError) as scoped:
         await bus.handle(loans.MarkCurrent(loan_id), other)
-    assert scoped.value.code is ErrorCode.FORBIDDEN
+    with pytest.raises(RiskpoolError) as missing:
+        await bus.handle(loans.MarkCurrent(987_654), other)
+    # Another tenant's loan is refused exactly as a missing one (issue 15).
+    assert scoped.value.code is ErrorCode.NOT_FOUND
+    assert scoped.value.message == f"no loan #{loan_id}"
+    assert missing.value.message == "no loan #987654"
+    assert scoped.value.field == missing.value.field == "id"
 
 
 async def test_replays_answer_from_the_record_at_the_first_time(
@@ -405,7 +412,7 @@ def test_the_payload_is_the_business_fields_and_the_actor_is_fingerprinted_besid
 
 
 def test_every_command_has_a_route() -> None:
-    modules = (claims, funds, loans, parties, innovation_commands)
+    modules = (claims, funds, guarantee_commands, loans, parties, innovation_commands)
     found = {
         cls
         for module in modules

@@ -180,7 +180,9 @@ async def test_who_may_submit_define_and_score(database: Any) -> None:
             values=values(1),
             source="x",
         )
-    assert refused.value.code is ErrorCode.FORBIDDEN
+    # A firm it does not lend to is answered as a missing firm (issue 15).
+    assert refused.value.code is ErrorCode.NOT_FOUND
+    assert refused.value.message == f"no firm #{firm_ids[0]}"
     for actor in (lender, Actor(Role.VIEWER, "v")):
         with pytest.raises(RiskpoolError) as forbidden:
             await score(db, actor, year=2024)

@@ -54,6 +54,7 @@ from riskpool.domain.commands import claims as cc
 from riskpool.domain.commands import funds as fc
 from riskpool.domain.commands import loans as lc
 from riskpool.domain.commands import parties as pc
+from riskpool.domain.commands.guarantees import AcceptGuarantee
 from riskpool.domain.model.chart import Acct, BookCode
 from riskpool.domain.model.claim import (
     ClaimAction,
@@ -274,6 +275,9 @@ async def portfolio(database: Any) -> Portfolio:
         )
         assert loan.id is not None
         if pool is not None:
+            if guarantor_id is not None:  # the guarantor consents first (issue 15)
+                consent = Actor(Role.INSTITUTION, "guarantor", guarantor_id)
+                await history.handle(AcceptGuarantee(loan_id=loan.id), consent, pool)
             await history.handle(lc.EnterPool(loan_id=loan.id), actor, pool)
         ids[tag] = loan.id
         return int(loan.id)
