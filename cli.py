@@ -92,10 +92,17 @@ app.add_typer(db_app, name="db")
 
 @app.callback()
 def _logs_to_stderr() -> None:
-    """Every command logs as JSON lines on stderr, so logs never mix into its output."""
+    """Every command logs as JSON lines on stderr, so logs never mix into its output.
+
+    Alembic's chatter ("Context impl SQLiteImpl.") is not a user's business: warnings only.
+    """
+    import logging
+
     from riskpool.logs import configure
 
     configure()
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
 
 app.add_typer(ledger_app, name="ledger")
 
@@ -210,11 +217,12 @@ def serve(
     from riskpool.logs import configure
     from riskpool.startup import prepare
 
-    settings = _settings()
     try:
+        settings = load_settings()
         settings.check_serving()  # production: a real secret, or no start at all
     except SettingsError as exc:
-        _fail(exc.code, f"refusing to start: {exc.message}")
+        errors.print(f"refusing to start: {exc.message}", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     _prepare_file(settings)
     configure()
     application = build(settings)
