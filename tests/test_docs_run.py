@@ -7,8 +7,9 @@ after ``$``), runs each command with ``bash`` from a fresh folder against a
 database that holds the demo, and requires exit code 0 — or, for a line whose
 comment says ``# refused: CODE``, exit code 2 with that code on stderr.
 
-Server commands (``riskpool serve``, ``scripts/serve.sh``) are started on a free
-port, must answer ``/healthz`` with 200, and are stopped. A block that cannot
+Server commands (``riskpool serve``, ``scripts/serve.sh``, ``fava``) are started
+on a free port, must answer (``/healthz``, Fava's first page) with 200, and are
+stopped. A block that cannot
 run by its nature (the whole test suite, a browser UI) carries an explicit
 ``<!-- not-run: reason -->`` on the line before it; a test keeps those few.
 """
@@ -40,7 +41,7 @@ SHELL_LANGUAGES = {"bash", "sh", "shell", "console"}
 FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>[\w-]*)\s*$")
 NOT_RUN = re.compile(r"<!--\s*not-run:\s*(?P<reason>\S.*?)\s*-->")
 REFUSED = re.compile(r"#\s*refused:\s*(?P<code>[A-Z_]+)")
-SERVER = re.compile(r"(^|\s)(\S*riskpool serve|\S*scripts/serve\.sh)(\s|$)")
+SERVER = re.compile(r"(^|\s)(\S*riskpool serve|\S*scripts/serve\.sh|fava)(\s|$)")
 MAX_NOT_RUN = 4
 
 
@@ -122,22 +123,26 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _healthy(port: int) -> bool:
+def _healthy(port: int, path: str) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
             return int(response.status) == 200
     except OSError:
         return False
 
 
 def _serve(command: Command, cwd: Path, env: dict[str, str]) -> None:
+    """Start a server as written, on a free port (riskpool's /healthz, Fava's first page)."""
     port = _free_port()
+    fava = command.text.startswith("fava ")
+    path = "/" if fava else "/healthz"
+    ports = {"FAVA_PORT": str(port), "FAVA_HOST": "127.0.0.1"} if fava else {}
     process = subprocess.Popen(
         command.text,
         shell=True,
         executable="/bin/bash",
         cwd=cwd,
-        env={**env, "RISKPOOL_PORT": str(port)},
+        env={**env, "RISKPOOL_PORT": str(port), **ports},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -146,7 +151,7 @@ def _serve(command: Command, cwd: Path, env: dict[str, str]) -> None:
     try:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and process.poll() is None:
-            if _healthy(port):
+            if _healthy(port, path):
                 return
             time.sleep(0.5)
         stderr = process.stderr.read() if process.poll() is not None and process.stderr else ""
@@ -195,7 +200,9 @@ def test_only_a_few_blocks_are_not_run_and_each_says_why() -> None:
     assert all(len(b.not_run or "") > 10 for b in skipped)
 
 
-@pytest.mark.parametrize("doc", [d for d in DOCS if any(b.doc == d for b in shell_blocks())])
+@pytest.mark.parametrize(
+    "doc", [d for d in DOCS if any(b.doc == d for b in shell_blocks())], ids=lambda d: d.name
+)
 async def test_the_shell_commands_of_a_doc_run_against_the_demo(
     doc: Path, database: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
