@@ -33,6 +33,7 @@ from riskpool.bootstrap import App, build
 from riskpool.cli_output import Column, Listing, OutputFormat, render
 from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger.model import AccountType, TrialBalance
+from riskpool.ledger.reads import rolled_up
 from riskpool.ledger.verify import VerificationReport
 from riskpool.ledger.verify import verify as verify_ledger
 from riskpool.reconciliation.records import StoredMatch
@@ -500,7 +501,8 @@ def ledger_balances(
     ] = None,
     output: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Trial balance of each book: debits, credits and balance per account."""
+    """Trial balance of each book: debits, credits and balance per account (a parent
+    account includes its sub-accounts; the totals count each posting once)."""
     day = _day(as_of, "--as-of")
 
     async def work(application: App) -> list[TrialBalance]:
@@ -508,7 +510,7 @@ def ledger_balances(
         return [await application.ledger.trial_balance(code, day) for code in codes]
 
     balances = _run(work)
-    render([_balances_listing(tb) for tb in balances], output, console)
+    render([_balances_listing(rolled_up(tb)) for tb in balances], output, console)
     for tb in balances:
         if not tb.balanced:
             errors.print(f"[red]{tb.book} does not balance[/red]")

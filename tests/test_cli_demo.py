@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,12 @@ async def empty(database: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("COLUMNS", "400")
     await database.db.dispose()
     return database
+
+
+def _sum(rows: dict[str, dict[str, str]], parent: str) -> str:
+    children = [r for code, r in rows.items() if code != parent and code.startswith(parent)]
+    assert children
+    return str(sum(Decimal(r["balance"]) for r in children))
 
 
 def _table_lines(output: str) -> list[str]:
@@ -92,6 +99,9 @@ async def test_every_listing_format_of_the_demo(empty: Any) -> None:
     (book,) = json.loads(as_json.stdout)
     by_code = {row["account"]: row for row in book["rows"]}
     assert by_code["100201"]["balance"] == "165807435.28"
+    assert by_code["1002"]["balance"] == "165807435.28"  # the parent rolls up its sub-account
+    assert by_code["3001"]["balance"] == _sum(by_code, "3001")
+    assert by_code["3101"]["balance"] == _sum(by_code, "3101")
     as_csv = await asyncio.to_thread(runner.invoke, app, [*args, "--format", "csv"])
     assert as_csv.exit_code == 0, as_csv.output
     records = list(csv.DictReader(io.StringIO(as_csv.stdout)))
