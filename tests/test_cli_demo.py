@@ -90,8 +90,9 @@ async def test_every_listing_format_of_the_demo(empty: Any) -> None:
     assert len({cell_len(line) for line in lines}) == 1, "columns do not line up"
     cash = next(line for line in lines if "资金池专户" in line)
     cells = [c.strip() for c in cash.strip("│").split("│")]
-    raw = cash.strip("│").split("│")[5]
-    assert raw.endswith(f" {cells[5]} ") and raw.startswith("  ")  # right-aligned, padded left
+    zero = next(line for line in lines if "动态补足" in line).strip("│").split("│")[5]
+    assert zero.endswith(" 0.00 ") and zero.startswith("   ")  # right-aligned, padded left
+    assert len(zero) == len(cash.strip("│").split("│")[5])
     assert cells[5] == "165,807,435.28"  # the whole amount, right-aligned
     assert "-0.00" not in table.stdout
     as_json = await asyncio.to_thread(runner.invoke, app, [*args, "--format", "json"])
