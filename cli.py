@@ -1,8 +1,16 @@
 """``riskpool`` command line: database, ledger and verification commands.
 
 A thin entry point: each command parses its options, calls a service built by
-:mod:`riskpool.bootstrap`, and prints the result with rich. Exit codes: 0 on
-success, 1 when ``verify`` finds a problem, 2 on a refused request.
+:mod:`riskpool.bootstrap`, and prints the result (:mod:`riskpool.cli_output`:
+``--format table|json|csv`` on every listing). Exit codes: 0 on success, 1 when
+``verify`` finds a problem, 2 on a refused request.
+
+Why it never shows a traceback for bad input: a user error — a bad date, an
+unknown book, a database that is missing or not migrated, settings that do not
+parse, a database that cannot be reached — is one line ``CODE: message`` on
+stderr and exit code 2 (:func:`_fail`). A command that only reads never opens
+(and so never creates) a SQLite file that does not exist; it says to run
+``riskpool db upgrade``. Tracebacks are left for real bugs.
 """
 
 from __future__ import annotations
@@ -12,29 +20,91 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from moneyed import Money
 from rich.console import Console
-from rich.table import Table
+from sqlalchemy.exc import DBAPIError
+from typer.core import TyperGroup
 
 from riskpool import cli_reconcile_accounts, migrate
 from riskpool.bootstrap import App, build
-from riskpool.errors import RiskpoolError
+from riskpool.cli_output import Column, Listing, OutputFormat, render
+from riskpool.errors import ErrorCode, RiskpoolError
 from riskpool.ledger.model import AccountType, TrialBalance
+from riskpool.ledger.reads import rolled_up
 from riskpool.ledger.verify import VerificationReport
 from riskpool.ledger.verify import verify as verify_ledger
 from riskpool.reconciliation.records import RunResult, StoredMatch, StoredReport
+from riskpool.settings import Settings, SettingsError, load_settings, sqlite_file
 
 T = TypeVar("T")
 
+
+class OneLineUsageErrors(TyperGroup):
+    """The root command: a usage error (a bad option, a missing argument) is one line too.
+
+    Why: typer draws a usage error as a framed box of several lines on stderr;
+    a script or a person reading a log wants ``VALIDATION: …`` like every other
+    refusal. Help (``--help``, a group without a command) prints as before.
+    """
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        try:
+            returned = super().main(
+                args, prog_name, complete_var, False, windows_expand_args, **extra
+            )
+        except typer.TyperException as exc:  # typer's own click: usage errors and the like
+            code = int(getattr(exc, "exit_code", 2))
+            if type(exc).__name__ != "NoArgsIsHelpError":  # that one printed the help already
+                context = getattr(exc, "ctx", None)
+                hint = f" (see `{context.command_path} --help`)" if context is not None else ""
+                message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+                errors.print(
+                    f"{ErrorCode.VALIDATION}: {message}{hint}", markup=False, soft_wrap=True
+                )
+            sys.exit(code)
+        except typer.Abort:
+            errors.print("aborted", markup=False)
+            sys.exit(1)
+        sys.exit(returned if isinstance(returned, int) else 0)
+
+
 app = typer.Typer(
-    help="riskpool: the tech-loan risk-sharing fund's back end.", no_args_is_help=True
+    help="riskpool: the tech-loan risk-sharing fund's back end.",
+    no_args_is_help=True,
+    cls=OneLineUsageErrors,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 ledger_app = typer.Typer(help="Ledger reports.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+
+
+@app.callback()
+def _logs_to_stderr() -> None:
+    """Every command logs as JSON lines on stderr, so logs never mix into its output.
+
+    Alembic's chatter ("Context impl SQLiteImpl.") is not a user's business: warnings only.
+    """
+    import logging
+
+    from riskpool.logs import configure
+
+    configure()
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
 app.add_typer(ledger_app, name="ledger")
 
 UNBOUNDED_WIDTH = 10_000
@@ -42,12 +112,77 @@ UNBOUNDED_WIDTH = 10_000
 test runner): wide enough that no amount is ever cut to fit 80 columns."""
 
 console = Console(width=None if sys.stdout.isatty() else UNBOUNDED_WIDTH)
+"""The command's output (tables, JSON, CSV): stdout."""
+
+errors = Console(stderr=True, width=UNBOUNDED_WIDTH, highlight=False)
+"""Refusals, warnings and progress: stderr, so they never mix into a table or a pipe."""
+
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", help="table (for people), json or csv (for programs)."),
+]
+
+UPGRADE_HINT = "run `riskpool db upgrade`"
 
 
-def _run(work: Callable[[App], Awaitable[T]]) -> T:
-    async def main() -> T:
-        application = build()
+def _fail(code: str, message: str) -> NoReturn:
+    """One typed line on stderr and exit code 2: how every user error ends."""
+    errors.print(f"{code}: {message}", markup=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        _fail(exc.code, exc.message)
+
+
+def _prepare_file(settings: Settings) -> None:
+    """Create the SQLite file's folder, for the commands that create the database."""
+    path = sqlite_file(settings.database_url)
+    if path is not None:
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            _fail(ErrorCode.VALIDATION, f"cannot create {path.parent}: {exc.strerror}")
+
+
+async def _require_schema(application: App) -> None:
+    """Refuse, in one line, a database whose schema is missing or older than the code's."""
+    try:
+        current = await migrate.current_revision(application.db.engine)
+    except (OSError, DBAPIError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        _fail(ErrorCode.UNAVAILABLE, f"cannot reach the database: {reason}")
+    head = migrate.head_revision()
+    if current is None:
+        _fail(ErrorCode.NOT_FOUND, f"the database has no riskpool schema: {UPGRADE_HINT}")
+    if current != head:
+        _fail(
+            ErrorCode.NOT_FOUND,
+            f"the database is at revision {current}, this riskpool needs {head}: {UPGRADE_HINT}",
+        )
+
+
+def _run(work: Callable[[App], Awaitable[T]], *, creates: bool = False) -> T:
+    """Build the application, run ``work`` and close it; refusals become :func:`_fail`.
+
+    ``creates``: the command creates or migrates the database itself (``db
+    upgrade``, ``demo load``); every other command needs an existing, migrated one.
+    """
+    settings = _settings()
+    path = sqlite_file(settings.database_url)
+    if creates:
+        _prepare_file(settings)
+    elif path is not None and not path.is_file():
+        _fail(ErrorCode.NOT_FOUND, f"no riskpool database at {path}: {UPGRADE_HINT}")
+
+    async def main() -> T:
+        application = build(settings)
+        try:
+            if not creates:
+                await _require_schema(application)
             return await work(application)
         finally:
             await application.close()
@@ -55,8 +190,20 @@ def _run(work: Callable[[App], Awaitable[T]]) -> T:
     try:
         return asyncio.run(main())
     except RiskpoolError as exc:
-        console.print(f"[red]{exc.code}[/red]: {exc.message}")
-        raise typer.Exit(2) from None
+        _fail(exc.code, exc.message)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(ErrorCode.VALIDATION, f"{where}{exc.strerror or exc}")
+
+
+def _day(value: str | None, option: str) -> date | None:
+    """A ``YYYY-MM-DD`` option, or a one-line refusal naming the option."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(ErrorCode.VALIDATION, f"{option}: {value!r} is not a date (YYYY-MM-DD)")
 
 
 @app.command()
@@ -69,15 +216,15 @@ def serve(
 
     from riskpool.graphql.app import create_app
     from riskpool.logs import configure
-    from riskpool.settings import SettingsError, load_settings
     from riskpool.startup import prepare
 
     try:
         settings = load_settings()
         settings.check_serving()  # production: a real secret, or no start at all
     except SettingsError as exc:
-        console.print(f"[red]refusing to start[/red]: {exc.message}", soft_wrap=True)
+        errors.print(f"refusing to start: {exc.message}", markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
+    _prepare_file(settings)
     configure()
     application = build(settings)
     asgi = create_app(application, on_startup=prepare)
@@ -115,12 +262,10 @@ def token(
     try:
         parsed = Role(role.upper())
     except ValueError:
-        console.print(f"[red]unknown role {role!r}[/red]")
-        raise typer.Exit(2) from None
-    application = build()
+        _fail(ErrorCode.VALIDATION, f"--role: unknown role {role!r}")
+    application = build(_settings())
     if application.settings.is_production:
-        console.print("[red]tokens are not minted from production settings[/red]")
-        raise typer.Exit(2)
+        _fail(ErrorCode.FORBIDDEN, "tokens are not minted from production settings")
     try:
         minted = mint(
             token_settings(application),
@@ -130,8 +275,7 @@ def token(
             ttl=timedelta(hours=hours),
         )
     except RiskpoolError as exc:
-        console.print(f"[red]{exc.code}[/red]: {exc.message}")
-        raise typer.Exit(2) from None
+        _fail(exc.code, exc.message)
     print(minted)  # noqa: T201 - the token is the command's output
 
 
@@ -146,22 +290,16 @@ def schema_export(
 
     sdl = export_sdl()
     if out:
-        Path(out).write_text(sdl, encoding="utf-8")
+        try:
+            Path(out).write_text(sdl, encoding="utf-8")
+        except OSError as exc:
+            _fail(ErrorCode.VALIDATION, f"{out}: {exc.strerror}")
     else:
         print(sdl, end="")  # noqa: T201 - the schema is the command's output
 
 
 export_app = typer.Typer(help="Exports for auditors.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a YYYY-MM-DD date", param_hint=option) from None
 
 
 @export_app.command("beancount")
@@ -194,7 +332,7 @@ def export_beancount(
 
     summary, bank = _run(work)
     for statement_id, day, balance, booked in bank.disagreeing:
-        console.print(
+        errors.print(
             f"[yellow]not asserted[/yellow]: statement {statement_id} closes {day} at "
             f"{balance.amount:,} but the ledger shows {booked.amount:,} "
             "(reconciling items: see `riskpool reconcile report`)"
@@ -216,10 +354,11 @@ app.add_typer(demo_app, name="demo")
 
 
 @demo_app.command("load")
-def demo_load() -> None:
-    """Load the demo (idempotent: loading twice changes nothing)."""
+def demo_load(output: FormatOption = OutputFormat.TABLE) -> None:
+    """Load the demo (idempotent: loading twice changes nothing) and print its key figures."""
+    from riskpool.demo import DemoReport
 
-    async def work(application: App) -> object:
+    async def work(application: App) -> DemoReport:
         from riskpool.demo import load_demo
         from riskpool.demo.statements import load_demo_statements
 
@@ -228,38 +367,67 @@ def demo_load() -> None:
         await load_demo_statements(application.reconciliation)
         return report
 
-    console.print(_run(work))
+    report = _run(work, creates=True)
+    listing = Listing(
+        "Demo loaded", [Column("figure"), Column("value", amount=True), Column("currency")]
+    )
+    listing.add("institutions", report.institutions, None)
+    listing.add("firms", report.firms, None)
+    listing.add("loans", report.loans, None)
+    for policy, count in report.loans_by_policy.items():
+        listing.add(f"loans under {policy}", count, None)
+    for state, count in report.claims_by_state.items():
+        listing.add(f"claims {state}", count, None)
+    listing.add("ledger entries", report.ledger_entries, None)
+    listing.add("郑州银行 institution id", report.zhengzhou_bank_id, None)
+    listing.add(
+        "2024-07 claims of 郑州银行",
+        ", ".join(str(i) for i in report.first_compensation_claim_ids),
+        None,
+    )
+    listing.add("1亿 transfer entries", ", ".join(str(i) for i in report.transfer_entry_ids), None)
+    for label, money in (
+        ("pool cash after the transfer", report.pool_cash_after_transfer),
+        ("pool cash now", report.pool_cash),
+        ("郑科贷2.0 credit granted (2025-06-30)", report.zkd2_credit),
+        ("郑科贷2.0 disbursed (2025-06-30)", report.zkd2_disbursed),
+    ):
+        listing.add(label, money, money.currency.code)
+    render([listing], output, console)
 
 
 @demo_app.command("statements")
 def demo_statements(
     out: Annotated[Path, typer.Option(help="Folder to write the files to.")] = Path("."),
+    output: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Write the demo's bank statement files (generated from the loaded ledger)."""
 
-    async def work(application: App) -> list[Path]:
+    async def work(application: App) -> list[tuple[Path, int]]:
         from riskpool.demo.statements import demo_statement_files
 
         written = []
         for demo in await demo_statement_files(application.reconciliation):
             path = out / demo.filename
             path.write_bytes(demo.content)
-            written.append(path)
+            written.append((path, len(demo.content)))
         return written
 
-    for path in _run(work):
-        console.print(f"wrote {path}")
+    listing = Listing("Statement files written", [Column("file"), Column("bytes", amount=True)])
+    for path, size in _run(work):
+        listing.add(str(path), size)
+    render([listing], output, console)
 
 
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
-    """Create or migrate the schema (Alembic) of DATABASE_URL."""
+    """Create or migrate the schema (Alembic) of the configured database."""
 
     async def work(application: App) -> str | None:
         await migrate.upgrade(application.db.engine, revision)
         return await migrate.current_revision(application.db.engine)
 
-    current = _run(work)
+    current = _run(work, creates=True)
     console.print(f"database at revision [bold]{current}[/bold]")
 
 
@@ -271,6 +439,7 @@ def verify(
     public_key: Annotated[
         Path | None, typer.Option(help="Trusted public key for --against.")
     ] = None,
+    output: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Recompute the hash chains, zero sums and cached balances; name the first bad entry."""
 
@@ -283,22 +452,57 @@ def verify(
         f"{report.entries_checked} entries, {report.postings_checked} postings, "
         f"{report.accounts_checked} accounts checked"
     )
+    listing = Listing(
+        "Ledger verification",
+        [Column("check"), Column("entry"), Column("account"), Column("problem")],
+    )
+    for problem in report.problems:
+        listing.add(problem.check, problem.entry_id, problem.account_id, problem.message)
     if report.ok:
-        console.print(f"[green]OK[/green]: {summary}; the ledger verifies.")
+        verdict = f"[green]OK[/green]: {summary}; the ledger verifies."
+    else:
+        verdict = f"[red]FAILED[/red]: {summary}; first bad entry: #{report.first_bad_entry}"
+    if output is OutputFormat.TABLE and report.ok:
+        console.print(verdict)
         if against is not None:
             cli_ledger_time.report_against(against, public_key)
         return
-    table = Table("check", "entry", "account", "problem", title="Ledger verification failed")
-    for problem in report.problems:
-        table.add_row(
-            problem.check,
-            str(problem.entry_id or ""),
-            str(problem.account_id or ""),
-            problem.message,
+    render([listing], output, console, notes=[verdict])
+    if report.ok and against is not None:
+        cli_ledger_time.report_against(against, public_key)
+    if output is not OutputFormat.TABLE:
+        errors.print(verdict)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _balances_listing(tb: TrialBalance) -> Listing:
+    listing = Listing(
+        f"{tb.book} as of {tb.as_of.isoformat() if tb.as_of else 'now'}",
+        [
+            Column("account"),
+            Column("name"),
+            Column("type"),
+            Column("debits", amount=True),
+            Column("credits", amount=True),
+            Column("balance", amount=True),
+            Column("currency"),
+        ],
+    )
+    for row in tb.rows:
+        natural = row.balance * AccountType(row.account.type).natural_sign
+        listing.add(
+            row.account.code,
+            row.account.name,
+            row.account.type.value,
+            row.debits,
+            row.credits,
+            natural,
+            natural.currency.code,
         )
-    console.print(table)
-    console.print(f"[red]FAILED[/red]: {summary}; first bad entry: #{report.first_bad_entry}")
-    raise typer.Exit(1)
+    for currency, (debits, credits) in tb.totals.items():
+        listing.add("", "合计 total", "", debits, credits, None, currency)
+    return listing
 
 
 @ledger_app.command("balances")
@@ -307,41 +511,21 @@ def ledger_balances(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="YYYY-MM-DD; now if omitted.")
     ] = None,
+    output: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Trial balance of each book: debits, credits and balance per account."""
-    day = date.fromisoformat(as_of) if as_of else None
+    """Trial balance of each book: debits, credits and balance per account (a parent
+    account includes its sub-accounts; the totals count each posting once)."""
+    day = _day(as_of, "--as-of")
 
     async def work(application: App) -> list[TrialBalance]:
         codes = [book] if book else [b.code for b in await application.ledger.books()]
         return [await application.ledger.trial_balance(code, day) for code in codes]
 
-    for tb in _run(work):
-        table = Table(
-            "account",
-            "name",
-            "type",
-            "debits",
-            "credits",
-            "balance",
-            title=f"{tb.book} as of {tb.as_of.isoformat() if tb.as_of else 'now'}",
-        )
-        for row in tb.rows:
-            natural = row.balance * AccountType(row.account.type).natural_sign
-            table.add_row(
-                row.account.code,
-                row.account.name,
-                row.account.type.value,
-                f"{row.debits.amount:,}",
-                f"{row.credits.amount:,}",
-                f"{natural.amount:,} {natural.currency.code}",
-            )
-        for currency, (debits, credits) in tb.totals.items():
-            table.add_row(
-                "", "合计 total", "", f"{debits.amount:,}", f"{credits.amount:,}", currency
-            )
-        console.print(table)
+    balances = _run(work)
+    render([_balances_listing(rolled_up(tb)) for tb in balances], output, console)
+    for tb in balances:
         if not tb.balanced:
-            console.print("[red]the book does not balance[/red]")
+            errors.print(f"[red]{tb.book} does not balance[/red]")
 
 
 # -- reconciliation -------------------------------------------------------------------
@@ -372,7 +556,9 @@ def _person(name: str | None) -> str:
 
 
 def _money(value: Money) -> str:
-    return f"{value.amount:,.2f}"
+    """An amount inside a text cell (a match's lines); zero without a sign."""
+    amount = abs(value.amount) if value.amount == 0 else value.amount
+    return f"{amount:,.2f}"
 
 
 @reconcile_app.command("import")
@@ -380,8 +566,11 @@ def reconcile_import(
     files: Annotated[
         list[Path], typer.Argument(help="Statement files (MT940, camt.053, OFX, CSV, XLSX).")
     ],
-    format: Annotated[
-        str | None, typer.Option(help="mt940, camt053, ofx, csv or xlsx; sniffed if omitted.")
+    statement_format: Annotated[
+        str | None,
+        typer.Option(
+            "--statement-format", help="mt940, camt053, ofx, csv or xlsx; sniffed if omitted."
+        ),
     ] = None,
     layout: Annotated[
         str | None,
@@ -394,6 +583,7 @@ def reconcile_import(
         str | None, typer.Option(help="Opening balance (CNY), if a CSV/XLSX export lacks it.")
     ] = None,
     as_: AsOption = None,
+    output: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Import statement files; each is proved first and stored whole or not at all."""
     from decimal import Decimal, InvalidOperation
@@ -406,16 +596,18 @@ def reconcile_import(
 
     person = _person(as_)
     try:
-        kind = StatementFormat(format.lower()) if format else None
+        kind = StatementFormat(statement_format.lower()) if statement_format else None
+    except ValueError:
+        known = ", ".join(f.value for f in StatementFormat)
+        _fail(ErrorCode.VALIDATION, f"--statement-format: {statement_format!r}; use {known}")
+    try:
         opening = Money(Decimal(opening_balance), "CNY") if opening_balance else None
     except (ValueError, InvalidOperation):
-        console.print("[red]VALIDATION[/red]: bad --format or --opening-balance")
-        raise typer.Exit(2) from None
+        _fail(ErrorCode.VALIDATION, f"--opening-balance: {opening_balance!r} is not an amount")
     try:
         mapping = cli_reconcile_accounts.layout_option(layout)
     except (OSError, RiskpoolError) as exc:
-        console.print(f"[red]VALIDATION[/red]: --layout {layout}: {exc}")
-        raise typer.Exit(2) from None
+        _fail(ErrorCode.VALIDATION, f"--layout {layout}: {exc}")
 
     async def work(application: App) -> tuple[list[ImportResult], int]:
         results: list[ImportResult] = []
@@ -424,7 +616,7 @@ def reconcile_import(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
-            console=console,
+            console=errors,
             transient=True,
         ) as progress:
             for path in files:
@@ -448,45 +640,70 @@ def reconcile_import(
                     )
                 except FileNotFoundError:
                     refused += 1
-                    console.print(f"[red]NOT_FOUND[/red]: {path}")
+                    errors.print(f"NOT_FOUND: {path}", markup=False, soft_wrap=True)
                 except RiskpoolError as exc:
                     refused += 1
-                    console.print(f"[red]{exc.code}[/red] {path.name}: {exc.message}")
+                    errors.print(
+                        f"{exc.code} {path.name}: {exc.message}", markup=False, soft_wrap=True
+                    )
                     if isinstance(exc, StatementError) and exc.breaks:
-                        breaks = Table(
-                            "line", "expected", "found", "problem", title="Where it breaks"
+                        breaks = Listing(
+                            "Where it breaks",
+                            [
+                                Column("line"),
+                                Column("expected"),
+                                Column("found"),
+                                Column("problem"),
+                            ],
                         )
                         for b in exc.breaks:
-                            breaks.add_row(str(b.line or ""), b.expected, b.found, b.message)
-                        console.print(breaks)
+                            breaks.add(b.line, b.expected, b.found, b.message)
+                        render([breaks], OutputFormat.TABLE, errors)
                 progress.remove_task(task)
         return results, refused
 
     results, refused = _run(work)
-    table = Table("file", "format", "statements", "new lines", "already held", title="Imported")
+    listing = Listing(
+        "Imported",
+        [
+            Column("file"),
+            Column("format"),
+            Column("statements"),
+            Column("new lines", amount=True),
+            Column("already held"),
+        ],
+    )
     for r in results:
-        table.add_row(
+        listing.add(
             r.filename,
             r.format,
             f"{r.statements_stored}/{r.statements}",
-            str(r.lines_added),
+            r.lines_added,
             "whole file" if r.already_imported else str(r.lines_known),
         )
-    console.print(table)
+    render([listing], output, console)
     if refused:
-        console.print(f"[red]{refused} file(s) refused; nothing of them was stored[/red]")
-        raise typer.Exit(2)
+        _fail(ErrorCode.VALIDATION, f"{refused} file(s) refused; nothing of them was stored")
 
 
-def _print_matches(title: str, matches: Sequence[StoredMatch]) -> None:
-    table = Table(
-        "id", "rule", "score", "why", "bank line(s)", "ledger posting(s)", "status", title=title
+def _matches_listing(title: str, matches: Sequence[StoredMatch]) -> Listing:
+    listing = Listing(
+        title,
+        [
+            Column("id"),
+            Column("rule"),
+            Column("score", amount=True),
+            Column("why"),
+            Column("bank line(s)"),
+            Column("ledger posting(s)"),
+            Column("status"),
+        ],
     )
     for m in matches:
-        table.add_row(
-            str(m.id or "-"),
+        listing.add(
+            m.id,
             f"{m.rule} v{m.rule_version}",
-            str(m.score),
+            m.score,
             ", ".join(f"{name} {points}" for name, points in m.components),
             "\n".join(
                 f"{x.booking_date} {_money(x.amount)} {x.bank_reference or ''}" for x in m.lines
@@ -494,7 +711,7 @@ def _print_matches(title: str, matches: Sequence[StoredMatch]) -> None:
             "\n".join(f"{x.date} {_money(x.amount)} #{x.entry_id}" for x in m.items),
             m.status.value,
         )
-    console.print(table)
+    return listing
 
 
 @reconcile_app.command("run")
@@ -504,6 +721,7 @@ def reconcile_run(
     ] = False,
     as_: AsOption = None,
     bank_account: BankAccountOption = None,
+    output: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Match open bank lines with open ledger postings; exact matches confirm themselves."""
     person = _person(as_)
@@ -512,14 +730,13 @@ def reconcile_run(
             person, dry_run=dry_run, bank_account=bank_account
         )
     ):
-        _print_run(result)
+        _print_run(result, output)
 
 
-def _print_run(result: RunResult) -> None:
+def _print_run(result: RunResult, output: OutputFormat) -> None:
     run = result.run
     label = "dry run (nothing stored)" if run.dry_run else f"run #{run.id}"
-    _print_matches(f"{label} by {run.actor}, bank account {run.bank_account}", result.matches)
-    console.print(
+    summary = (
         f"{run.lines_considered} open lines, {run.postings_considered} open postings: "
         f"{run.matches} matches, {run.auto_confirmed} confirmed automatically, "
         f"{run.proposals} proposals awaiting a second person"
@@ -529,13 +746,25 @@ def _print_run(result: RunResult) -> None:
             else ""
         )
     )
+    render(
+        [
+            _matches_listing(
+                f"{label} by {run.actor}, bank account {run.bank_account}", result.matches
+            )
+        ],
+        output,
+        console,
+        notes=[summary],
+    )
 
 
 @reconcile_app.command("proposals")
-def reconcile_proposals(bank_account: BankAccountOption = None) -> None:
-    """Proposals awaiting a person's decision."""
+def reconcile_proposals(
+    bank_account: BankAccountOption = None, output: FormatOption = OutputFormat.TABLE
+) -> None:
+    """Proposals awaiting a person's decision (every account, or the one named)."""
     found = _run(lambda application: application.reconciliation.proposals(bank_account))
-    _print_matches("Open proposals (confirm or reject by id)", found)
+    render([_matches_listing("Open proposals (confirm or reject by id)", found)], output, console)
 
 
 @reconcile_app.command("confirm")
@@ -566,114 +795,123 @@ def reconcile_reject(
 def reconcile_report(
     as_of: Annotated[str, typer.Option("--as-of", help="YYYY-MM-DD: the end of that day.")],
     bank_account: BankAccountOption = None,
+    output: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """The reconciliation report and 银行存款余额调节表 as of a date (every account)."""
-    try:
-        day = date.fromisoformat(as_of)
-    except ValueError:
-        console.print("[red]VALIDATION[/red]: --as-of must be YYYY-MM-DD")
-        raise typer.Exit(2) from None
+    day = _day(as_of, "--as-of")
+    assert day is not None  # a required option
     for stored in _run(lambda application: application.reconciliation.reports(day, bank_account)):
-        _print_report(stored, day)
+        _print_report(stored, day, output)
 
 
-def _print_report(stored: StoredReport, day: date) -> None:
+def _print_report(stored: StoredReport, day: date, output: OutputFormat) -> None:
     report, t = stored.report, stored.report.table
-    adjust = Table(
-        "企业账面 (books)",
-        "",
-        "银行对账单 (bank)",
-        "",
-        title=f"银行存款余额调节表 {stored.book}:{stored.account} / "
-        f"{stored.bank_account} as of {day}",
+    adjust = Listing(
+        f"银行存款余额调节表 {stored.book}:{stored.account} / {stored.bank_account} as of {day}",
+        [
+            Column("企业账面 (books)"),
+            Column("books amount", amount=True),
+            Column("银行对账单 (bank)"),
+            Column("bank amount", amount=True),
+        ],
     )
-    adjust.add_row(
-        "账面余额 book balance",
-        _money(t.book_balance),
-        "对账单余额 bank balance",
-        _money(t.bank_balance),
-    )
-    adjust.add_row(
+    adjust.add("账面余额 book balance", t.book_balance, "对账单余额 bank balance", t.bank_balance)
+    adjust.add(
         "+ 银行已收企业未收",
-        _money(t.bank_received_not_booked),
+        t.bank_received_not_booked,
         "+ 企业已收银行未收",
-        _money(t.booked_received_not_at_bank),
+        t.booked_received_not_at_bank,
     )
-    adjust.add_row(
+    adjust.add(
         "− 银行已付企业未付",
-        _money(t.bank_paid_not_booked),
+        t.bank_paid_not_booked,
         "− 企业已付银行未付",
-        _money(t.booked_paid_not_at_bank),
+        t.booked_paid_not_at_bank,
     )
-    adjust.add_row(
+    adjust.add(
         "调节后余额 adjusted",
-        _money(t.adjusted_book_balance),
+        t.adjusted_book_balance,
         "调节后余额 adjusted",
-        _money(t.adjusted_bank_balance),
+        t.adjusted_bank_balance,
     )
-    console.print(adjust)
-    if t.balanced:
-        console.print("[green]balanced[/green]: the adjusted balances agree")
-    else:
-        console.print(f"[red]NOT balanced[/red]: difference {_money(t.difference)}")
-    lines = Table(
-        "date",
-        "amount",
-        "bank ref",
-        "counterparty",
-        "purpose",
-        "age (days)",
-        title="Bank lines not in the books (未达账项: 银行已收/已付, 企业未记)",
+    lines = Listing(
+        "Bank lines not in the books (未达账项: 银行已收/已付, 企业未记)",
+        [
+            Column("date"),
+            Column("amount", amount=True),
+            Column("bank ref"),
+            Column("counterparty"),
+            Column("purpose"),
+            Column("age (days)", amount=True),
+        ],
     )
     for o in report.unmatched_lines:
         x = o.line
-        lines.add_row(
+        lines.add(
             str(x.booking_date),
-            _money(x.amount),
-            x.bank_reference or "",
-            x.counterparty_name or "",
+            x.amount,
+            x.bank_reference,
+            x.counterparty_name,
             x.purpose[:40],
-            str(o.age_days),
+            o.age_days,
         )
-    console.print(lines)
-    items = Table(
-        "date",
-        "amount",
-        "entry",
-        "description",
-        "age (days)",
-        title="Book postings not at the bank (未达账项: 企业已收/已付, 银行未记)",
+    items = Listing(
+        "Book postings not at the bank (未达账项: 企业已收/已付, 银行未记)",
+        [
+            Column("date"),
+            Column("amount", amount=True),
+            Column("entry"),
+            Column("description"),
+            Column("age (days)", amount=True),
+        ],
     )
     for i in report.unmatched_items:
-        items.add_row(
+        items.add(
             str(i.item.date),
-            _money(i.item.amount),
+            i.item.amount,
             f"#{i.item.entry_id}",
             i.item.description[:40],
-            str(i.age_days),
+            i.age_days,
         )
-    console.print(items)
-    _print_matches(
-        "Open proposals (their items stay outstanding until confirmed)", stored.proposals
-    )
+    listings = [
+        adjust,
+        lines,
+        items,
+        _matches_listing(
+            "Open proposals (their items stay outstanding until confirmed)", stored.proposals
+        ),
+    ]
     if report.bank_reversals or report.book_reversals:
-        rev = Table("side", "reversal", "original", "cancelled", title="Reversals (冲正) paired")
+        rev = Listing(
+            "Reversals (冲正) paired",
+            [Column("side"), Column("reversal"), Column("original"), Column("cancelled")],
+        )
         for b in report.bank_reversals:
-            rev.add_row(
+            rev.add(
                 "bank",
                 f"{b.reversal.booking_date} {_money(b.reversal.amount)}",
                 f"{b.original.booking_date} {_money(b.original.amount)}" if b.original else "-",
                 "yes" if b.cancelled else "no",
             )
         for k in report.book_reversals:
-            rev.add_row(
+            rev.add(
                 "books",
                 f"{k.reversal.date} {_money(k.reversal.amount)}",
                 f"{k.original.date} {_money(k.original.amount)}" if k.original else "-",
                 "yes" if k.cancelled else "no",
             )
-        console.print(rev)
-    console.print(f"{len(report.matched)} matches reconciled as of {day}")
+        listings.append(rev)
+    verdict = (
+        "[green]balanced[/green]: the adjusted balances agree"
+        if t.balanced
+        else f"[red]NOT balanced[/red]: difference {_money(t.difference)}"
+    )
+    render(
+        listings,
+        output,
+        console,
+        notes=[verdict, f"{len(report.matched)} matches reconciled as of {day}"],
+    )
 
 
 from riskpool import cli_ledger_time  # noqa: E402  (registers period and checkpoint commands)

@@ -18,8 +18,10 @@ are the safe ones: no demo unless asked, no browser origins unless listed, and
 from __future__ import annotations
 
 import enum
+import os
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
@@ -27,7 +29,55 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from riskpool.errors import ErrorCode, RiskpoolError
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///riskpool.db"
+SQLITE_PREFIX = "sqlite+aiosqlite:///"
+DATABASE_FILENAME = "riskpool.db"
+
+
+def riskpool_home() -> Path:
+    """The folder of riskpool's own files (the default SQLite database).
+
+    Why not the working folder: a command run from a statements folder used to
+    open (and create) an empty ``riskpool.db`` there and fail on a missing table.
+    ``$RISKPOOL_HOME`` if set, else ``$XDG_DATA_HOME/riskpool`` (the XDG base
+    directory for user data), else ``~/.local/share/riskpool`` — the same from
+    any folder.
+    """
+    explicit = os.environ.get("RISKPOOL_HOME", "").strip()
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    data_home = os.environ.get("XDG_DATA_HOME", "").strip()
+    base = Path(data_home).expanduser() if data_home else Path.home() / ".local" / "share"
+    return (base / "riskpool").resolve()
+
+
+def default_database_url() -> str:
+    """The embedded SQLite file in :func:`riskpool_home`."""
+    return f"{SQLITE_PREFIX}{riskpool_home() / DATABASE_FILENAME}"
+
+
+def resolve_database_url(url: str) -> str:
+    """Anchor a relative SQLite file at :func:`riskpool_home`, so it is one file from any folder.
+
+    Absolute paths, ``:memory:`` and other dialects are returned unchanged.
+    """
+    if not url.startswith(SQLITE_PREFIX):
+        return url
+    path, _, query = url.removeprefix(SQLITE_PREFIX).partition("?")
+    if not path or path == ":memory:" or path.startswith("file:") or Path(path).is_absolute():
+        return url
+    anchored = f"{SQLITE_PREFIX}{riskpool_home() / path}"
+    return f"{anchored}?{query}" if query else anchored
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (None for another dialect or an in-memory one)."""
+    if not url.startswith(SQLITE_PREFIX):
+        return None
+    path = url.removeprefix(SQLITE_PREFIX).partition("?")[0]
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return Path(path)
+
 
 DEVELOPMENT_JWT_SECRET = "riskpool-development-secret-change-me"
 """Public (it is in this file): good for a laptop, refused by production's ``serve``."""
@@ -63,10 +113,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RISKPOOL_", extra="ignore")
 
     database_url: str = Field(
-        default=DEFAULT_DATABASE_URL,
+        default_factory=default_database_url,
         validation_alias=AliasChoices("RISKPOOL_DATABASE_URL", "DATABASE_URL"),
     )
-    """SQLAlchemy async URL: ``sqlite+aiosqlite:///FILE`` or ``postgresql+asyncpg://…``."""
+    """SQLAlchemy async URL: ``sqlite+aiosqlite:///FILE`` or ``postgresql+asyncpg://…``.
+    Unset: ``riskpool.db`` in :func:`riskpool_home`; a relative FILE is anchored there too."""
 
     environment: Environment = Environment.DEVELOPMENT
     """``development`` or ``test`` turn on GraphiQL and introspection; ``production`` turns
@@ -143,6 +194,11 @@ class Settings(BaseSettings):
                 raise ValueError(f"unknown environment {value!r}; use one of {known}")
             return lowered
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _anchor_sqlite(cls, value: str) -> str:
+        return resolve_database_url(value)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -232,3 +232,33 @@ class LedgerReads(LedgerAccounts):
                 cur: (from_minor(d, cur), from_minor(c, cur)) for cur, (d, c) in totals.items()
             },
         )
+
+
+def rolled_up(tb: TrialBalance) -> TrialBalance:
+    """The trial balance as a reader sees it: a parent account shows its own postings plus
+    those of every account below it (1002 = Σ 1002xx), so a chart never shows 0.00 for a
+    parent that holds money through its sub-accounts.
+
+    A view for people only: :meth:`LedgerReads.trial_balance` stays per account, since
+    exports bring balances forward account by account and would count a sub-account
+    twice. ``totals`` are unchanged (each posting is still counted once).
+    """
+    children: dict[str, list[str]] = defaultdict(list)
+    by_code = {row.account.code: row for row in tb.rows}
+    for row in tb.rows:
+        if row.account.parent is not None and row.account.parent in by_code:
+            children[row.account.parent].append(row.account.code)
+    cache: dict[str, tuple[Money, Money]] = {}
+
+    def total(code: str) -> tuple[Money, Money]:
+        if code not in cache:
+            own = by_code[code]
+            debits, credits = own.debits, own.credits
+            for child in children[code]:
+                child_debits, child_credits = total(child)
+                debits, credits = debits + child_debits, credits + child_credits
+            cache[code] = (debits, credits)
+        return cache[code]
+
+    rows = tuple(TrialBalanceRow(row.account, *total(row.account.code)) for row in tb.rows)
+    return TrialBalance(book=tb.book, as_of=tb.as_of, rows=rows, totals=tb.totals)
