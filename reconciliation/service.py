@@ -563,10 +563,26 @@ class ReconciliationService:
         """The 银行存款余额调节表 of every registered account (or the one named)."""
         async with self.db.transaction(write=False) as conn:
             store = ReconciliationStore(conn)
-            return [
-                await self._report(store, account, as_of)
-                for account in await self._accounts(store, bank_account, some=False)
-            ]
+            return [stored for _, stored in await self._reports(store, as_of, bank_account)]
+
+    async def _reports(
+        self, store: ReconciliationStore, as_of: date, bank_account: str | None
+    ) -> list[tuple[Any, StoredReport]]:
+        """Each account's report. Asked for every account, an account with no statement
+        by ``as_of`` yet (a newly registered one) is left out rather than failing the
+        others; only when no account has one is the answer ``NOT_FOUND``."""
+        found: list[tuple[Any, StoredReport]] = []
+        missing: RiskpoolError | None = None
+        for account in await self._accounts(store, bank_account, some=False):
+            try:
+                found.append((account, await self._report(store, account, as_of)))
+            except RiskpoolError as error:
+                if bank_account is not None or error.code is not ErrorCode.NOT_FOUND:
+                    raise
+                missing = error
+        if not found and missing is not None:
+            raise missing
+        return found
 
     async def adjustment_documents(
         self,
@@ -582,10 +598,7 @@ class ReconciliationService:
         Rendering runs in a worker thread: a PDF of many open items takes a while."""
         async with self.db.transaction(write=False) as conn:
             store = ReconciliationStore(conn)
-            pairs = [
-                (account, await self._report(store, account, as_of))
-                for account in await self._accounts(store, bank_account, some=False)
-            ]
+            pairs = await self._reports(store, as_of, bank_account)
         prepared_at = now()
         sheets = [
             build_sheet(

@@ -309,8 +309,8 @@ async def test_a_guaranteed_loan_enters_the_pool_only_after_its_guarantor_accept
     w = api.world
     grant = (
         'mutation { grantLoan(contractNo: "A-G2", lenderId: @L@, firmId: @F@, '
-        'loanType: GUARANTEED, creditLine: {amount: "100000.00"}, grantedOn: "2025-03-01", '
-        'maturity: "2026-03-01", guarantorId: @G@) { loan { databaseId } userErrors { code } } }'
+        'loanType: GUARANTEED, creditLine: {amount: "100000.00"}, grantedOn: "2025-06-20", '
+        'maturity: "2026-06-20", guarantorId: @G@) { loan { databaseId } userErrors { code } } }'
     )
     document = grant.replace("@L@", str(w.bank_a)).replace("@F@", str(w.firm_b))
     made = await api.gql(
@@ -318,7 +318,7 @@ async def test_a_guaranteed_loan_enters_the_pool_only_after_its_guarantor_accept
     )
     loan_id = made["data"]["grantLoan"]["loan"]["databaseId"]
     enter = (
-        f'mutation {{ enterPool(loanId: {loan_id}, on: "2025-03-02") {{ userErrors {{ code }} }} }}'
+        f'mutation {{ enterPool(loanId: {loan_id}) {{ userErrors {{ code }} }} }}'
     )
     accept = f"mutation {{ acceptGuarantee(loanId: {loan_id}) {{ userErrors {{ code }} }} }}"
     refused = await api.gql(enter, role=Role.INSTITUTION, institution_id=w.bank_a)
