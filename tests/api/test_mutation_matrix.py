@@ -317,9 +317,7 @@ async def test_a_guaranteed_loan_enters_the_pool_only_after_its_guarantor_accept
         document.replace("@G@", str(w.guarantor)), role=Role.INSTITUTION, institution_id=w.bank_a
     )
     loan_id = made["data"]["grantLoan"]["loan"]["databaseId"]
-    enter = (
-        f'mutation {{ enterPool(loanId: {loan_id}) {{ userErrors {{ code }} }} }}'
-    )
+    enter = f"mutation {{ enterPool(loanId: {loan_id}) {{ userErrors {{ code }} }} }}"
     accept = f"mutation {{ acceptGuarantee(loanId: {loan_id}) {{ userErrors {{ code }} }} }}"
     refused = await api.gql(enter, role=Role.INSTITUTION, institution_id=w.bank_a)
     assert refused["data"]["enterPool"]["userErrors"] == [{"code": "GUARANTEE_NOT_ACCEPTED"}]
