@@ -20,6 +20,19 @@ from riskpool.domain.model.claim import Claim, ClaimAction, Concurrence, Evidenc
 from riskpool.domain.model.parties import Actor, Role
 
 
+class ClaimStepCommand(Command[Claim]):
+    """What every action command gives the workflow, with the defaults most take:
+    no evidence of its own and no reason. A command states only what differs."""
+
+    action: ClassVar[ClaimAction]
+
+    def evidence(self) -> Evidence:
+        return Evidence()
+
+    def reason_given(self) -> str | None:
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class SubmitClaim(Command[Claim]):
     """The party bearing the loss files a claim for a pool loan's principal."""
@@ -32,7 +45,7 @@ class SubmitClaim(Command[Claim]):
 
 
 @dataclass(frozen=True, slots=True)
-class CommissionAudit(Command[Claim]):
+class CommissionAudit(ClaimStepCommand):
     """The operator commissions the third-party audit."""
 
     operation: ClassVar[str] = "claim.commission_audit"
@@ -40,15 +53,9 @@ class CommissionAudit(Command[Claim]):
     claim_id: int
     idempotency_key: str
 
-    def evidence(self) -> Evidence:
-        return Evidence()
-
-    def reason_given(self) -> str | None:
-        return None
-
 
 @dataclass(frozen=True, slots=True)
-class RecordAudit(Command[Claim]):
+class RecordAudit(ClaimStepCommand):
     """The auditor's report and the audited principal loss."""
 
     operation: ClassVar[str] = "claim.record_audit"
@@ -64,12 +71,9 @@ class RecordAudit(Command[Claim]):
             audited_principal_loss=self.audited_principal_loss,
         )
 
-    def reason_given(self) -> str | None:
-        return None
-
 
 @dataclass(frozen=True, slots=True)
-class ReviewClaim(Command[Claim]):
+class ReviewClaim(ClaimStepCommand):
     """The science bureau's review, with the finance bureau's concurrence (by its subject)."""
 
     operation: ClassVar[str] = "claim.review"
@@ -89,12 +93,9 @@ class ReviewClaim(Command[Claim]):
             ),
         )
 
-    def reason_given(self) -> str | None:
-        return None
-
 
 @dataclass(frozen=True, slots=True)
-class ApproveClaim(Command[Claim]):
+class ApproveClaim(ClaimStepCommand):
     """The city government's approval: books the compensation as payable."""
 
     operation: ClassVar[str] = "claim.approve"
@@ -106,12 +107,9 @@ class ApproveClaim(Command[Claim]):
     def evidence(self) -> Evidence:
         return Evidence(approval_document_no=self.approval_document_no)
 
-    def reason_given(self) -> str | None:
-        return None
-
 
 @dataclass(frozen=True, slots=True)
-class PayClaim(Command[Claim]):
+class PayClaim(ClaimStepCommand):
     """The operator pays the approved compensation from the fund's cash."""
 
     operation: ClassVar[str] = "claim.pay"
@@ -123,12 +121,9 @@ class PayClaim(Command[Claim]):
     def evidence(self) -> Evidence:
         return Evidence(payment_reference=self.payment_reference)
 
-    def reason_given(self) -> str | None:
-        return None
-
 
 @dataclass(frozen=True, slots=True)
-class RejectClaim(Command[Claim]):
+class RejectClaim(ClaimStepCommand):
     """Reject at audit, review or approval (who may depends on the claim's state)."""
 
     operation: ClassVar[str] = "claim.reject"
@@ -137,15 +132,12 @@ class RejectClaim(Command[Claim]):
     reason: str
     idempotency_key: str
 
-    def evidence(self) -> Evidence:
-        return Evidence()
-
     def reason_given(self) -> str | None:
         return self.reason
 
 
 @dataclass(frozen=True, slots=True)
-class WithdrawClaim(Command[Claim]):
+class WithdrawClaim(ClaimStepCommand):
     """The claimant withdraws its claim before approval."""
 
     operation: ClassVar[str] = "claim.withdraw"
@@ -153,9 +145,6 @@ class WithdrawClaim(Command[Claim]):
     claim_id: int
     idempotency_key: str
     reason: str | None = None
-
-    def evidence(self) -> Evidence:
-        return Evidence()
 
     def reason_given(self) -> str | None:
         return self.reason
